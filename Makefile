@@ -1,0 +1,50 @@
+# Tandem: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
+TANDEM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
+TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
+RUN_ENV := DEBUG=1 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
+
+.PHONY: install run test lint test-sqlite test-postgres bench demo-large clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Tandem needs Python 3.12, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py demo --size small --if-empty
+	@echo
+	@echo "Tandem is at http://127.0.0.1:8000  (password for every demo login: tandem-demo)"
+	@echo "  admin: admin   marketing manager: maria   marketer: marketer   sales manager: sam   sales rep: rita"
+	@echo
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test-sqlite: install
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest
+
+test-postgres: install
+	@mkdir -p var; rm -f var/postgres-tested
+	@if $(PY) -c "import psycopg, sys; psycopg.connect('$(TANDEM_TEST_POSTGRES)', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(TEST_ENV) DATABASE_URL=$(TANDEM_TEST_POSTGRES) $(PY) -m pytest && echo ok > var/postgres-tested; \
+	else echo "PostgreSQL not reachable at $(TANDEM_TEST_POSTGRES): skipped"; fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/postgres-tested

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("tandem.core.urls")),
+    path("accounts/", include("tandem.accounts.urls")),
+    path("contacts/", include("tandem.contacts.urls")),
+    path("marketing/", include("tandem.marketing.urls")),
+    path("sales/", include("tandem.sales.urls")),
+    path("handoff/", include("tandem.handoff.urls")),
+    path("insights/", include("tandem.insights.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

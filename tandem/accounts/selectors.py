@@ -1,0 +1,18 @@
+from tandem.accounts.models import ApiToken, User
+from tandem.core.errors import NotFound
+
+
+def user_get(*, id) -> User:
+    try:
+        return User.objects.get(pk=id, is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such active user.") from None
+
+
+def tokens_of(*, user: User):
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def owners_choices(*, functions: tuple[str, ...] = ()):
+    qs = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    return qs.filter(role__in=functions) if functions else qs

@@ -1,0 +1,95 @@
+from ninja import Router, Status
+
+from tandem.accounts.selectors import user_get
+from tandem.contacts import selectors, services
+from tandem.contacts.models import CompanySize
+from tandem.contacts.schemas import (
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationPage,
+    OrganizationPatch,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+)
+from tandem.core import access
+from tandem.core.api_support import page_out, resolve_refs
+from tandem.core.errors import Invalid
+
+router = Router(tags=["contacts"])
+
+
+def _person_refs(request, data: dict) -> dict:
+    return resolve_refs(
+        data,
+        {
+            "organization": lambda i: selectors.organization_get_for(actor=request.user, id=i),
+            "owner": lambda i: user_get(id=i),
+        },
+    )
+
+
+@router.get("/people", response=PersonPage, summary="List people")
+def list_people(request):
+    """Filters: stage, owner, organization, country, program; q searches name and email;
+    sort: -created, created, name, -name, email, -score; page, size (≤ 200)."""
+    return page_out(selectors.person_list(actor=request.user, params=request.GET))
+
+
+@router.post("/people", response={201: PersonOut}, summary="Create a person")
+def create_person(request, payload: PersonIn):
+    data = _person_refs(request, payload.dict(exclude_unset=True))
+    return Status(201, services.person_create(actor=request.user, via="api", data=data))
+
+
+@router.get("/people/{person_id}", response=PersonOut)
+def get_person(request, person_id: int):
+    return selectors.person_get_for(actor=request.user, id=person_id)
+
+
+@router.patch("/people/{person_id}", response=PersonOut)
+def update_person(request, person_id: int, payload: PersonPatch):
+    person = selectors.person_get_for(actor=request.user, id=person_id, action=access.WRITE)
+    data = payload.dict(exclude_unset=True)
+    stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
+    person = services.person_update(
+        actor=request.user, via="api", person=person, data=_person_refs(request, data)
+    )
+    if stage:
+        services.person_change_stage(
+            actor=request.user, via="api", person=person, to_stage=stage, reason=reason
+        )
+        person.refresh_from_db()
+    return person
+
+
+def _org_refs(data: dict) -> dict:
+    if data.get("size") and data["size"] not in CompanySize.values:
+        raise Invalid(f"size must be one of {', '.join(CompanySize.values)}", field="size")
+    return resolve_refs(data, {"owner": lambda i: user_get(id=i)})
+
+
+@router.get("/organizations", response=OrganizationPage, summary="List organizations")
+def list_organizations(request):
+    """Filters: country, industry, size, owner, customer; q searches the name;
+    sort: name, -name, -created, created."""
+    return page_out(selectors.organization_list(actor=request.user, params=request.GET))
+
+
+@router.post("/organizations", response={201: OrganizationOut})
+def create_organization(request, payload: OrganizationIn):
+    data = _org_refs(payload.dict(exclude_unset=True))
+    return Status(201, services.organization_create(actor=request.user, via="api", data=data))
+
+
+@router.get("/organizations/{org_id}", response=OrganizationOut)
+def get_organization(request, org_id: int):
+    return selectors.organization_get_for(actor=request.user, id=org_id)
+
+
+@router.patch("/organizations/{org_id}", response=OrganizationOut)
+def update_organization(request, org_id: int, payload: OrganizationPatch):
+    org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
+    data = _org_refs(payload.dict(exclude_unset=True))
+    return services.organization_update(actor=request.user, via="api", organization=org, data=data)

@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.core.models import TimeStamped
+
+
+class LifecycleStage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing-qualified"
+    SAL = "sal", "Sales-accepted"
+    SQL = "sql", "Sales-qualified"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    ADVOCATE = "advocate", "Advocate"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    NURTURE = "nurture", "Recycled to nurture"
+
+
+class ConsentStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    GRANTED = "granted", "Granted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "1-10", "1–10"
+    SMALL = "11-50", "11–50"
+    MEDIUM = "51-200", "51–200"
+    LARGE = "201-1000", "201–1000"
+    ENTERPRISE = "1000+", "1000+"
+
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Organization(TimeStamped):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True, default="")
+    industry = models.CharField(max_length=100, blank=True, default="")
+    size = models.CharField(max_length=10, choices=CompanySize.choices, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166 alpha-2")
+    region = models.CharField(max_length=100, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_customer = models.BooleanField(default=False)
+    search_text = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name"], name="org_name_idx"),
+            models.Index(fields=["owner", "name"], name="org_owner_idx"),
+            models.Index(fields=["country", "region"], name="org_geo_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=~Q(domain=""), name="org_unique_domain"
+            )
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:organization", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(TimeStamped):
+    email = models.CharField(max_length=254, blank=True, default="")
+    email_normalized = models.CharField(max_length=254, blank=True, default="", editable=False)
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100, blank=True, default="")
+    title = models.CharField(max_length=150, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    country = models.CharField(max_length=2, blank=True, default="")
+    region = models.CharField(max_length=100, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    lifecycle_stage = models.CharField(
+        max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
+    )
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sales_owns_conversation = models.BooleanField(
+        default=False, help_text="Sales holds the conversation: marketing sends hold off."
+    )
+    score = models.IntegerField(default=0)
+    consent = models.CharField(
+        max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.UNKNOWN
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    source_program = models.ForeignKey(
+        "marketing.Program",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sourced_people",
+        help_text="The program of the person's first touch.",
+    )
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+    search_text = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_normalized"],
+                condition=~Q(email_normalized=""),
+                name="person_unique_email",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
+            models.Index(fields=["owner", "lifecycle_stage"], name="person_owner_idx"),
+            models.Index(fields=["lifecycle_stage", "stage_changed_at"], name="person_stage_idx"),
+            models.Index(fields=["source_program", "first_touch_at"], name="person_source_idx"),
+            models.Index(fields=["organization"], name="person_org_idx"),
+            models.Index(fields=["-created_at"], name="person_created_idx"),
+        ]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or f"Person {self.pk}"
+
+    @property
+    def is_suppressed(self) -> bool:
+        return bool(self.unsubscribed_at or self.bounced_at or self.complained_at)
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:person", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifecycleTransition(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["to_stage", "at"], name="transition_stage_idx"),
+            models.Index(fields=["person", "at"], name="transition_person_idx"),
+        ]
+        ordering = ["at", "id"]
+
+
+class ConsentRecord(models.Model):
+    """Proof of consent: what the person agreed to, when, and where."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    granted = models.BooleanField()
+    wording = models.TextField()
+    source = models.CharField(max_length=100)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,101 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from tandem.core.api_support import PageMeta
+
+
+class PersonIn(Schema):
+    email: str = Field("", max_length=254)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    title: str = Field("", max_length=150)
+    phone: str = Field("", max_length=50)
+    organization_id: int | None = None
+    country: str = Field("", max_length=2)
+    region: str = Field("", max_length=100)
+    city: str = Field("", max_length=100)
+    owner_id: int | None = None
+
+
+class PersonPatch(Schema):
+    email: str | None = Field(None, max_length=254)
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, max_length=150)
+    phone: str | None = Field(None, max_length=50)
+    organization_id: int | None = None
+    country: str | None = Field(None, max_length=2)
+    region: str | None = Field(None, max_length=100)
+    city: str | None = Field(None, max_length=100)
+    owner_id: int | None = None
+    lifecycle_stage: str | None = None
+    stage_reason: str = Field("", max_length=300)
+
+
+class PersonOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    title: str
+    phone: str
+    organization_id: int | None
+    country: str
+    region: str
+    city: str
+    lifecycle_stage: str
+    owner_id: int | None
+    score: int
+    consent: str
+    source_program_id: int | None
+    first_touch_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    meta: PageMeta
+
+
+class OrganizationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    domain: str = Field("", max_length=200)
+    industry: str = Field("", max_length=100)
+    size: str = Field("", max_length=10)
+    country: str = Field("", max_length=2)
+    region: str = Field("", max_length=100)
+    city: str = Field("", max_length=100)
+    owner_id: int | None = None
+
+
+class OrganizationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    domain: str | None = Field(None, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    size: str | None = Field(None, max_length=10)
+    country: str | None = Field(None, max_length=2)
+    region: str | None = Field(None, max_length=100)
+    city: str | None = Field(None, max_length=100)
+    owner_id: int | None = None
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    domain: str
+    industry: str
+    size: str
+    country: str
+    region: str
+    city: str
+    owner_id: int | None
+    is_customer: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    meta: PageMeta

@@ -1,0 +1,103 @@
+"""Reads of the shared record, always scoped by what the actor may see."""
+
+from django.db.models import QuerySet
+
+from tandem.contacts.models import CompanySize, LifecycleStage, Organization, Person
+from tandem.core import access, listing
+from tandem.core.listing import Filter, ListSpec
+
+
+def _person_search(qs: QuerySet, q: str) -> QuerySet:
+    q = q.lower()
+    if "@" in q:
+        return qs.filter(email_normalized__startswith=q)
+    return qs.filter(search_text__contains=q)
+
+
+PERSON_LIST = ListSpec(
+    filters={
+        "stage": Filter("lifecycle_stage", listing.choice(LifecycleStage.choices), "Stage"),
+        "owner": Filter("owner_id", listing.integer, "Owner"),
+        "organization": Filter("organization_id", listing.integer, "Organization"),
+        "country": Filter("country", lambda v: v.upper()[:2], "Country"),
+        "program": Filter("source_program_id", listing.integer, "Source program"),
+    },
+    sorts={
+        "-created": ("-created_at", "-id"),
+        "created": ("created_at", "id"),
+        "name": ("last_name", "first_name", "id"),
+        "-name": ("-last_name", "-first_name", "-id"),
+        "email": ("email_normalized", "id"),
+        "-score": ("-score", "-id"),
+    },
+    default_sort="-created",
+    search=_person_search,
+)
+
+ORGANIZATION_LIST = ListSpec(
+    filters={
+        "country": Filter("country", lambda v: v.upper()[:2], "Country"),
+        "industry": Filter("industry", str, "Industry"),
+        "size": Filter("size", listing.choice(CompanySize.choices), "Size"),
+        "owner": Filter("owner_id", listing.integer, "Owner"),
+        "customer": Filter("is_customer", listing.boolean, "Customer"),
+    },
+    sorts={
+        "name": ("name", "id"),
+        "-name": ("-name", "-id"),
+        "-created": ("-created_at", "-id"),
+        "created": ("created_at", "id"),
+    },
+    default_sort="name",
+    search=lambda qs, q: qs.filter(search_text__contains=q.lower()),
+)
+
+
+def person_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Person.objects.all(), "person", action)
+
+
+def person_list(*, actor, params) -> listing.Page:
+    qs, applied = listing.apply(person_qs(actor), PERSON_LIST, params)
+    number, size = listing.page_numbers(params)
+    qs = qs.select_related("organization", "owner", "source_program")
+    return listing.paginate(qs, number=number, size=size, params=applied)
+
+
+def person_get_for(*, actor, id, action: str = access.READ) -> Person:
+    qs = Person.objects.select_related("organization", "owner", "source_program")
+    return access.get_for(actor, qs, "person", id, action)
+
+
+def organization_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Organization.objects.all(), "organization", action)
+
+
+def organization_list(*, actor, params) -> listing.Page:
+    qs, applied = listing.apply(organization_qs(actor), ORGANIZATION_LIST, params)
+    number, size = listing.page_numbers(params)
+    return listing.paginate(qs.select_related("owner"), number=number, size=size, params=applied)
+
+
+def organization_get_for(*, actor, id, action: str = access.READ) -> Organization:
+    return access.get_for(
+        actor, Organization.objects.select_related("owner"), "organization", id, action
+    )
+
+
+def person_search(*, actor, q: str, limit: int = 8) -> list[Person]:
+    q = q.strip()[:100]
+    if len(q) < 2:
+        return []
+    return list(_person_search(person_qs(actor), q).select_related("organization")[:limit])
+
+
+def organization_search(*, actor, q: str, limit: int = 8) -> list[Organization]:
+    q = q.strip()[:100]
+    if len(q) < 2:
+        return []
+    return list(organization_qs(actor).filter(search_text__contains=q.lower())[:limit])
+
+
+def person_transitions(*, person: Person):
+    return person.transitions.select_related("actor").order_by("-at", "-id")[:50]

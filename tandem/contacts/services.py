@@ -1,0 +1,162 @@
+"""Writes to the shared record: people, organizations, lifecycle stages."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tandem.contacts.models import LifecycleStage, LifecycleTransition, Organization, Person
+from tandem.contacts.normalize import normalize_domain, normalize_email, person_search_text
+from tandem.core import access, activity
+from tandem.core.errors import Conflict, Invalid
+
+PERSON_FIELDS = {
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "phone",
+    "organization",
+    "country",
+    "region",
+    "city",
+    "owner",
+    "custom",
+}
+ORGANIZATION_FIELDS = {"name", "domain", "industry", "size", "country", "region", "city", "owner"}
+
+
+def _clean_person(data: dict) -> dict:
+    data = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+    if "email" in data:
+        data["email"] = (data["email"] or "").strip()
+        data["email_normalized"] = normalize_email(data["email"])
+    if "country" in data:
+        data["country"] = (data["country"] or "").strip().upper()
+    return data
+
+
+def _refresh_person_search(person: Person) -> None:
+    person.search_text = person_search_text(
+        first_name=person.first_name, last_name=person.last_name, email=person.email_normalized
+    )
+
+
+def _check_owner_assignable(actor, owner) -> None:
+    """Only managers and admins hand records to someone else; a rep may take it for self."""
+    if owner is None or owner == actor or access.is_admin(actor):
+        return
+    if actor.role not in ("sales_manager", "marketing_manager"):
+        raise Invalid("Only a manager can give a record to someone else.", field="owner")
+
+
+def _save_unique(instance, *, field: str, message: str, update_fields=None) -> None:
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise Conflict(message, field=field) from exc
+
+
+@transaction.atomic
+def person_create(*, actor, via: str = "ui", data: dict) -> Person:
+    access.require_create(actor, "person")
+    data = _clean_person(data)
+    _check_owner_assignable(actor, data.get("owner"))
+    if not (data.get("email_normalized") or data.get("last_name") or data.get("first_name")):
+        raise Invalid("A person needs an email address or a name.", field="email")
+    if actor.role == "sales_rep" and "owner" not in data:
+        data["owner"] = actor
+    person = Person(**data)
+    _refresh_person_search(person)
+    _save_unique(person, field="email", message="A person with this email already exists.")
+    LifecycleTransition.objects.create(
+        person=person, from_stage="", to_stage=person.lifecycle_stage, actor=actor, reason="created"
+    )
+    activity.record(actor=actor, via=via, verb="created", target=person, summary=person.name)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, via: str = "ui", person: Person, data: dict) -> Person:
+    data = _clean_person(data)
+    if "owner" in data and data["owner"] != person.owner:
+        _check_owner_assignable(actor, data["owner"])
+    changes = activity.apply_changes(person, data)
+    if not changes:
+        return person
+    _refresh_person_search(person)
+    _save_unique(person, field="email", message="A person with this email already exists.")
+    changes.pop("email_normalized", None)
+    activity.record(actor=actor, via=via, verb="updated", target=person, changes=changes)
+    return person
+
+
+@transaction.atomic
+def person_change_stage(
+    *, actor, via: str = "ui", person: Person, to_stage: str, reason: str = ""
+) -> LifecycleTransition | None:
+    if to_stage not in LifecycleStage.values:
+        raise Invalid(f"Unknown lifecycle stage “{to_stage}”.", field="lifecycle_stage")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.lifecycle_stage == to_stage:
+        return None
+    now = timezone.now()
+    transition = LifecycleTransition.objects.create(
+        person=person,
+        from_stage=person.lifecycle_stage,
+        to_stage=to_stage,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:300],
+    )
+    changes = {"lifecycle_stage": [person.lifecycle_stage, to_stage]}
+    person.lifecycle_stage, person.stage_changed_at = to_stage, now
+    person.save(update_fields=["lifecycle_stage", "stage_changed_at", "updated_at"])
+    activity.record(
+        actor=actor, via=via, verb="stage_changed", target=person, changes=changes, summary=reason
+    )
+    return transition
+
+
+def _clean_organization(data: dict) -> dict:
+    data = {k: v for k, v in data.items() if k in ORGANIZATION_FIELDS}
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        if not data["name"]:
+            raise Invalid("An organization needs a name.", field="name")
+    if "domain" in data:
+        data["domain"] = normalize_domain(data["domain"])
+    if "country" in data:
+        data["country"] = (data["country"] or "").strip().upper()
+    return data
+
+
+@transaction.atomic
+def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
+    access.require_create(actor, "organization")
+    data = _clean_organization(data)
+    if "name" not in data:
+        raise Invalid("An organization needs a name.", field="name")
+    _check_owner_assignable(actor, data.get("owner"))
+    if actor.role == "sales_rep" and "owner" not in data:
+        data["owner"] = actor
+    org = Organization(**data)
+    org.search_text = org.name.lower()
+    _save_unique(org, field="domain", message="An organization with this domain already exists.")
+    activity.record(actor=actor, via=via, verb="created", target=org, summary=org.name)
+    return org
+
+
+@transaction.atomic
+def organization_update(*, actor, via: str = "ui", organization: Organization, data: dict):
+    data = _clean_organization(data)
+    if "owner" in data and data["owner"] != organization.owner:
+        _check_owner_assignable(actor, data["owner"])
+    changes = activity.apply_changes(organization, data)
+    if not changes:
+        return organization
+    organization.search_text = organization.name.lower()
+    _save_unique(
+        organization, field="domain", message="An organization with this domain already exists."
+    )
+    activity.record(actor=actor, via=via, verb="updated", target=organization, changes=changes)
+    return organization

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tandem.contacts import views
+
+app_name = "contacts"
+urlpatterns = [
+    path("people/", views.people, name="people"),
+    path("people/new", views.person_new, name="person_new"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("people/<int:pk>/edit", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/stage", views.person_stage, name="person_stage"),
+    path("organizations/", views.organizations, name="organizations"),
+    path("organizations/new", views.organization_new, name="organization_new"),
+    path("organizations/<int:pk>/", views.organization, name="organization"),
+    path("organizations/<int:pk>/edit", views.organization_edit, name="organization_edit"),
+]

@@ -1,0 +1,135 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tandem.contacts import selectors, services
+from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
+from tandem.contacts.models import CompanySize, LifecycleStage
+from tandem.core import access, registry
+from tandem.core.activity import timeline_for
+from tandem.core.web import guarded, render_list, save_form
+
+
+@guarded
+def people(request):
+    page = selectors.person_list(actor=request.user, params=request.GET)
+    return render_list(
+        request,
+        "contacts/people.html",
+        page,
+        {"stages": LifecycleStage.choices, "can_create": access.can_create(request.user, "person")},
+    )
+
+
+def _detail_context(actor, obj, resource: str) -> dict:
+    return {
+        "timeline": timeline_for(obj),
+        "sections": registry.sections_for(resource, actor, obj),
+        "can_edit": access.can_write(actor, obj, resource),
+    }
+
+
+@guarded
+def person(request, pk: int):
+    obj = selectors.person_get_for(actor=request.user, id=pk)
+    context = {
+        "person": obj,
+        "transitions": selectors.person_transitions(person=obj),
+        "stage_form": StageForm(initial={"to_stage": obj.lifecycle_stage}),
+        **_detail_context(request.user, obj, "person"),
+    }
+    return render(request, "contacts/person.html", context)
+
+
+@guarded
+def person_new(request):
+    access.require_create(request.user, "person")
+    form = PersonForm(request.POST or None, organizations=selectors.organization_qs(request.user))
+    return save_form(
+        request,
+        form,
+        lambda data: services.person_create(actor=request.user, data=data),
+        "contacts/form.html",
+        {"title": "New person"},
+    )
+
+
+@guarded
+def person_edit(request, pk: int):
+    obj = selectors.person_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = PersonForm(
+        request.POST or None, instance=obj, organizations=selectors.organization_qs(request.user)
+    )
+    return save_form(
+        request,
+        form,
+        lambda data: services.person_update(actor=request.user, person=obj, data=data),
+        "contacts/form.html",
+        {"title": f"Edit {obj}"},
+    )
+
+
+@require_POST
+@guarded
+def person_stage(request, pk: int):
+    obj = selectors.person_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        services.person_change_stage(
+            actor=request.user,
+            person=obj,
+            to_stage=form.cleaned_data["to_stage"],
+            reason=form.cleaned_data["reason"],
+        )
+    return redirect(obj.get_absolute_url())
+
+
+@guarded
+def organizations(request):
+    page = selectors.organization_list(actor=request.user, params=request.GET)
+    return render_list(
+        request,
+        "contacts/organizations.html",
+        page,
+        {
+            "sizes": CompanySize.choices,
+            "can_create": access.can_create(request.user, "organization"),
+        },
+    )
+
+
+@guarded
+def organization(request, pk: int):
+    obj = selectors.organization_get_for(actor=request.user, id=pk)
+    people_qs = selectors.person_qs(request.user).filter(organization=obj).order_by("last_name")
+    context = {
+        "org": obj,
+        "people": people_qs[:50],
+        **_detail_context(request.user, obj, "organization"),
+    }
+    return render(request, "contacts/organization.html", context)
+
+
+@guarded
+def organization_new(request):
+    access.require_create(request.user, "organization")
+    form = OrganizationForm(request.POST or None)
+    return save_form(
+        request,
+        form,
+        lambda data: services.organization_create(actor=request.user, data=data),
+        "contacts/form.html",
+        {"title": "New organization"},
+    )
+
+
+@guarded
+def organization_edit(request, pk: int):
+    obj = selectors.organization_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = OrganizationForm(request.POST or None, instance=obj)
+    return save_form(
+        request,
+        form,
+        lambda data: services.organization_update(actor=request.user, organization=obj, data=data),
+        "contacts/form.html",
+        {"title": f"Edit {obj}"},
+    )

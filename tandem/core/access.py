@@ -1,0 +1,168 @@
+"""The one authorization check.
+
+Every selector scopes its queryset with `scope()` and fetches single records with `get_for()`,
+so UI, API, import, export, reports and tasks all see the same records for the same actor.
+Reps see their own records and their team's, managers their function, admins everything.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model, Q, QuerySet
+
+from tandem.core.errors import Forbidden, NotFound
+from tandem.core.roles import FUNCTION_OF, MARKETING_ROLES, SALES_ROLES, Function, Role
+
+READ, WRITE = "read", "write"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Per role, which records of a resource may be read and written, and who may create."""
+
+    owner: str
+    read: dict = field(default_factory=dict)
+    write: dict = field(default_factory=dict)
+    create: tuple = ()
+
+
+def _own(actor, owner: str) -> Q:
+    return Q(**{owner: actor.pk})
+
+
+def _team(actor, owner: str) -> Q:
+    q = _own(actor, owner)
+    if actor.team_id:
+        q |= Q(**{f"{owner}__team_id": actor.team_id})
+    return q
+
+
+def _unowned(actor, owner: str) -> Q:
+    """Marketing's side of the shared record: people nobody in sales holds yet."""
+    return Q(**{f"{owner}__isnull": True}) | Q(**{f"{owner}__role__in": MARKETING_ROLES})
+
+
+SCOPES = {
+    "all": lambda actor, owner: Q(),
+    "own": _own,
+    "team": _team,
+    "unowned": _unowned,
+}
+
+_MKT_ALL = {Role.MARKETER: "all", Role.MARKETING_MANAGER: "all"}
+_SALES_TEAM = {Role.SALES_REP: "team", Role.SALES_MANAGER: "all"}
+_SALES_OWN = {Role.SALES_REP: "own", Role.SALES_MANAGER: "all"}
+
+POLICIES: dict[str, Policy] = {
+    "person": Policy(
+        owner="owner",
+        read={**_MKT_ALL, **_SALES_TEAM},
+        write={Role.MARKETER: "unowned", Role.MARKETING_MANAGER: "unowned", **_SALES_OWN},
+        create=(*MARKETING_ROLES, *SALES_ROLES),
+    ),
+    "organization": Policy(
+        owner="owner",
+        read={**_MKT_ALL, **_SALES_TEAM},
+        write={Role.MARKETER: "unowned", Role.MARKETING_MANAGER: "unowned", **_SALES_OWN},
+        create=(*MARKETING_ROLES, *SALES_ROLES),
+    ),
+    "program": Policy(
+        owner="owner",
+        read={**_MKT_ALL, Role.SALES_REP: "all", Role.SALES_MANAGER: "all"},
+        write={Role.MARKETER: "own", Role.MARKETING_MANAGER: "all"},
+        create=MARKETING_ROLES,
+    ),
+    "touch": Policy(
+        owner="person__owner",
+        read={**_MKT_ALL, **_SALES_TEAM},
+        write={Role.MARKETING_MANAGER: "all"},
+        create=(*MARKETING_ROLES, *SALES_ROLES),
+    ),
+    "opportunity": Policy(
+        owner="owner",
+        read={Role.MARKETING_MANAGER: "all", **_SALES_TEAM},
+        write=_SALES_OWN,
+        create=SALES_ROLES,
+    ),
+    "handoff": Policy(
+        owner="rep",
+        read={**_MKT_ALL, **_SALES_TEAM},
+        write=_SALES_OWN,
+        create=(),
+    ),
+    "activity": Policy(
+        owner="owner",
+        read=_SALES_TEAM,
+        write=_SALES_OWN,
+        create=SALES_ROLES,
+    ),
+}
+
+
+def function_of(actor) -> str | None:
+    return FUNCTION_OF.get(getattr(actor, "role", None))
+
+
+def is_admin(actor) -> bool:
+    return bool(getattr(actor, "is_authenticated", False)) and (
+        actor.role == Role.ADMIN or actor.is_superuser
+    )
+
+
+def rule(actor, resource: str, action: str = READ) -> Q | None:
+    """The filter that limits `resource` to what `actor` may `action`; None when nothing."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    if is_admin(actor):
+        return Q()
+    policy = POLICIES[resource]
+    scope_name = (policy.read if action == READ else policy.write).get(actor.role)
+    if scope_name is None:
+        return None
+    return SCOPES[scope_name](actor, policy.owner)
+
+
+def scope(actor, queryset: QuerySet, resource: str, action: str = READ) -> QuerySet:
+    q = rule(actor, resource, action)
+    return queryset.none() if q is None else queryset.filter(q)
+
+
+def can_see(actor, resource: str) -> bool:
+    return rule(actor, resource, READ) is not None
+
+
+def require_see(actor, resource: str) -> None:
+    if not can_see(actor, resource):
+        raise Forbidden(f"Your role has no access to {resource} records.")
+
+
+def can_create(actor, resource: str) -> bool:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return is_admin(actor) or actor.role in POLICIES[resource].create
+
+
+def require_create(actor, resource: str) -> None:
+    if not can_create(actor, resource):
+        raise Forbidden(f"Your role may not create a {resource}.")
+
+
+def get_for(actor, queryset: QuerySet, resource: str, pk, action: str = READ) -> Model:
+    """Fetch one record and authorize it: 404 when missing or unreadable, 403 when read-only."""
+    try:
+        obj = scope(actor, queryset, resource, READ).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if action == WRITE and not can_write(actor, obj, resource):
+        raise Forbidden()
+    return obj
+
+
+def can_write(actor, obj: Model, resource: str) -> bool:
+    q = rule(actor, resource, WRITE)
+    if q is None:
+        return False
+    return type(obj)._default_manager.filter(q, pk=obj.pk).exists()
+
+
+def is_function(actor, function: Function) -> bool:
+    return function_of(actor) == function

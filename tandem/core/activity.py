@@ -1,0 +1,55 @@
+"""The timeline and audit trail: every service write records one entry in its transaction."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from tandem.core.models import TimelineEntry, Via
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, (Decimal, date, datetime)):
+        return str(value)
+    return value
+
+
+def apply_changes(instance: models.Model, data: dict) -> dict:
+    """Set the given attributes and return {field: [old, new]} for those that really changed."""
+    changes = {}
+    for field, new in data.items():
+        old = getattr(instance, field)
+        if _plain(old) != _plain(new):
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(instance, field, new)
+    return changes
+
+
+def record(
+    *,
+    actor,
+    via: str,
+    verb: str,
+    target: models.Model,
+    summary: str = "",
+    changes: dict | None = None,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        via=via or Via.SYSTEM,
+        verb=verb,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+
+
+def timeline_for(target: models.Model, *, limit: int = 50):
+    return (
+        TimelineEntry.objects.filter(target_type=target._meta.model_name, target_id=target.pk)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )

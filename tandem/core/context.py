@@ -1,0 +1,28 @@
+from tandem.core import access
+from tandem.core.roles import Function
+
+
+def navigation(request):
+    """The nav bar by function: each section shows only where the user's role may go."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    function = access.function_of(user)
+    sections = []
+    if function in (Function.MARKETING, Function.ADMIN) or access.can_see(user, "program"):
+        sections.append(("Marketing", [("Programs", "marketing:programs")]))
+    sales_links = (
+        [("Opportunities", "sales:opportunities")] if access.can_see(user, "opportunity") else []
+    )
+    if access.can_see(user, "activity"):
+        sales_links.append(("Activities", "sales:activities"))
+    if sales_links:
+        sections.append(("Sales", sales_links))
+    sections.append(
+        ("Contacts", [("People", "contacts:people"), ("Organizations", "contacts:organizations")])
+    )
+    sections.append(("Handoff", [("Handoff queue", "handoff:queue")]))
+    sections.append(("Insights", [("Funnel", "insights:funnel")]))
+    if access.is_admin(user):
+        sections.append(("Admin", [("Django admin", "admin:index")]))
+    return {"nav_sections": sections}

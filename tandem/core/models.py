@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Via(models.TextChoices):
+    UI = "ui", "Web UI"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    FORM = "form", "Web form"
+    TASK = "task", "Background task"
+    SYSTEM = "system", "System"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TimelineEntry(models.Model):
+    """One audit row: who changed which record, from where, and what changed."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.SYSTEM)
+    verb = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    summary = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-at"], name="timeline_target_idx")
+        ]
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target_type}#{self.target_id} {self.verb}"
+
+
+class IdempotencyKey(models.Model):
+    """A submitted form or API call: the same key twice returns the first result."""
+
+    key = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]

@@ -1,0 +1,36 @@
+"""Apps above core register home panels and search groups here at startup (AppConfig.ready)."""
+
+from collections.abc import Callable
+
+_home: list[tuple[Callable, Callable]] = []
+_search: list[tuple[str, Callable]] = []
+
+
+def add_home_panel(applies: Callable, panel: Callable) -> None:
+    _home.append((applies, panel))
+
+
+def home_panels(user) -> list[Callable]:
+    return [panel for applies, panel in _home if applies(user)]
+
+
+def add_search_group(label: str, finder: Callable) -> None:
+    _search.append((label, finder))
+
+
+def search_groups() -> list[tuple[str, Callable]]:
+    return list(_search)
+
+
+_sections: dict[str, list[Callable]] = {}
+
+
+def add_section(target: str, section: Callable) -> None:
+    """A section on a detail page (person, organization, ...) contributed by a higher app.
+
+    `section(actor, obj)` returns {"title", "template", "data"} or None when not visible."""
+    _sections.setdefault(target, []).append(section)
+
+
+def sections_for(target: str, actor, obj) -> list[dict]:
+    return [s for s in (fn(actor, obj) for fn in _sections.get(target, [])) if s]

@@ -1,0 +1,275 @@
+"""Loads the demo workspace: the shaped world through the ORM, the bulk through BulkWriter."""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from tandem.demo import world as w
+from tandem.demo.people import Batch, PeopleGenerator
+from tandem.demo.sales import SalesGenerator
+from tandem.demo.timing import quarter_start
+from tandem.demo.writer import BulkWriter
+
+SIZES = {"small": 5_000, "large": 1_000_000}
+REPS_PER_TEAM = {"small": 4, "large": 12}
+CHUNK = 25_000
+
+COLUMNS = {
+    "contacts.Organization": (
+        "id created_at updated_at name domain industry size country region city owner_id "
+        "is_customer search_text"
+    ),
+    "contacts.Person": (
+        "id created_at updated_at email email_normalized first_name last_name title phone "
+        "organization_id country region city lifecycle_stage stage_changed_at owner_id "
+        "sales_owns_conversation score consent consent_at unsubscribed_at bounced_at complained_at "
+        "source_program_id first_touch_at custom search_text"
+    ),
+    "marketing.Touch": (
+        "person_id program_id kind occurred_at rep_id utm_source utm_medium utm_campaign "
+        "utm_term utm_content referrer"
+    ),
+    "contacts.LifecycleTransition": "person_id from_stage to_stage at actor_id reason",
+    "handoff.Handoff": "person_id rep_id routed_at due_at status decided_at reason",
+    "core.TimelineEntry": "at actor_id via verb target_type target_id summary changes",
+    "sales.Opportunity": (
+        "id created_at updated_at name organization_id person_id owner_id pipeline_id stage_id "
+        "amount currency expected_close channel partner_id forecast_category loss_reason_id "
+        "lost_to_id closed_at search_text"
+    ),
+    "sales.StageHistory": "opportunity_id stage_id entered_at left_at actor_id",
+    "sales.OpportunityLine": "opportunity_id product_id quantity list_price unit_price",
+    "sales.OpportunityObjection": "opportunity_id objection_id note handled created_at",
+    "sales.Activity": (
+        "created_at updated_at kind subject notes due_at done_at selling owner_id person_id "
+        "organization_id opportunity_id"
+    ),
+}
+BATCH_TABLES = (
+    ("people", "contacts.Person"),
+    ("touches", "marketing.Touch"),
+    ("transitions", "contacts.LifecycleTransition"),
+    ("handoffs", "handoff.Handoff"),
+    ("opportunities", "sales.Opportunity"),
+    ("stage_history", "sales.StageHistory"),
+    ("lines", "sales.OpportunityLine"),
+    ("objections", "sales.OpportunityObjection"),
+    ("activities", "sales.Activity"),
+    ("timeline", "core.TimelineEntry"),
+)
+
+
+@dataclass
+class Result:
+    people: int
+    counts: dict
+    logins: list
+
+
+def check_columns() -> None:
+    """Fail fast if a model changed and the generator's column lists did not follow."""
+    for label, columns in COLUMNS.items():
+        model = w.model(label)
+        real = {f.column for f in model._meta.concrete_fields}
+        listed = set(columns.split())
+        missing = real - listed - {"id"}
+        if missing or listed - real:
+            raise RuntimeError(f"demo columns out of date for {label}: {missing or listed - real}")
+
+
+def load(*, size: str, seed: int, as_of: date | None = None, progress=print) -> Result:
+    check_columns()
+    rng = random.Random(seed)
+    as_of = as_of or date.today()
+    now = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
+    start = (as_of.replace(day=1) - timedelta(days=30 * 17)).replace(day=1)
+    writer = BulkWriter()
+    with transaction.atomic():
+        world = _build_world(rng, size, start, as_of)
+    people_count = SIZES[size]
+    orgs, sales, gen = _generators(world, rng, now, people_count)
+    with transaction.atomic():
+        _write_orgs(writer, orgs)
+        world.partner_ids = _partners(orgs, rng)
+        sales.world = world
+    done = 0
+    while done < people_count:
+        batch, n = Batch(), min(CHUNK, people_count - done)
+        for pid in range(done + 1, done + n + 1):
+            gen.person(pid, orgs[rng.randrange(len(orgs))], batch)
+        with transaction.atomic():
+            _write_batch(writer, batch)
+        done += n
+        progress(f"  {done:,} people")
+    with transaction.atomic():
+        _finish(writer, world, sales, rng, start, as_of)
+    _analyze()
+    return Result(people=people_count, counts=writer.counts, logins=world.logins)
+
+
+def _build_world(rng, size, start, as_of) -> w.World:
+    reps_by_team, team_ids, logins = w.build_people_team(rng, REPS_PER_TEAM[size])
+    w.build_territories(team_ids)
+    pipeline_id, stage_ids = w.build_pipeline()
+    products = w.build_catalog()
+    competitors, reasons, objections = w.build_lookups()
+    marketers = list(
+        w.model("accounts.User")
+        .objects.filter(role__in=("marketer", "marketing_manager"))
+        .values_list("pk", flat=True)
+    )
+    programs = w.build_programs(rng, start, as_of, marketers)
+    by_name = {p.name: p.pk for p in w.model("marketing.Program").objects.all()}
+    return w.World(
+        as_of=as_of,
+        start=start,
+        programs=programs,
+        reps_by_team=reps_by_team,
+        team_ids=team_ids,
+        stage_ids=stage_ids,
+        pipeline_id=pipeline_id,
+        products=products,
+        competitor_ids=competitors,
+        loss_reason_ids=reasons,
+        objection_ids=objections,
+        newsletter_program=by_name["Monthly product newsletter"],
+        site_program=by_name["Blog and newsletter signup"],
+        logins=logins,
+    )
+
+
+def _generators(world, rng, now, people_count):
+    sales = SalesGenerator(world, rng, now)
+    gen = PeopleGenerator(world, rng, now, sales)
+    orgs = gen.organizations(max(50, people_count // 8))
+    return orgs, sales, gen
+
+
+def _write_orgs(writer, orgs) -> None:
+    created = datetime(2020, 1, 1, tzinfo=UTC)
+    writer.write(
+        w.model("contacts.Organization"),
+        COLUMNS["contacts.Organization"].split(),
+        (
+            (
+                o.id,
+                created,
+                created,
+                o.name,
+                o.domain,
+                o.industry,
+                o.size,
+                o.country,
+                o.region,
+                "",
+                o.owner,
+                False,
+                o.name.lower(),
+            )
+            for o in orgs
+        ),
+    )
+
+
+def _partners(orgs, rng) -> list[int]:
+    Partner = w.model("sales.Partner")
+    kinds, tiers = ("reseller", "affiliate", "referral"), ("gold", "silver", "standard")
+    partners = [
+        Partner(organization_id=o.id, kind=kinds[i % 3], tier=tiers[i % 3])
+        for i, o in enumerate(orgs[:20])
+    ]
+    return [p.pk for p in Partner.objects.bulk_create(partners)]
+
+
+def _write_batch(writer, batch) -> None:
+    for attr, label in BATCH_TABLES:
+        writer.write(w.model(label), COLUMNS[label].split(), getattr(batch, attr))
+    through = w.model("sales.Opportunity").competitors.through
+    writer.write(through, ["opportunity_id", "competitor_id"], batch.competitors)
+
+
+def _finish(writer, world, sales, rng, start, as_of) -> None:
+    Organization = w.model("contacts.Organization")
+    ids = sorted(sales.customer_orgs)
+    for i in range(0, len(ids), 900):
+        Organization.objects.filter(pk__in=ids[i : i + 900]).update(is_customer=True)
+    writer.reset_sequences([Organization, w.model("contacts.Person"), w.model("sales.Opportunity")])
+    _quotas(world, sales, rng, start, as_of)
+    _plans(world, as_of)
+
+
+def _quarters(start: date, as_of: date):
+    q = quarter_start(start)
+    last = quarter_start(as_of + timedelta(days=92))
+    while q <= last:
+        yield q
+        q = quarter_start(q + timedelta(days=100))
+
+
+def _quotas(world, sales, rng, start, as_of) -> None:
+    Quota = w.model("sales.Quota")
+    quotas, team_totals = [], defaultdict(Decimal)
+    for team, reps in world.reps_by_team.items():
+        baseline = Decimal("0")
+        for q in _quarters(start, as_of):
+            won = [sales.won_by_rep_quarter.get((r, q), Decimal(0)) for r in reps]
+            average = sum(won) / len(reps)
+            if q < quarter_start(as_of) and average > 0:
+                baseline = average
+            target = max(baseline, Decimal("1000"))
+            q_end = quarter_start(q + timedelta(days=100)) - timedelta(days=1)
+            for rep in reps:
+                amount = (target * Decimal(str(rng.uniform(0.95, 1.25)))).quantize(Decimal("100"))
+                quotas.append(
+                    Quota(
+                        user_id=rep,
+                        period_kind="quarter",
+                        period_start=q,
+                        period_end=q_end,
+                        amount=amount,
+                    )
+                )
+                team_totals[(team, q, q_end)] += amount
+                for m in range(3):
+                    m_start = date(q.year, q.month + m, 1)
+                    m_end = (m_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                    quotas.append(
+                        Quota(
+                            user_id=rep,
+                            period_kind="month",
+                            period_start=m_start,
+                            period_end=m_end,
+                            amount=(amount / 3).quantize(Decimal("100")),
+                        )
+                    )
+    for (team, q, q_end), amount in team_totals.items():
+        quotas.append(
+            Quota(
+                team_id=world.team_ids[team],
+                period_kind="quarter",
+                period_start=q,
+                period_end=q_end,
+                amount=amount,
+            )
+        )
+    Quota.objects.bulk_create(quotas)
+
+
+def _plans(world, as_of) -> None:
+    Plan, Target = w.model("insights.Plan"), w.model("insights.Target")
+    q = quarter_start(as_of)
+    q_end = quarter_start(q + timedelta(days=100)) - timedelta(days=1)
+    plan = Plan.objects.create(
+        name=f"Marketing plan {q:%Y} Q{(q.month - 1) // 3 + 1}", period_start=q, period_end=q_end
+    )
+    targets = [("mql_to_sql_rate", 45), ("win_rate", 30), ("cost_per_lead", 60)]
+    Target.objects.bulk_create([Target(plan=plan, metric=m, value=Decimal(v)) for m, v in targets])
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

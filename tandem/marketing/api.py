@@ -1,0 +1,83 @@
+from django.utils import timezone
+from ninja import Router, Status
+
+from tandem.accounts.selectors import user_get
+from tandem.contacts.selectors import person_get_for
+from tandem.core import access
+from tandem.core.api_support import page_out, resolve_refs
+from tandem.marketing import selectors, services
+from tandem.marketing.schemas import (
+    CostIn,
+    CostOut,
+    ProgramIn,
+    ProgramOut,
+    ProgramPage,
+    ProgramPatch,
+    TouchIn,
+    TouchOut,
+    TouchPage,
+)
+
+router = Router(tags=["marketing"])
+
+
+@router.get("/programs", response=ProgramPage)
+def list_programs(request):
+    """Filters: channel, status, owner; q searches the name; sort: -start, start, name, -budget."""
+    return page_out(selectors.program_list(actor=request.user, params=request.GET))
+
+
+@router.post("/programs", response={201: ProgramOut})
+def create_program(request, payload: ProgramIn):
+    data = resolve_refs(payload.dict(exclude_unset=True), {"owner": lambda i: user_get(id=i)})
+    return Status(201, services.program_create(actor=request.user, via="api", data=data))
+
+
+@router.get("/programs/{program_id}", response=ProgramOut)
+def get_program(request, program_id: int):
+    return selectors.program_get_for(actor=request.user, id=program_id)
+
+
+@router.patch("/programs/{program_id}", response=ProgramOut)
+def update_program(request, program_id: int, payload: ProgramPatch):
+    program = selectors.program_get_for(actor=request.user, id=program_id, action=access.WRITE)
+    return services.program_update(
+        actor=request.user, via="api", program=program, data=payload.dict(exclude_unset=True)
+    )
+
+
+@router.post("/programs/{program_id}/costs", response={201: CostOut})
+def add_cost(request, program_id: int, payload: CostIn):
+    program = selectors.program_get_for(actor=request.user, id=program_id, action=access.WRITE)
+    cost = services.program_cost_add(
+        actor=request.user, via="api", program=program, data=payload.dict()
+    )
+    return Status(201, cost)
+
+
+@router.get("/touches", response=TouchPage)
+def list_touches(request):
+    """Filters: person, program, kind, since (YYYY-MM-DD); sort: -occurred, occurred."""
+    return page_out(selectors.touch_list(actor=request.user, params=request.GET))
+
+
+@router.post("/touches", response={201: TouchOut})
+def create_touch(request, payload: TouchIn):
+    data = payload.dict(exclude_unset=True)
+    data = resolve_refs(
+        data,
+        {
+            "person": lambda i: person_get_for(actor=request.user, id=i),
+            "program": lambda i: selectors.program_get_for(actor=request.user, id=i),
+        },
+    )
+    if data.get("occurred_at") is None:
+        data["occurred_at"] = timezone.now()
+    if access.function_of(request.user) == "sales":
+        data["rep"] = request.user
+    return Status(201, services.touch_create(actor=request.user, via="api", data=data))
+
+
+@router.get("/touches/{touch_id}", response=TouchOut)
+def get_touch(request, touch_id: int):
+    return selectors.touch_get_for(actor=request.user, id=touch_id)

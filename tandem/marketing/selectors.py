@@ -1,0 +1,115 @@
+from datetime import date
+
+from django.db.models import Count, QuerySet, Sum
+
+from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
+from tandem.core import access, listing
+from tandem.core.listing import Filter, ListSpec
+from tandem.marketing.models import Channel, Program, ProgramStatus, Touch, TouchKind
+
+QUALIFIED_STAGES = (
+    LifecycleStage.MQL,
+    LifecycleStage.SAL,
+    LifecycleStage.SQL,
+    LifecycleStage.OPPORTUNITY,
+    LifecycleStage.CUSTOMER,
+    LifecycleStage.ADVOCATE,
+)
+
+PROGRAM_LIST = ListSpec(
+    filters={
+        "channel": Filter("channel", listing.choice(Channel.choices), "Channel"),
+        "status": Filter("status", listing.choice(ProgramStatus.choices), "Status"),
+        "owner": Filter("owner_id", listing.integer, "Owner"),
+    },
+    sorts={
+        "name": ("name", "id"),
+        "-start": ("-start_date", "-id"),
+        "start": ("start_date", "id"),
+        "-budget": ("-budget", "-id"),
+    },
+    default_sort="-start",
+    search=lambda qs, q: qs.filter(name__icontains=q),
+)
+
+TOUCH_LIST = ListSpec(
+    filters={
+        "person": Filter("person_id", listing.integer, "Person"),
+        "program": Filter("program_id", listing.integer, "Program"),
+        "kind": Filter("kind", listing.choice(TouchKind.choices), "Kind"),
+        "since": Filter("occurred_at__date__gte", listing.iso_date, "Since"),
+    },
+    sorts={"-occurred": ("-occurred_at", "-id"), "occurred": ("occurred_at", "id")},
+    default_sort="-occurred",
+)
+
+
+def program_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Program.objects.all(), "program", action)
+
+
+def program_list(*, actor, params) -> listing.Page:
+    qs, applied = listing.apply(program_qs(actor), PROGRAM_LIST, params)
+    number, size = listing.page_numbers(params)
+    return listing.paginate(qs.select_related("owner"), number=number, size=size, params=applied)
+
+
+def program_get_for(*, actor, id, action: str = access.READ) -> Program:
+    return access.get_for(actor, Program.objects.select_related("owner"), "program", id, action)
+
+
+def program_spend(*, program: Program):
+    return program.costs.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def touch_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Touch.objects.all(), "touch", action)
+
+
+def touch_list(*, actor, params) -> listing.Page:
+    qs, applied = listing.apply(touch_qs(actor), TOUCH_LIST, params)
+    number, size = listing.page_numbers(params)
+    qs = qs.select_related("program", "person", "rep")
+    return listing.paginate(qs, number=number, size=size, params=applied)
+
+
+def touch_get_for(*, actor, id) -> Touch:
+    return access.get_for(actor, Touch.objects.select_related("program", "person"), "touch", id)
+
+
+def touches_of_person(*, person, limit: int = 50):
+    return person.touches.select_related("program", "rep").order_by("-occurred_at")[:limit]
+
+
+def leads_by_program(*, actor, since: date, until: date) -> list[dict]:
+    """Leads of a program (DOMAIN.md): people whose first touch came from it, in the period."""
+    people = access.scope(actor, Person.objects.all(), "person")
+    return list(
+        people.filter(first_touch_at__date__gte=since, first_touch_at__date__lt=until)
+        .exclude(source_program=None)
+        .values("source_program_id", "source_program__name", "source_program__channel")
+        .annotate(leads=Count("id"))
+        .order_by("-leads")
+    )
+
+
+def program_card(*, program: Program) -> dict:
+    """A program's basics: leads it brought, how many ever reached MQL or beyond, its spend."""
+    people = Person.objects.filter(source_program=program)
+    leads = people.count()
+    qualified = (
+        LifecycleTransition.objects.filter(
+            person__source_program=program, to_stage__in=QUALIFIED_STAGES
+        )
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+    spend = program_spend(program=program)
+    return {
+        "leads": leads,
+        "qualified": qualified,
+        "spend": spend,
+        "budget_left": program.budget - spend,
+        "cost_per_lead": round(spend / leads, 2) if leads else None,
+    }

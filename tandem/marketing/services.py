@@ -1,0 +1,110 @@
+"""Marketing's writes: programs, their costs, and touches."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from tandem.contacts.models import Person
+from tandem.core import access, activity
+from tandem.core.errors import Invalid
+from tandem.marketing.models import Program, ProgramCost, Touch
+
+PROGRAM_FIELDS = {
+    "name",
+    "channel",
+    "status",
+    "budget",
+    "currency",
+    "start_date",
+    "end_date",
+    "call_to_action",
+    "target_segment",
+    "owner",
+}
+TOUCH_FIELDS = {
+    "person",
+    "program",
+    "kind",
+    "occurred_at",
+    "rep",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+}
+
+
+def _check_program(data: dict) -> None:
+    if data.get("budget") is not None and data["budget"] < 0:
+        raise Invalid("The budget cannot be negative.", field="budget")
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end < start:
+        raise Invalid("The program cannot end before it starts.", field="end_date")
+    if "name" in data and not (data["name"] or "").strip():
+        raise Invalid("A program needs a name.", field="name")
+
+
+@transaction.atomic
+def program_create(*, actor, via: str = "ui", data: dict) -> Program:
+    access.require_create(actor, "program")
+    data = {k: v for k, v in data.items() if k in PROGRAM_FIELDS}
+    data.setdefault("owner", actor)
+    _check_program(data)
+    program = Program.objects.create(**data)
+    activity.record(actor=actor, via=via, verb="created", target=program, summary=program.name)
+    return program
+
+
+@transaction.atomic
+def program_update(*, actor, via: str = "ui", program: Program, data: dict) -> Program:
+    data = {k: v for k, v in data.items() if k in PROGRAM_FIELDS}
+    _check_program({"start_date": program.start_date, "end_date": program.end_date, **data})
+    changes = activity.apply_changes(program, data)
+    if changes:
+        program.save()
+        activity.record(actor=actor, via=via, verb="updated", target=program, changes=changes)
+    return program
+
+
+@transaction.atomic
+def program_cost_add(*, actor, via: str = "ui", program: Program, data: dict) -> ProgramCost:
+    if data.get("amount") is None or data["amount"] < 0:
+        raise Invalid("A cost must be zero or more.", field="amount")
+    cost = ProgramCost.objects.create(
+        program=program,
+        incurred_on=data["incurred_on"],
+        amount=data["amount"],
+        currency=data.get("currency") or program.currency,
+        description=(data.get("description") or "")[:200],
+    )
+    activity.record(
+        actor=actor,
+        via=via,
+        verb="cost_added",
+        target=program,
+        summary=f"{cost.amount} {cost.currency} {cost.description}",
+    )
+    return cost
+
+
+@transaction.atomic
+def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
+    """Record a touch; the first touch of a person sets the program that brought them."""
+    access.require_create(actor, "touch")
+    data = {k: v for k, v in data.items() if k in TOUCH_FIELDS}
+    if data.get("person") is None:
+        raise Invalid("A touch needs a person.", field="person")
+    touch = Touch.objects.create(**data)
+    if touch.program_id:
+        Person.objects.filter(pk=touch.person_id).filter(
+            Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=touch.occurred_at)
+        ).update(source_program_id=touch.program_id, first_touch_at=touch.occurred_at)
+    activity.record(
+        actor=actor,
+        via=via,
+        verb="touched",
+        target=touch.person,
+        summary=f"{touch.get_kind_display()}" + (f" · {touch.program}" if touch.program else ""),
+    )
+    return touch

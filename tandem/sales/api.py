@@ -1,0 +1,113 @@
+from ninja import Router, Status
+
+from tandem.accounts.selectors import user_get
+from tandem.contacts.selectors import organization_get_for, person_get_for
+from tandem.core import access
+from tandem.core.api_support import page_out, resolve_refs
+from tandem.core.errors import Invalid
+from tandem.sales import selectors, services
+from tandem.sales.models import Pipeline, Stage
+from tandem.sales.schemas import (
+    ActivityIn,
+    ActivityOut,
+    ActivityPage,
+    ActivityPatch,
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityPage,
+    OpportunityPatch,
+)
+
+router = Router(tags=["sales"])
+
+
+def _refs(request, data: dict) -> dict:
+    actor = request.user
+    return resolve_refs(
+        data,
+        {
+            "organization": lambda i: organization_get_for(actor=actor, id=i),
+            "person": lambda i: person_get_for(actor=actor, id=i),
+            "owner": lambda i: user_get(id=i),
+            "opportunity": lambda i: selectors.opportunity_get_for(actor=actor, id=i),
+        },
+    )
+
+
+def _stage(stage_id: int | None) -> Stage:
+    if stage_id is None:
+        stage = Stage.objects.filter(pipeline__is_default=True).order_by("order").first()
+        if stage is None:
+            stage = (
+                Stage.objects.filter(pipeline=Pipeline.objects.first()).order_by("order").first()
+            )
+    else:
+        stage = Stage.objects.select_related("pipeline").filter(pk=stage_id).first()
+    if stage is None:
+        raise Invalid("No such stage.", field="stage_id")
+    return stage
+
+
+@router.get("/opportunities", response=OpportunityPage)
+def list_opportunities(request):
+    """Filters: stage, status (open/won/lost), owner, organization, channel, close_after,
+    close_before; q searches name and account;
+    sort: close, -close, -amount, amount, -created, name."""
+    return page_out(selectors.opportunity_list(actor=request.user, params=request.GET))
+
+
+@router.post("/opportunities", response={201: OpportunityOut})
+def create_opportunity(request, payload: OpportunityIn):
+    access.require_create(request.user, "opportunity")
+    data = payload.dict(exclude_unset=True)
+    stage = _stage(data.pop("stage_id", None))
+    opp = services.opportunity_create(
+        actor=request.user, via="api", data=_refs(request, data), stage=stage
+    )
+    return Status(201, opp)
+
+
+@router.get("/opportunities/{opp_id}", response=OpportunityOut)
+def get_opportunity(request, opp_id: int):
+    return selectors.opportunity_get_for(actor=request.user, id=opp_id)
+
+
+@router.patch("/opportunities/{opp_id}", response=OpportunityOut)
+def update_opportunity(request, opp_id: int, payload: OpportunityPatch):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    data = payload.dict(exclude_unset=True)
+    stage_id = data.pop("stage_id", None)
+    opp = services.opportunity_update(
+        actor=request.user, via="api", opportunity=opp, data=_refs(request, data)
+    )
+    if stage_id is not None:
+        opp = services.opportunity_move(
+            actor=request.user, via="api", opportunity=opp, stage=_stage(stage_id)
+        )
+    return selectors.opportunity_get_for(actor=request.user, id=opp.pk)
+
+
+@router.get("/activities", response=ActivityPage)
+def list_activities(request):
+    """Filters: kind, owner, opportunity, person, done (true/false); sort: due, -due."""
+    return page_out(selectors.activity_list(actor=request.user, params=request.GET))
+
+
+@router.post("/activities", response={201: ActivityOut})
+def create_activity(request, payload: ActivityIn):
+    access.require_create(request.user, "activity")
+    data = _refs(request, payload.dict(exclude_unset=True))
+    return Status(201, services.activity_create(actor=request.user, via="api", data=data))
+
+
+@router.get("/activities/{activity_id}", response=ActivityOut)
+def get_activity(request, activity_id: int):
+    return selectors.activity_get_for(actor=request.user, id=activity_id)
+
+
+@router.patch("/activities/{activity_id}", response=ActivityOut)
+def update_activity(request, activity_id: int, payload: ActivityPatch):
+    act = selectors.activity_get_for(actor=request.user, id=activity_id, action=access.WRITE)
+    return services.activity_update(
+        actor=request.user, via="api", act=act, data=payload.dict(exclude_unset=True)
+    )

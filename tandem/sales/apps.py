@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SalesConfig(AppConfig):
+    name = "tandem.sales"
+    label = "sales"
+
+    def ready(self):
+        from tandem.core import registry
+        from tandem.sales import home, selectors
+
+        registry.add_home_panel(home.is_rep, home.rep_panel)
+        registry.add_home_panel(home.is_manager, home.manager_panel)
+        registry.add_section("person", home.person_opportunities)
+        registry.add_section("organization", home.organization_opportunities)
+        registry.add_search_group("Opportunities", selectors.opportunity_search)

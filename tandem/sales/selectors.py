@@ -1,0 +1,159 @@
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from tandem.core import access, listing
+from tandem.core.listing import Filter, ListSpec
+from tandem.sales.models import (
+    Activity,
+    ActivityKind,
+    DistributionChannel,
+    Opportunity,
+    Quota,
+    Stage,
+    StageKind,
+)
+
+OPPORTUNITY_LIST = ListSpec(
+    filters={
+        "stage": Filter("stage_id", listing.integer, "Stage"),
+        "status": Filter("stage__kind", listing.choice(StageKind.choices), "Status"),
+        "owner": Filter("owner_id", listing.integer, "Owner"),
+        "organization": Filter("organization_id", listing.integer, "Organization"),
+        "channel": Filter("channel", listing.choice(DistributionChannel.choices), "Channel"),
+        "close_after": Filter("expected_close__gte", listing.iso_date, "Closes after"),
+        "close_before": Filter("expected_close__lte", listing.iso_date, "Closes before"),
+    },
+    sorts={
+        "close": ("expected_close", "id"),
+        "-close": ("-expected_close", "-id"),
+        "-amount": ("-amount", "-id"),
+        "amount": ("amount", "id"),
+        "-created": ("-created_at", "-id"),
+        "name": ("name", "id"),
+    },
+    default_sort="-created",
+    search=lambda qs, q: qs.filter(search_text__contains=q.lower()),
+)
+
+ACTIVITY_LIST = ListSpec(
+    filters={
+        "kind": Filter("kind", listing.choice(ActivityKind.choices), "Kind"),
+        "owner": Filter("owner_id", listing.integer, "Owner"),
+        "opportunity": Filter("opportunity_id", listing.integer, "Opportunity"),
+        "person": Filter("person_id", listing.integer, "Person"),
+        "done": Filter("done_at__isnull", lambda v: not listing.boolean(v), "Done"),
+    },
+    sorts={"due": ("due_at", "id"), "-due": ("-due_at", "-id")},
+    default_sort="due",
+    search=lambda qs, q: qs.filter(subject__icontains=q),
+)
+
+
+def opportunity_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Opportunity.objects.all(), "opportunity", action)
+
+
+def opportunity_list(*, actor, params) -> listing.Page:
+    access.require_see(actor, "opportunity")
+    qs, applied = listing.apply(opportunity_qs(actor), OPPORTUNITY_LIST, params)
+    number, size = listing.page_numbers(params)
+    qs = qs.select_related("organization", "owner", "stage")
+    return listing.paginate(qs, number=number, size=size, params=applied)
+
+
+def opportunity_get_for(*, actor, id, action: str = access.READ) -> Opportunity:
+    qs = Opportunity.objects.select_related(
+        "organization", "person", "owner", "stage", "pipeline", "partner", "loss_reason", "lost_to"
+    )
+    return access.get_for(actor, qs, "opportunity", id, action)
+
+
+def opportunity_search(*, actor, q: str, limit: int = 8) -> list[Opportunity]:
+    q = q.strip()[:100]
+    if len(q) < 2:
+        return []
+    qs = opportunity_qs(actor).filter(search_text__contains=q.lower())
+    return list(qs.select_related("organization", "stage")[:limit])
+
+
+def stage_history(*, opportunity: Opportunity):
+    return opportunity.stage_history.select_related("stage", "actor").order_by("entered_at", "id")
+
+
+def activity_qs(actor, action: str = access.READ) -> QuerySet:
+    return access.scope(actor, Activity.objects.all(), "activity", action)
+
+
+def activity_list(*, actor, params) -> listing.Page:
+    access.require_see(actor, "activity")
+    qs, applied = listing.apply(activity_qs(actor), ACTIVITY_LIST, params)
+    number, size = listing.page_numbers(params)
+    qs = qs.select_related("owner", "person", "organization", "opportunity")
+    return listing.paginate(qs, number=number, size=size, params=applied)
+
+
+def activity_get_for(*, actor, id, action: str = access.READ) -> Activity:
+    return access.get_for(actor, Activity.objects.select_related("owner"), "activity", id, action)
+
+
+def open_stages(*, pipeline_id=None):
+    qs = Stage.objects.filter(kind=StageKind.OPEN).select_related("pipeline")
+    return qs.filter(pipeline_id=pipeline_id) if pipeline_id else qs
+
+
+def rep_summary(*, actor) -> dict:
+    """A rep's home: open opportunities and today's activities."""
+    opps = Opportunity.objects.filter(owner=actor, stage__kind=StageKind.OPEN)
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    todays = (
+        Activity.objects.filter(
+            owner=actor, done_at__isnull=True, due_at__lt=start + timedelta(days=1)
+        )
+        .select_related("opportunity", "person")
+        .order_by("due_at")[:20]
+    )
+    return {
+        "open_opportunities": opps.select_related("organization", "stage").order_by(
+            "expected_close"
+        )[:20],
+        "open_count": opps.count(),
+        "open_amount": opps.aggregate(total=Sum("amount"))["total"] or 0,
+        "todays_activities": list(todays),
+    }
+
+
+def team_pipeline(*, actor, period_start, period_end) -> dict:
+    """A manager's home: pipeline by stage and quota attainment per rep in the period."""
+    opps = opportunity_qs(actor)
+    by_stage = list(
+        opps.filter(stage__kind=StageKind.OPEN)
+        .values("stage__name", "stage__order")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("stage__order")
+    )
+    won = dict(
+        opps.filter(
+            stage__kind=StageKind.WON,
+            closed_at__date__gte=period_start,
+            closed_at__date__lte=period_end,
+        )
+        .values_list("owner_id")
+        .annotate(total=Sum("amount"))
+    )
+    quotas = Quota.objects.filter(
+        user__isnull=False, period_start=period_start, period_kind="quarter"
+    ).select_related("user")
+    if actor.role == "sales_manager" and actor.team_id:
+        quotas = quotas.filter(user__team_id=actor.team_id)
+    attainment = [
+        {
+            "rep": q.user,
+            "quota": q.amount,
+            "won": won.get(q.user_id, 0),
+            "pct": round(100 * (won.get(q.user_id, 0) or 0) / q.amount, 1) if q.amount else None,
+        }
+        for q in quotas
+    ]
+    return {"by_stage": by_stage, "attainment": attainment}

@@ -1,0 +1,145 @@
+"""Sales' writes: opportunities with their stage history, and activities."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.core import access, activity
+from tandem.core.errors import Invalid
+from tandem.sales.models import Activity, Opportunity, Stage, StageHistory, StageKind
+
+OPPORTUNITY_FIELDS = {
+    "name",
+    "organization",
+    "person",
+    "owner",
+    "amount",
+    "currency",
+    "expected_close",
+    "channel",
+    "partner",
+    "forecast_category",
+}
+ACTIVITY_FIELDS = {
+    "kind",
+    "subject",
+    "notes",
+    "due_at",
+    "selling",
+    "owner",
+    "person",
+    "organization",
+    "opportunity",
+}
+
+
+def _check_owner(actor, owner) -> None:
+    if owner is not None and owner != actor and actor.role == "sales_rep":
+        raise Invalid("A rep can only own their own records.", field="owner")
+    if owner is not None and owner.role not in ("sales_rep", "sales_manager", "admin"):
+        raise Invalid("The owner must be in sales.", field="owner")
+
+
+def _check_opportunity(data: dict) -> None:
+    if "amount" in data and (data["amount"] is None or data["amount"] < 0):
+        raise Invalid("The amount cannot be negative.", field="amount")
+    if "name" in data and not (data["name"] or "").strip():
+        raise Invalid("An opportunity needs a name.", field="name")
+
+
+def _search_text(opp: Opportunity) -> str:
+    return f"{opp.name} {opp.organization.name}".lower()
+
+
+@transaction.atomic
+def opportunity_create(*, actor, via: str = "ui", data: dict, stage: Stage) -> Opportunity:
+    access.require_create(actor, "opportunity")
+    data = {k: v for k, v in data.items() if k in OPPORTUNITY_FIELDS}
+    data.setdefault("owner", actor)
+    _check_owner(actor, data["owner"])
+    _check_opportunity(data)
+    now = timezone.now()
+    opp = Opportunity(**data, pipeline=stage.pipeline, stage=stage, created_at=now)
+    if stage.kind != StageKind.OPEN:
+        opp.closed_at = now
+    opp.search_text = _search_text(opp)
+    opp.save()
+    StageHistory.objects.create(opportunity=opp, stage=stage, entered_at=now, actor=actor)
+    activity.record(actor=actor, via=via, verb="created", target=opp, summary=opp.name)
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(*, actor, via: str = "ui", opportunity: Opportunity, data: dict):
+    data = {k: v for k, v in data.items() if k in OPPORTUNITY_FIELDS}
+    if "owner" in data and data["owner"] != opportunity.owner:
+        _check_owner(actor, data["owner"])
+    _check_opportunity(data)
+    changes = activity.apply_changes(opportunity, data)
+    if changes:
+        opportunity.search_text = _search_text(opportunity)
+        opportunity.save()
+        activity.record(actor=actor, via=via, verb="updated", target=opportunity, changes=changes)
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_move(*, actor, via: str = "ui", opportunity: Opportunity, stage: Stage):
+    """Move to another stage of the same pipeline, closing the current stage-history row."""
+    if stage.pipeline_id != opportunity.pipeline_id:
+        raise Invalid("That stage belongs to another pipeline.", field="stage")
+    opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if opp.stage_id == stage.pk:
+        return opp
+    now = timezone.now()
+    old = opp.stage
+    StageHistory.objects.filter(opportunity=opp, left_at__isnull=True).update(left_at=now)
+    StageHistory.objects.create(opportunity=opp, stage=stage, entered_at=now, actor=actor)
+    opp.stage = stage
+    opp.closed_at = None if stage.kind == StageKind.OPEN else now
+    opp.save(update_fields=["stage", "closed_at", "updated_at"])
+    activity.record(
+        actor=actor,
+        via=via,
+        verb="stage_changed",
+        target=opp,
+        changes={"stage": [old.name, stage.name]},
+    )
+    return opp
+
+
+@transaction.atomic
+def activity_create(*, actor, via: str = "ui", data: dict) -> Activity:
+    access.require_create(actor, "activity")
+    data = {k: v for k, v in data.items() if k in ACTIVITY_FIELDS}
+    data.setdefault("owner", actor)
+    _check_owner(actor, data["owner"])
+    if not (data.get("subject") or "").strip():
+        raise Invalid("An activity needs a subject.", field="subject")
+    act = Activity.objects.create(**data)
+    target = act.opportunity or act.person or act.organization
+    if target is not None:
+        activity.record(
+            actor=actor,
+            via=via,
+            verb="activity_logged",
+            target=target,
+            summary=f"{act.get_kind_display()}: {act.subject}",
+        )
+    activity.record(actor=actor, via=via, verb="created", target=act, summary=act.subject)
+    return act
+
+
+@transaction.atomic
+def activity_update(*, actor, via: str = "ui", act: Activity, data: dict) -> Activity:
+    data = {k: v for k, v in data.items() if k in ACTIVITY_FIELDS | {"done_at"}}
+    if "owner" in data and data["owner"] != act.owner:
+        _check_owner(actor, data["owner"])
+    changes = activity.apply_changes(act, data)
+    if changes:
+        act.save()
+        activity.record(actor=actor, via=via, verb="updated", target=act, changes=changes)
+    return act
+
+
+def activity_complete(*, actor, via: str = "ui", act: Activity) -> Activity:
+    return activity_update(actor=actor, via=via, act=act, data={"done_at": timezone.now()})

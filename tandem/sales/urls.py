@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tandem.sales import views
+
+app_name = "sales"
+urlpatterns = [
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("opportunities/new", views.opportunity_new, name="opportunity_new"),
+    path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),
+    path("opportunities/<int:pk>/edit", views.opportunity_edit, name="opportunity_edit"),
+    path("opportunities/<int:pk>/move", views.opportunity_move, name="opportunity_move"),
+    path("opportunities/<int:pk>/log", views.activity_log, name="activity_log"),
+    path("activities/", views.activities, name="activities"),
+    path("activities/<int:pk>/", views.activity, name="activity"),
+    path("activities/<int:pk>/done", views.activity_done, name="activity_done"),
+]

@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tandem.contacts.selectors import organization_qs
+from tandem.core import access
+from tandem.core.activity import timeline_for
+from tandem.core.errors import DomainError, Invalid
+from tandem.core.web import guarded, render_list, save_form
+from tandem.sales import selectors, services
+from tandem.sales.forms import ActivityForm, MoveForm, OpportunityForm
+from tandem.sales.models import ActivityKind, DistributionChannel, Stage, StageKind
+
+
+@guarded
+def opportunities(request):
+    page = selectors.opportunity_list(actor=request.user, params=request.GET)
+    extra = {
+        "statuses": StageKind.choices,
+        "channels": DistributionChannel.choices,
+        "can_create": access.can_create(request.user, "opportunity"),
+    }
+    return render_list(request, "sales/opportunities.html", page, extra)
+
+
+@guarded
+def opportunity(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk)
+    can_edit = access.can_write(request.user, opp, "opportunity")
+    context = {
+        "opp": opp,
+        "can_edit": can_edit,
+        "history": selectors.stage_history(opportunity=opp),
+        "lines": opp.lines.select_related("product"),
+        "objections": opp.objections.select_related("objection"),
+        "competitors": opp.competitors.all(),
+        "activities": opp.activities.select_related("owner").order_by("-due_at")[:30],
+        "stages": Stage.objects.filter(pipeline_id=opp.pipeline_id).order_by("order"),
+        "activity_form": ActivityForm() if can_edit else None,
+        "timeline": timeline_for(opp),
+    }
+    return render(request, "sales/opportunity.html", context)
+
+
+@guarded
+def opportunity_new(request):
+    access.require_create(request.user, "opportunity")
+    form = OpportunityForm(
+        request.POST or None,
+        organizations=organization_qs(request.user),
+        initial={"currency": "USD", "channel": DistributionChannel.DIRECT_SELLING},
+    )
+
+    def save(data):
+        stage = (
+            data.pop("stage", None)
+            or Stage.objects.filter(pipeline__is_default=True).order_by("order").first()
+        )
+        if stage is None:
+            raise Invalid("Set up a pipeline first.", field="stage")
+        return services.opportunity_create(actor=request.user, data=data, stage=stage)
+
+    return save_form(request, form, save, "contacts/form.html", {"title": "New opportunity"})
+
+
+@guarded
+def opportunity_edit(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = OpportunityForm(
+        request.POST or None, instance=opp, organizations=organization_qs(request.user)
+    )
+    return save_form(
+        request,
+        form,
+        lambda data: services.opportunity_update(actor=request.user, opportunity=opp, data=data),
+        "contacts/form.html",
+        {"title": f"Edit {opp}"},
+    )
+
+
+@require_POST
+@guarded
+def opportunity_move(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise Invalid("Pick a stage.", field="stage")
+    services.opportunity_move(actor=request.user, opportunity=opp, stage=form.cleaned_data["stage"])
+    return redirect(opp.get_absolute_url())
+
+
+@require_POST
+@guarded
+def activity_log(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = ActivityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_create(
+                actor=request.user,
+                data={**form.cleaned_data, "opportunity": opp, "organization": opp.organization},
+            )
+            messages.success(request, "Activity logged.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Not logged: " + form.errors.as_text())
+    return redirect(opp.get_absolute_url())
+
+
+@guarded
+def activities(request):
+    page = selectors.activity_list(actor=request.user, params=request.GET)
+    return render_list(request, "sales/activities.html", page, {"kinds": ActivityKind.choices})
+
+
+@guarded
+def activity(request, pk: int):
+    act = selectors.activity_get_for(actor=request.user, id=pk)
+    context = {
+        "act": act,
+        "can_edit": access.can_write(request.user, act, "activity"),
+        "timeline": timeline_for(act),
+    }
+    return render(request, "sales/activity.html", context)
+
+
+@require_POST
+@guarded
+def activity_done(request, pk: int):
+    act = selectors.activity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    services.activity_complete(actor=request.user, act=act)
+    return redirect(act.get_absolute_url())

@@ -1,0 +1,60 @@
+from dataclasses import dataclass
+
+import pytest
+
+from tests import factories as f
+
+
+@dataclass
+class World:
+    """Personas of the authorization matrix, and one record of each kind owned by `owner`."""
+
+    owner: object
+    teammate: object
+    outsider: object
+    sales_manager: object
+    marketer: object
+    marketing_manager: object
+    admin: object
+    org: object
+    person: object
+    opportunity: object
+    activity: object
+    program: object
+
+
+@pytest.fixture
+def world(db):
+    east, west = f.team("East"), f.team("West")
+    mkt = f.team("Marketing", "marketing")
+    owner = f.user("sales_rep", east, "owner")
+    teammate = f.user("sales_rep", east, "teammate")
+    outsider = f.user("sales_rep", west, "outsider")
+    manager = f.user("sales_manager", east, "salesboss")
+    marketer = f.user("marketer", mkt, "marketer")
+    mm = f.user("marketing_manager", mkt, "mktboss")
+    admin = f.user("admin", None, "root")
+    f.pipeline()
+    org = f.organization(owner=owner, name="Owner Org")
+    person = f.person(owner=owner, organization=org, first_name="Olive", last_name="Owned")
+    opp = f.opportunity(owner, organization=org, person=person, name="Owner Deal")
+    act = f.activity(owner, opportunity=opp, subject="Owner call")
+    prog = f.program(owner=marketer, name="Marketer Webinar", channel="event")
+    return World(
+        owner, teammate, outsider, manager, marketer, mm, admin, org, person, opp, act, prog
+    )
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Password hashing is slow on purpose; tests need not pay for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,103 @@
+"""Builders for test records. They go through the ORM directly: services are what we test."""
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from tandem.accounts.models import Team, User
+from tandem.contacts.models import Organization, Person
+from tandem.marketing.models import Program
+from tandem.sales.models import Activity, Opportunity, Pipeline, Stage, StageHistory
+
+_seq = itertools.count(1)
+STAGES = (
+    ("Qualify", 10, "open"),
+    ("Present", 25, "open"),
+    ("Handle objections", 50, "open"),
+    ("Negotiate", 75, "open"),
+    ("Closed won", 100, "won"),
+    ("Closed lost", 0, "lost"),
+)
+
+
+def user(role: str, team: Team | None = None, username: str | None = None) -> User:
+    n = next(_seq)
+    u = User.objects.create_user(
+        username=username or f"{role}{n}",
+        password="pw-test-123",
+        role=role,
+        team=team,
+        first_name=role.title(),
+        last_name=str(n),
+    )
+    return u
+
+
+def team(name: str, function: str = "sales") -> Team:
+    return Team.objects.create(name=name, function=function)
+
+
+def pipeline() -> Pipeline:
+    p = Pipeline.objects.create(
+        name=f"Pipeline {next(_seq)}",
+        is_default=not Pipeline.objects.filter(is_default=True).exists(),
+    )
+    for order, (name, prob, kind) in enumerate(STAGES, start=1):
+        Stage.objects.create(pipeline=p, name=name, order=order, probability=prob, kind=kind)
+    return p
+
+
+def organization(owner=None, **kw) -> Organization:
+    n = next(_seq)
+    kw.setdefault("name", f"Org {n}")
+    org = Organization.objects.create(owner=owner, domain=kw.pop("domain", f"org{n}.test"), **kw)
+    org.search_text = org.name.lower()
+    org.save(update_fields=["search_text"])
+    return org
+
+
+def person(owner=None, organization=None, **kw) -> Person:
+    n = next(_seq)
+    email = kw.pop("email", f"person{n}@example.test")
+    p = Person.objects.create(
+        email=email,
+        email_normalized=email.lower(),
+        owner=owner,
+        organization=organization,
+        first_name=kw.pop("first_name", "Pat"),
+        last_name=kw.pop("last_name", f"Person{n}"),
+        **kw,
+    )
+    p.search_text = f"{p.first_name} {p.last_name} {p.email_normalized}".lower()
+    p.save(update_fields=["search_text"])
+    return p
+
+
+def program(owner=None, **kw) -> Program:
+    kw.setdefault("name", f"Program {next(_seq)}")
+    kw.setdefault("channel", "web")
+    kw.setdefault("start_date", date.today() - timedelta(days=30))
+    kw.setdefault("budget", Decimal("1000"))
+    return Program.objects.create(owner=owner, **kw)
+
+
+def opportunity(owner, organization=None, stage: Stage | None = None, **kw) -> Opportunity:
+    stage = stage or Stage.objects.filter(pipeline__is_default=True).order_by("order").first()
+    organization = organization or globals()["organization"](owner=owner)
+    kw.setdefault("name", f"Deal {next(_seq)}")
+    kw.setdefault("amount", Decimal("5000"))
+    kw.setdefault("expected_close", date.today() + timedelta(days=30))
+    opp = Opportunity.objects.create(
+        owner=owner, organization=organization, pipeline=stage.pipeline, stage=stage, **kw
+    )
+    StageHistory.objects.create(opportunity=opp, stage=stage)
+    return opp
+
+
+def activity(owner, **kw) -> Activity:
+    kw.setdefault("kind", "call")
+    kw.setdefault("subject", f"Call {next(_seq)}")
+    kw.setdefault("due_at", timezone.now() + timedelta(hours=2))
+    return Activity.objects.create(owner=owner, **kw)
