@@ -90,7 +90,12 @@ def opportunity(owner, organization=None, stage: Stage | None = None, **kw) -> O
     kw.setdefault("amount", Decimal("5000"))
     kw.setdefault("expected_close", date.today() + timedelta(days=30))
     opp = Opportunity.objects.create(
-        owner=owner, organization=organization, pipeline=stage.pipeline, stage=stage, **kw
+        owner=owner,
+        organization=organization,
+        pipeline=stage.pipeline,
+        stage=stage,
+        search_text=f"{kw['name']} {organization.name}".lower(),
+        **kw,
     )
     StageHistory.objects.create(opportunity=opp, stage=stage)
     return opp

@@ -1,0 +1,171 @@
+"""The htmx pages: lists, partials, detail pages, forms, home panels, escaping."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tandem.contacts.models import Organization, Person
+from tandem.core.models import TimelineEntry
+from tests import factories as f
+
+
+def test_people_list_paginates_sorts_and_filters(world, as_user):
+    for i in range(60):
+        f.person(last_name=f"Member{i:02d}", country="DE" if i % 2 else "FR")
+    client = as_user(world.admin)
+    html = client.get("/contacts/people/?sort=name&country=de").content.decode()
+    assert "30 results" in html
+    names = re.findall(r"Pat (Member\d\d)", html)
+    assert names == sorted(names) and len(names) == 30
+    second = client.get("/contacts/people/?sort=name&size=50&page=2").content.decode()
+    assert "page 2 of 2" in second
+
+
+def test_htmx_request_gets_only_the_results_partial(world, as_user):
+    client = as_user(world.admin)
+    response = client.get("/contacts/people/?q=olive", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "Olive" in html
+    assert "<html" not in html and "people-table" in html
+
+
+def test_bad_filter_shows_an_error_page_not_a_500(world, as_user):
+    response = as_user(world.admin).get("/contacts/people/?stage=bogus")
+    assert response.status_code == 400
+    assert "stage: must be one of" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/people/",
+        "/contacts/organizations/",
+        "/sales/opportunities/",
+        "/sales/activities/",
+        "/marketing/programs/",
+        "/handoff/",
+    ],
+)
+def test_list_pages_use_a_fixed_number_of_queries(
+    world, as_user, django_assert_max_num_queries, url
+):
+    for _ in range(30):
+        org = f.organization(owner=world.owner)
+        p = f.person(owner=world.owner, organization=org, source_program=world.program)
+        opp = f.opportunity(world.owner, organization=org, person=p)
+        f.activity(world.owner, opportunity=opp, person=p)
+    client = as_user(world.owner)
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+def test_user_text_is_escaped_everywhere(world, as_user):
+    evil = '<script>alert("x")</script>'
+    p = f.person(first_name=evil, organization=f.organization(name=evil))
+    TimelineEntry.objects.create(verb="updated", target_type="person", target_id=p.pk, summary=evil)
+    client = as_user(world.admin)
+    for url in (
+        f"/contacts/people/{p.pk}/",
+        "/contacts/people/",
+        f"/search/?q=alert",
+        f"/contacts/organizations/{p.organization_id}/",
+    ):
+        html = client.get(url).content.decode()
+        assert evil not in html, url
+        assert "&lt;script&gt;" in html, url
+
+
+def test_person_page_shows_timeline_touches_and_deals(world, as_user):
+    from tandem.marketing.services import touch_create
+
+    touch_create(
+        actor=world.marketer,
+        data={
+            "person": world.person,
+            "program": world.program,
+            "kind": "event_attended",
+            "occurred_at": timezone.now(),
+        },
+    )
+    html = as_user(world.owner).get(f"/contacts/people/{world.person.pk}/").content.decode()
+    assert "Event attended" in html and "Marketer Webinar" in html  # touches section
+    assert "Owner Deal" in html  # opportunities section
+    assert "Touched" in html  # the timeline entry
+
+
+def test_opportunity_page_shows_history_and_logs_activity(world, as_user):
+    client = as_user(world.owner)
+    response = client.post(
+        f"/sales/opportunities/{world.opportunity.pk}/log",
+        {
+            "kind": "call",
+            "subject": "Follow-up call",
+            "due_at": "2026-12-01T10:00",
+            "selling": "on",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(f"/sales/opportunities/{world.opportunity.pk}/").content.decode()
+    assert "Follow-up call" in html and "Activity logged" in html
+    assert 'data-testid="stage-history"' in html
+
+
+def test_create_form_keeps_input_and_shows_errors(world, as_user):
+    client = as_user(world.marketer)
+    response = client.post("/contacts/people/new", {"email": "broken@", "first_name": "Keep Me"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "is not a valid email address" in html and 'value="Keep Me"' in html
+
+
+def test_double_submit_creates_one_record(world, as_user):
+    client = as_user(world.marketer)
+    data = {"name": "Twice Inc", "idempotency_key": "abc123"}
+    first = client.post("/contacts/organizations/new", data)
+    second = client.post("/contacts/organizations/new", data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Organization.objects.filter(name="Twice Inc").count() == 1
+
+
+def test_home_pages_per_role(world, as_user):
+    p = f.person(source_program=world.program, first_touch_at=timezone.now())
+    assert p.pk
+    f.activity(
+        world.owner, subject="Call Olive today", due_at=timezone.now() - timedelta(minutes=5)
+    )
+    marketer_home = as_user(world.marketer).get("/").content.decode()
+    assert "leads by program" in marketer_home and "Marketer Webinar" in marketer_home
+    rep_home = as_user(world.owner).get("/").content.decode()
+    assert "Call Olive today" in rep_home and "Owner Deal" in rep_home
+    manager_home = as_user(world.sales_manager).get("/").content.decode()
+    assert "Team pipeline" in manager_home and "Qualify" in manager_home
+
+
+def test_search_finds_people_orgs_and_deals(world, as_user):
+    html = as_user(world.owner).get("/search/?q=own").content.decode()
+    assert "Owner Org" in html and "Owner Deal" in html and "Olive Owned" in html
+    by_email = as_user(world.owner).get(f"/search/?q={world.person.email}").content.decode()
+    assert "Olive Owned" in by_email
+
+
+def test_stage_change_from_person_page(world, as_user):
+    as_user(world.owner).post(
+        f"/contacts/people/{world.person.pk}/stage", {"to_stage": "sal", "reason": "ok"}
+    )
+    assert Person.objects.get(pk=world.person.pk).lifecycle_stage == "sal"
+
+
+def test_funnel_counts_transitions(world, as_user):
+    from tandem.contacts.services import person_change_stage
+
+    for stage in ("mql", "sal", "sql"):
+        person_change_stage(actor=world.owner, person=world.person, to_stage=stage)
+    html = as_user(world.marketing_manager).get("/insights/funnel/").content.decode()
+    assert re.search(r"Sales-qualified</td><td class=\"num\">1</td>", html)
+
+
+def test_healthz(client, db):
+    assert client.get("/healthz").json() == {"ok": True}
