@@ -187,7 +187,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-MAILERS = mailers(os.environ.get("EMAIL_URL", "console:"))
+MAILERS = mailers(os.environ.get("EMAIL_URL", "console:" if DEBUG else "smtp://127.0.0.1:25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
 
 from django.utils.csp import CSP  # noqa: E402

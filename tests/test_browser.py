@@ -1,0 +1,127 @@
+"""Chromium, driven by Playwright, logs in as each role and checks what each one sees."""
+
+import os
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+from django.utils import timezone
+
+from tests import factories as f
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.outside, pg.problems = [], []
+    host = urlparse(live_server.url).hostname
+    pg.on("request", lambda r: urlparse(r.url).hostname != host and pg.outside.append(r.url))
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
+    yield pg
+    context.close()
+
+
+def login(page, username):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-test-123")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=me]")
+
+
+# role -> (text on home, list page, text the list must show, nav links present / absent)
+ROLES = {
+    "marketer": (
+        "leads by program",
+        "/marketing/programs/",
+        "Marketer Webinar",
+        ["Programs"],
+        ["Opportunities"],
+    ),
+    "marketing_manager": (
+        "Team pipeline",
+        "/contacts/people/",
+        "Olive",
+        ["Programs", "Opportunities"],
+        ["Activities"],
+    ),
+    "owner": (
+        "My open opportunities",
+        "/sales/opportunities/",
+        "Owner Deal",
+        ["Opportunities", "Activities"],
+        ["Django admin"],
+    ),
+    "sales_manager": (
+        "Quota attainment",
+        "/sales/opportunities/",
+        "Owner Deal",
+        ["Opportunities"],
+        ["Django admin"],
+    ),
+    "admin": (
+        "Team pipeline",
+        "/contacts/organizations/",
+        "Owner Org",
+        ["Django admin", "Programs"],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_logs_in_and_sees_its_world(page, world, role):
+    home_text, list_url, list_text, present, absent = ROLES[role]
+    f.person(source_program=world.program, first_touch_at=timezone.now())
+    login(page, getattr(world, role).username)
+    assert home_text in page.content()
+    nav = page.locator("nav").inner_text()
+    assert all(link in nav for link in present), nav
+    assert not any(link in nav for link in absent), nav
+    page.goto(list_url)
+    assert list_text in page.locator("#results").inner_text()
+    page.click(f"#results a:has-text('{list_text}')")
+    page.wait_for_load_state()
+    assert list_text in page.locator("h1").inner_text()
+    assert page.outside == [] and page.problems == []
+
+
+def test_rep_filters_with_htmx_and_outsider_sees_nothing(page, world):
+    login(page, world.owner.username)
+    page.goto("/contacts/people/")
+    page.fill("form.filters input[name=q]", "olive")
+    page.press("form.filters input[name=q]", "Enter")
+    page.wait_for_url("**q=olive**")
+    assert "1 result" in page.locator("#results").inner_text()
+    page.click("button:has-text('Log out')")
+    page.wait_for_url("**/accounts/login/")
+    login(page, world.outsider.username)
+    response = page.goto(f"/sales/opportunities/{world.opportunity.pk}/")
+    assert response.status == 404 and "Owner Deal" not in page.content()
+    page.problems.clear()  # the browser logs the 404 we just asked for
+    page.goto("/sales/opportunities/")
+    assert "No opportunities match" in page.locator("#results").inner_text()
+    assert page.problems == []
