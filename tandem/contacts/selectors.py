@@ -1,5 +1,6 @@
 """Reads of the shared record, always scoped by what the actor may see."""
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from tandem.contacts.models import CompanySize, LifecycleStage, Organization, Person
@@ -9,9 +10,13 @@ from tandem.core.listing import Filter, ListSpec
 
 def _person_search(qs: QuerySet, q: str) -> QuerySet:
     q = q.lower()
-    if "@" in q:
-        return qs.filter(email_normalized__startswith=q)
-    return qs.filter(search_text__contains=q)
+    if "@" not in q:
+        return qs.filter(search_text__contains=q)
+    if connection.vendor == "sqlite":
+        # A range on the unique index; SQLite's LIKE cannot use it. Binary collation makes
+        # the range exactly the prefix. PostgreSQL has a pattern index for LIKE 'q%'.
+        return qs.filter(email_normalized__gte=q, email_normalized__lt=q + "\U0010ffff")
+    return qs.filter(email_normalized__startswith=q)
 
 
 PERSON_LIST = ListSpec(

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Count
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import access
+from tandem.core import access, periods
 
 FUNNEL = [
     LifecycleStage.LEAD,
@@ -18,7 +18,8 @@ FUNNEL = [
 
 
 def funnel(*, actor, since: date, until: date) -> list[dict]:
-    transitions = LifecycleTransition.objects.filter(at__date__gte=since, at__date__lte=until)
+    start, end = periods.days(since, until)
+    transitions = LifecycleTransition.objects.filter(at__gte=start, at__lt=end)
     if not access.is_admin(actor) and access.function_of(actor) != "marketing":
         transitions = transitions.filter(
             person__in=access.scope(actor, Person.objects.all(), "person")

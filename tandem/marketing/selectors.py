@@ -3,7 +3,7 @@ from datetime import date
 from django.db.models import Count, QuerySet, Sum
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import access, listing
+from tandem.core import access, listing, periods
 from tandem.core.listing import Filter, ListSpec
 from tandem.marketing.models import Channel, Program, ProgramStatus, Touch, TouchKind
 
@@ -37,7 +37,9 @@ TOUCH_LIST = ListSpec(
         "person": Filter("person_id", listing.integer, "Person"),
         "program": Filter("program_id", listing.integer, "Program"),
         "kind": Filter("kind", listing.choice(TouchKind.choices), "Kind"),
-        "since": Filter("occurred_at__date__gte", listing.iso_date, "Since"),
+        "since": Filter(
+            "occurred_at__gte", lambda v: periods.day_start(listing.iso_date(v)), "Since"
+        ),
     },
     sorts={"-occurred": ("-occurred_at", "-id"), "occurred": ("occurred_at", "id")},
     default_sort="-occurred",
@@ -84,8 +86,9 @@ def touches_of_person(*, person, limit: int = 50):
 def leads_by_program(*, actor, since: date, until: date) -> list[dict]:
     """Leads of a program (DOMAIN.md): people whose first touch came from it, in the period."""
     people = access.scope(actor, Person.objects.all(), "person")
+    start, end = periods.day_start(since), periods.day_start(until)
     return list(
-        people.filter(first_touch_at__date__gte=since, first_touch_at__date__lt=until)
+        people.filter(first_touch_at__gte=start, first_touch_at__lt=end)
         .exclude(source_program=None)
         .values("source_program_id", "source_program__name", "source_program__channel")
         .annotate(leads=Count("id"))

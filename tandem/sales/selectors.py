@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from tandem.core import access, listing
+from tandem.core import access, listing, periods
 from tandem.core.listing import Filter, ListSpec
 from tandem.sales.models import (
     Activity,
@@ -127,6 +127,7 @@ def rep_summary(*, actor) -> dict:
 def team_pipeline(*, actor, period_start, period_end) -> dict:
     """A manager's home: pipeline by stage and quota attainment per rep in the period."""
     opps = opportunity_qs(actor)
+    start, end = periods.days(period_start, period_end)
     by_stage = list(
         opps.filter(stage__kind=StageKind.OPEN)
         .values("stage__name", "stage__order")
@@ -136,8 +137,8 @@ def team_pipeline(*, actor, period_start, period_end) -> dict:
     won = dict(
         opps.filter(
             stage__kind=StageKind.WON,
-            closed_at__date__gte=period_start,
-            closed_at__date__lte=period_end,
+            closed_at__gte=start,
+            closed_at__lt=end,
         )
         .values_list("owner_id")
         .annotate(total=Sum("amount"))
