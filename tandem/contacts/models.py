@@ -126,6 +126,9 @@ class Person(TimeStamped):
             models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
             models.Index(fields=["owner", "lifecycle_stage"], name="person_owner_idx"),
             models.Index(fields=["lifecycle_stage", "stage_changed_at"], name="person_stage_idx"),
+            models.Index(
+                fields=["lifecycle_stage", "-created_at"], name="person_stage_created_idx"
+            ),
             models.Index(fields=["source_program", "first_touch_at"], name="person_source_idx"),
             models.Index(fields=["first_touch_at"], name="person_first_touch_idx"),
             models.Index(fields=["organization"], name="person_org_idx"),

@@ -15,7 +15,12 @@ def _person_search(qs: QuerySet, q: str) -> QuerySet:
     if connection.vendor == "sqlite":
         # A range on the unique index; SQLite's LIKE cannot use it. Binary collation makes
         # the range exactly the prefix. PostgreSQL has a pattern index for LIKE 'q%'.
-        return qs.filter(email_normalized__gte=q, email_normalized__lt=q + "\U0010ffff")
+        # Fetching the ids first keeps SQLite from walking the sort index instead; excluding
+        # '' lets it use the partial unique index. Prefix searches are capped at 1,000 matches.
+        matches = Person.objects.exclude(email_normalized="").filter(
+            email_normalized__gte=q, email_normalized__lt=q + "\U0010ffff"
+        )
+        return qs.filter(pk__in=list(matches.values_list("pk", flat=True)[:1000]))
     return qs.filter(email_normalized__startswith=q)
 
 

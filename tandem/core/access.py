@@ -7,6 +7,7 @@ Reps see their own records and their team's, managers their function, admins eve
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Model, Q, QuerySet
 
 from tandem.core.errors import Forbidden, NotFound
@@ -30,10 +31,11 @@ def _own(actor, owner: str) -> Q:
 
 
 def _team(actor, owner: str) -> Q:
-    q = _own(actor, owner)
-    if actor.team_id:
-        q |= Q(**{f"{owner}__team_id": actor.team_id})
-    return q
+    """Owned by the actor or a teammate: an IN on the owner column, so its index serves."""
+    if not actor.team_id:
+        return _own(actor, owner)
+    teammates = get_user_model().objects.filter(team_id=actor.team_id).values("pk")
+    return Q(**{f"{owner}__in": teammates})
 
 
 def _unowned(actor, owner: str) -> Q:

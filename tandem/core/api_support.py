@@ -10,6 +10,7 @@ class PageMeta(Schema):
     page: int
     size: int
     total: int
+    total_exact: bool
     has_next: bool
 
 
@@ -20,6 +21,7 @@ def page_out(page: Page) -> dict:
             "page": page.number,
             "size": page.size,
             "total": page.total,
+            "total_exact": page.total_exact,
             "has_next": page.has_next,
         },
     }

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from tandem.core.errors import Invalid
 
 MAX_PAGE_SIZE = 200
+COUNT_CAP = 10_000  # beyond this, lists say "10,000+" instead of counting a million rows
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,8 @@ class Page:
     size: int
     total: int
     params: dict = field(default_factory=dict)
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
+    has_next: bool = False
+    total_exact: bool = True
 
     @property
     def has_previous(self) -> bool:
@@ -111,8 +110,23 @@ def page_numbers(params: Mapping) -> tuple[int, int]:
 
 
 def paginate(queryset: QuerySet, *, number: int, size: int, params: dict | None = None) -> Page:
+    """One page, and a count that stops at COUNT_CAP rows past the page."""
     offset = (number - 1) * size
-    items = list(queryset[offset : offset + size])
-    first_and_only = number == 1 and len(items) < size
-    total = len(items) if first_and_only else queryset.order_by().count()
-    return Page(items=items, number=number, size=size, total=total, params=params or {})
+    items = list(queryset[offset : offset + size + 1])
+    has_next = len(items) > size
+    items = items[:size]
+    if not has_next:
+        total, exact = offset + len(items), True
+    else:
+        limit = offset + size + COUNT_CAP
+        total = queryset.order_by()[:limit].count()
+        exact = total < limit
+    return Page(
+        items=items,
+        number=number,
+        size=size,
+        total=total,
+        params=params or {},
+        has_next=has_next,
+        total_exact=exact,
+    )
