@@ -231,3 +231,192 @@ def test_create_permissions(world, as_user, who, endpoint):
 def test_anonymous_is_sent_to_login_and_api_says_401(client, world):
     assert client.get("/contacts/people/").status_code == 302
     assert client.get("/api/people").status_code == 401
+
+
+EDIT_PAGES = {
+    "person": "/contacts/people/{pk}/edit",
+    "org": "/contacts/organizations/{pk}/edit",
+    "opportunity": "/sales/opportunities/{pk}/edit",
+    "program": "/marketing/programs/{pk}/edit",
+}
+
+
+@pytest.mark.parametrize(("resource", "who"), [(r, w) for r in EDIT_PAGES for w in PERSONAS])
+def test_edit_pages(world, as_user, resource, who):
+    url = EDIT_PAGES[resource].format(pk=_record(world, resource).pk)
+    allowed = EXPECTED[resource][who]
+    expected = {R: 200, W: 403, N: 404}[allowed]
+    assert as_user(getattr(world, who)).get(url).status_code == expected
+
+
+NEW_PAGES = {
+    "/contacts/people/new": "person",
+    "/contacts/organizations/new": "organization",
+    "/sales/opportunities/new": "opportunity",
+    "/marketing/programs/new": "program",
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_new_pages(world, as_user, who):
+    from tandem.core import access
+
+    user = getattr(world, who)
+    for url, resource in NEW_PAGES.items():
+        expected = 200 if access.can_create(user, resource) else 403
+        assert as_user(user).get(url).status_code == expected, url
+
+
+SHARED_PAGES = ("/", "/search/?q=ow", "/handoff/", "/insights/funnel/", "/accounts/me/")
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_shared_pages_open_for_every_role(world, as_user, who):
+    client = as_user(getattr(world, who))
+    for url in SHARED_PAGES:
+        assert client.get(url).status_code == 200, url
+
+
+def test_admin_site_is_for_admins_only(world, client):
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    for who in PERSONAS:
+        client.force_login(getattr(world, who))
+        expected = 200 if who == "admin" else 302
+        assert client.get("/admin/").status_code == expected, who
+
+
+def test_every_url_is_in_the_matrix():
+    """A new page or endpoint must be added to this matrix, or this test fails."""
+    from django.urls import get_resolver
+
+    covered = {
+        "core:home",
+        "core:search",
+        "core:healthz",
+        "accounts:login",
+        "accounts:logout",
+        "accounts:account",
+        "accounts:revoke_token",
+        "contacts:people",
+        "contacts:person",
+        "contacts:person_new",
+        "contacts:person_edit",
+        "contacts:person_stage",
+        "contacts:organizations",
+        "contacts:organization",
+        "contacts:organization_new",
+        "contacts:organization_edit",
+        "marketing:programs",
+        "marketing:program",
+        "marketing:program_new",
+        "marketing:program_edit",
+        "marketing:program_cost",
+        "sales:opportunities",
+        "sales:opportunity",
+        "sales:opportunity_new",
+        "sales:opportunity_edit",
+        "sales:opportunity_move",
+        "sales:activity_log",
+        "sales:activities",
+        "sales:activity",
+        "sales:activity_done",
+        "handoff:queue",
+        "insights:funnel",
+    }
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        namespace = getattr(pattern, "namespace", None)
+        if namespace in (None, "admin", "api"):
+            continue
+        names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
+    assert names == covered
+
+
+REF_CREATES = {
+    # endpoint: (payload builder, {persona: status})
+    "/api/opportunities": (
+        lambda w: {"name": "N", "organization_id": w.org.pk, "expected_close": "2027-01-01"},
+        dict(
+            owner=201,
+            teammate=201,
+            outsider=422,
+            sales_manager=201,
+            marketer=403,
+            marketing_manager=403,
+            admin=201,
+        ),
+    ),
+    "/api/touches": (
+        lambda w: {"person_id": w.person.pk, "kind": "call"},
+        dict(
+            owner=201,
+            teammate=201,
+            outsider=422,
+            sales_manager=201,
+            marketer=201,
+            marketing_manager=201,
+            admin=201,
+        ),
+    ),
+    "/api/programs/{program}/costs": (
+        lambda w: {"incurred_on": "2026-05-01", "amount": "10"},
+        dict(
+            owner=403,
+            teammate=403,
+            outsider=403,
+            sales_manager=403,
+            marketer=201,
+            marketing_manager=201,
+            admin=201,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize("endpoint", list(REF_CREATES))
+def test_creates_that_reference_records(world, as_user, who, endpoint):
+    build, expected = REF_CREATES[endpoint]
+    url = endpoint.format(program=world.program.pk)
+    count = TimelineEntry.objects.count()
+    response = as_user(getattr(world, who)).post(url, build(world), content_type="application/json")
+    assert response.status_code == expected[who], response.content
+    assert (TimelineEntry.objects.count() > count) is (expected[who] == 201)
+
+
+def test_every_api_operation_is_in_the_matrix():
+    from config.api import api
+
+    covered = {
+        ("GET", "/people"),
+        ("POST", "/people"),
+        ("GET", "/people/{person_id}"),
+        ("PATCH", "/people/{person_id}"),
+        ("GET", "/organizations"),
+        ("POST", "/organizations"),
+        ("GET", "/organizations/{org_id}"),
+        ("PATCH", "/organizations/{org_id}"),
+        ("GET", "/programs"),
+        ("POST", "/programs"),
+        ("GET", "/programs/{program_id}"),
+        ("PATCH", "/programs/{program_id}"),
+        ("POST", "/programs/{program_id}/costs"),
+        ("GET", "/touches"),
+        ("POST", "/touches"),
+        ("GET", "/touches/{touch_id}"),
+        ("GET", "/opportunities"),
+        ("POST", "/opportunities"),
+        ("GET", "/opportunities/{opp_id}"),
+        ("PATCH", "/opportunities/{opp_id}"),
+        ("GET", "/activities"),
+        ("POST", "/activities"),
+        ("GET", "/activities/{activity_id}"),
+        ("PATCH", "/activities/{activity_id}"),
+    }
+    found = set()
+    for _, router in api._routers:
+        for path, view in router.path_operations.items():
+            for op in view.operations:
+                found |= {(m, "/" + path.lstrip("/")) for m in op.methods}
+    assert found == covered
