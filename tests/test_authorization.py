@@ -420,3 +420,16 @@ def test_every_api_operation_is_in_the_matrix():
             for op in view.operations:
                 found |= {(m, "/" + path.lstrip("/")) for m in op.methods}
     assert found == covered
+
+
+def test_admin_reads_business_records_but_edits_only_configuration(world, client):
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    client.force_login(world.admin)
+    assert client.get("/admin/contacts/person/").status_code == 200
+    assert client.get(f"/admin/sales/opportunity/{world.opportunity.pk}/change/").status_code == 200
+    response = client.post(
+        f"/admin/sales/opportunity/{world.opportunity.pk}/change/", {"name": "X"}
+    )
+    assert response.status_code == 403
+    assert client.get("/admin/sales/pipeline/add/").status_code == 200

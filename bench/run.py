@@ -1,0 +1,61 @@
+"""`make bench`: load the large demo on SQLite and PostgreSQL, then time the pages on both.
+
+Each step prints its own figures and data sizes. Set BENCH_SKIP_LOAD=1 to reuse loaded
+databases (var/bench-large.sqlite3 and TANDEM_BENCH_POSTGRES).
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SQLITE = f"sqlite:///{ROOT / 'var' / 'bench-large.sqlite3'}"
+POSTGRES = os.environ.get(
+    "TANDEM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/tandem_bench"
+)
+
+
+def run(args: list[str], url: str, **extra) -> None:
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url, **extra}
+    subprocess.run([PY, *args], cwd=ROOT, env=env, check=True)
+
+
+def fresh_postgres() -> None:
+    import psycopg
+
+    name = POSTGRES.rsplit("/", 1)[1]
+    admin = POSTGRES.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def load(url: str) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    else:
+        fresh_postgres()
+    run(["manage.py", "migrate", "-v0"], url)
+    started = time.perf_counter()
+    run(["manage.py", "demo", "--size", "large"], url)
+    print(
+        f"large demo load on {url.split(':')[0]}: {time.perf_counter() - started:.0f} s wall clock"
+    )
+
+
+def main() -> None:
+    targets = [SQLITE, POSTGRES]
+    if os.environ.get("BENCH_SKIP_LOAD") != "1":
+        for url in targets:
+            load(url)
+    for url in targets:
+        print(f"\n=== pages on {url.split(':')[0]} ===")
+        run(["bench/pages.py"], url)
+
+
+if __name__ == "__main__":
+    main()
