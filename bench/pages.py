@@ -41,7 +41,7 @@ def pages(rep: User) -> list[tuple[str, str]]:
         ("people sorted by name, page 20", "/contacts/people/?sort=name&page=20"),
         ("people filtered by stage", "/contacts/people/?stage=customer"),
         ("people search by name", "/contacts/people/?q=olsen"),
-        ("people search by email", f"/contacts/people/?q={email[:12]}"),
+        ("people search, part of an email", f"/contacts/people/?q={email[:12]}"),
         ("organizations list", "/contacts/organizations/"),
         ("organizations search", "/contacts/organizations/?q=summit"),
         ("programs list", "/marketing/programs/"),

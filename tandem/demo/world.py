@@ -115,12 +115,14 @@ def build_people_team(rng: random.Random, reps_per_team: int) -> tuple[dict, dic
         team_ids[team_name] = team.pk
         reps = []
         for i in range(reps_per_team):
-            login = (
-                ("rita" if team_name == "Americas" else "ross")
-                if i == 0
-                else f"{team_name.lower()}{i + 1}"
-            )
-            rep = _user(login, rng.choice(names.FIRST), rng.choice(names.LAST), "sales_rep", team)
+            if i == 0:
+                login, first, last = {"Americas": ("rita", "Rita", "Ramos")}.get(
+                    team_name, ("ross", "Ross", "Reid")
+                )
+            else:
+                login = f"{team_name.lower()}{i + 1}"
+                first, last = rng.choice(names.FIRST), rng.choice(names.LAST)
+            rep = _user(login, first, last, "sales_rep", team)
             reps.append(rep.pk)
         reps_by_team[team_name] = reps
     logins = [
