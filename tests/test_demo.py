@@ -35,7 +35,9 @@ def _digest() -> str:
 
 
 @pytest.fixture
-def demo(db):
+def demo(transactional_db):
+    # Transactional: `demo --reset` flushes, and PostgreSQL cannot TRUNCATE inside the
+    # test's transaction while deferred foreign-key checks are pending.
     loader.load(size="small", seed=7, as_of=AS_OF, progress=lambda _: None)
 
 
