@@ -144,9 +144,10 @@ LISTS = {
     "/sales/opportunities/": "/api/opportunities",
     "/sales/activities/": "/api/activities",
     "/api/touches": "/api/touches",
+    "/sales/board/": "/api/opportunities?status=open",
 }
 LIST_DENIED = {
-    "marketer": {"/sales/opportunities/", "/sales/activities/"},
+    "marketer": {"/sales/opportunities/", "/sales/activities/", "/sales/board/"},
     "marketing_manager": {"/sales/activities/"},
 }
 
@@ -313,6 +314,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_edit",
         "marketing:program_cost",
         "sales:opportunities",
+        "sales:board",
         "sales:opportunity",
         "sales:opportunity_new",
         "sales:opportunity_edit",

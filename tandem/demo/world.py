@@ -175,7 +175,10 @@ def build_lookups() -> tuple[list, dict, list]:
     Competitor, LossReason = model("sales.Competitor"), model("sales.LossReason")
     Objection = model("sales.Objection")
     competitors = [Competitor.objects.create(name=n).pk for n in names.COMPETITORS]
-    reasons = {n: LossReason.objects.create(name=n).pk for n in names.LOSS_REASONS}
+    reasons = {
+        n: LossReason.objects.create(name=n, names_competitor=n == "Lost to competitor").pk
+        for n in names.LOSS_REASONS
+    }
     objections = [Objection.objects.create(name=n).pk for n in names.OBJECTIONS]
     return competitors, reasons, objections
 

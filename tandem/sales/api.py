@@ -1,3 +1,4 @@
+from django.db import transaction
 from ninja import Router, Status
 
 from tandem.accounts.selectors import user_get
@@ -6,7 +7,7 @@ from tandem.core import access
 from tandem.core.api_support import page_out, resolve_refs
 from tandem.core.errors import Invalid
 from tandem.sales import selectors, services
-from tandem.sales.models import Pipeline, Stage
+from tandem.sales.models import Competitor, LossReason, Pipeline, Stage
 from tandem.sales.schemas import (
     ActivityIn,
     ActivityOut,
@@ -48,6 +49,20 @@ def _stage(stage_id: int | None) -> Stage:
     return stage
 
 
+def _closing(loss_reason_id: int | None, lost_to_id: int | None) -> dict:
+    found = {
+        "loss_reason": LossReason.objects.filter(pk=loss_reason_id).first()
+        if loss_reason_id
+        else None,
+        "lost_to": Competitor.objects.filter(pk=lost_to_id).first() if lost_to_id else None,
+    }
+    if loss_reason_id and found["loss_reason"] is None:
+        raise Invalid("No such loss reason.", field="loss_reason_id")
+    if lost_to_id and found["lost_to"] is None:
+        raise Invalid("No such competitor.", field="lost_to_id")
+    return found
+
+
 @router.get("/opportunities", response=OpportunityPage)
 def list_opportunities(request):
     """Filters: stage, status (open/won/lost), owner, organization, channel, close_after,
@@ -77,13 +92,15 @@ def update_opportunity(request, opp_id: int, payload: OpportunityPatch):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage_id = data.pop("stage_id", None)
-    opp = services.opportunity_update(
-        actor=request.user, via="api", opportunity=opp, data=_refs(request, data)
-    )
-    if stage_id is not None:
-        opp = services.opportunity_move(
-            actor=request.user, via="api", opportunity=opp, stage=_stage(stage_id)
+    closing = _closing(data.pop("loss_reason_id", None), data.pop("lost_to_id", None))
+    with transaction.atomic():
+        opp = services.opportunity_update(
+            actor=request.user, via="api", opportunity=opp, data=_refs(request, data)
         )
+        if stage_id is not None:
+            opp = services.opportunity_move(
+                actor=request.user, via="api", opportunity=opp, stage=_stage(stage_id), **closing
+            )
     return selectors.opportunity_get_for(actor=request.user, id=opp.pk)
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from tandem.sales.models import Activity, Opportunity, Stage
+from tandem.sales.models import Activity, Competitor, LossReason, Opportunity, Stage
 
 
 class OpportunityForm(forms.ModelForm):
@@ -37,6 +37,12 @@ class OpportunityForm(forms.ModelForm):
 
 class MoveForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=Stage.objects.all())
+    loss_reason = forms.ModelChoiceField(
+        queryset=LossReason.objects.filter(active=True), required=False
+    )
+    lost_to = forms.ModelChoiceField(
+        queryset=Competitor.objects.filter(active=True), required=False, label="Lost to"
+    )
 
 
 class ActivityForm(forms.ModelForm):

@@ -27,7 +27,9 @@ class Competitor(Lookup):
 
 
 class LossReason(Lookup):
-    pass
+    names_competitor = models.BooleanField(
+        default=False, help_text="Closing lost for this reason requires the competitor."
+    )
 
 
 class Objection(Lookup):

@@ -22,6 +22,8 @@ class OpportunityIn(Schema):
 
 class OpportunityPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
+    loss_reason_id: int | None = None
+    lost_to_id: int | None = None
     person_id: int | None = None
     owner_id: int | None = None
     stage_id: int | None = None

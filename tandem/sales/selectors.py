@@ -10,6 +10,7 @@ from tandem.sales.models import (
     ActivityKind,
     DistributionChannel,
     Opportunity,
+    Pipeline,
     Quota,
     Stage,
     StageKind,
@@ -158,3 +159,34 @@ def team_pipeline(*, actor, period_start, period_end) -> dict:
         for q in quotas
     ]
     return {"by_stage": by_stage, "attainment": attainment}
+
+
+def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dict]:
+    """The kanban board: one column per stage; open stages carry their open deals."""
+    stages = list(pipeline.stages.order_by("order"))
+    opps = opportunity_qs(actor).filter(pipeline=pipeline, stage__kind=StageKind.OPEN)
+    if owner_id:
+        opps = opps.filter(owner_id=owner_id)
+    cards: dict[int, list] = {s.pk: [] for s in stages}
+    rows = opps.order_by("expected_close", "id").values(
+        "id",
+        "name",
+        "amount",
+        "currency",
+        "expected_close",
+        "stage_id",
+        "organization__name",
+        "owner__first_name",
+        "owner__last_name",
+        "owner__username",
+    )
+    for row in rows:
+        cards[row["stage_id"]].append(row)
+    return [
+        {"stage": s, "cards": cards[s.pk], "total": sum(c["amount"] for c in cards[s.pk])}
+        for s in stages
+    ]
+
+
+def default_pipeline() -> Pipeline | None:
+    return Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()

@@ -5,7 +5,16 @@ from django.utils import timezone
 
 from tandem.core import access, activity
 from tandem.core.errors import Invalid
-from tandem.sales.models import Activity, Opportunity, Stage, StageHistory, StageKind
+from tandem.sales import closing
+from tandem.sales.models import (
+    Activity,
+    Competitor,
+    LossReason,
+    Opportunity,
+    Stage,
+    StageHistory,
+    StageKind,
+)
 
 OPPORTUNITY_FIELDS = {
     "name",
@@ -57,10 +66,10 @@ def opportunity_create(*, actor, via: str = "ui", data: dict, stage: Stage) -> O
     data.setdefault("owner", actor)
     _check_owner(actor, data["owner"])
     _check_opportunity(data)
+    if stage.kind != StageKind.OPEN:
+        raise Invalid("Open the opportunity in an open stage, then close it.", field="stage")
     now = timezone.now()
     opp = Opportunity(**data, pipeline=stage.pipeline, stage=stage, created_at=now)
-    if stage.kind != StageKind.OPEN:
-        opp.closed_at = now
     opp.search_text = _search_text(opp)
     opp.save()
     StageHistory.objects.create(opportunity=opp, stage=stage, entered_at=now, actor=actor)
@@ -83,27 +92,45 @@ def opportunity_update(*, actor, via: str = "ui", opportunity: Opportunity, data
 
 
 @transaction.atomic
-def opportunity_move(*, actor, via: str = "ui", opportunity: Opportunity, stage: Stage):
-    """Move to another stage of the same pipeline, closing the current stage-history row."""
+def opportunity_move(
+    *,
+    actor,
+    via: str = "ui",
+    opportunity: Opportunity,
+    stage: Stage,
+    loss_reason: LossReason | None = None,
+    lost_to: Competitor | None = None,
+):
+    """Move to another stage of the same pipeline, closing the current stage-history row.
+
+    Closed lost needs a loss reason (and the competitor when the reason names one); closed won
+    makes the account's people customers, books the follow-up and proposes an upsell."""
     if stage.pipeline_id != opportunity.pipeline_id:
         raise Invalid("That stage belongs to another pipeline.", field="stage")
-    opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if stage.kind == StageKind.LOST:
+        closing.check_lost(loss_reason=loss_reason, lost_to=lost_to)
+    opp = (
+        Opportunity.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=opportunity.pk)
+    )
     if opp.stage_id == stage.pk:
         return opp
     now = timezone.now()
     old = opp.stage
     StageHistory.objects.filter(opportunity=opp, left_at__isnull=True).update(left_at=now)
     StageHistory.objects.create(opportunity=opp, stage=stage, entered_at=now, actor=actor)
+    changes = {"stage": [old.name, stage.name]}
+    if stage.kind == StageKind.LOST:
+        changes |= closing.mark_lost(opp=opp, loss_reason=loss_reason, lost_to=lost_to)
+    else:
+        opp.loss_reason = opp.lost_to = None
     opp.stage = stage
     opp.closed_at = None if stage.kind == StageKind.OPEN else now
-    opp.save(update_fields=["stage", "closed_at", "updated_at"])
-    activity.record(
-        actor=actor,
-        via=via,
-        verb="stage_changed",
-        target=opp,
-        changes={"stage": [old.name, stage.name]},
-    )
+    opp.save(update_fields=["stage", "closed_at", "loss_reason", "lost_to", "updated_at"])
+    activity.record(actor=actor, via=via, verb="stage_changed", target=opp, changes=changes)
+    if stage.kind == StageKind.WON:
+        closing.after_won(actor=actor, via=via, opp=opp)
     return opp
 
 

@@ -9,7 +9,14 @@ from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
 from tandem.sales import selectors, services
 from tandem.sales.forms import ActivityForm, MoveForm, OpportunityForm
-from tandem.sales.models import ActivityKind, DistributionChannel, Stage, StageKind
+from tandem.sales.models import (
+    ActivityKind,
+    Competitor,
+    DistributionChannel,
+    LossReason,
+    Stage,
+    StageKind,
+)
 
 
 @guarded
@@ -37,6 +44,8 @@ def opportunity(request, pk: int):
         "activities": opp.activities.select_related("owner").order_by("-due_at")[:30],
         "stages": Stage.objects.filter(pipeline_id=opp.pipeline_id).order_by("order"),
         "activity_form": ActivityForm() if can_edit else None,
+        "loss_reasons": LossReason.objects.filter(active=True),
+        "all_competitors": Competitor.objects.filter(active=True),
         "timeline": timeline_for(opp),
     }
     return render(request, "sales/opportunity.html", context)
@@ -81,12 +90,53 @@ def opportunity_edit(request, pk: int):
 @require_POST
 @guarded
 def opportunity_move(request, pk: int):
+    """Move a deal; from the board (htmx) answer with the board, asking for a loss reason
+    when a deal is dropped on Closed lost without one."""
     opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
     form = MoveForm(request.POST)
     if not form.is_valid():
         raise Invalid("Pick a stage.", field="stage")
-    services.opportunity_move(actor=request.user, opportunity=opp, stage=form.cleaned_data["stage"])
+    data = form.cleaned_data
+    try:
+        services.opportunity_move(
+            actor=request.user,
+            opportunity=opp,
+            stage=data["stage"],
+            loss_reason=data["loss_reason"],
+            lost_to=data["lost_to"],
+        )
+    except Invalid as exc:
+        if request.POST.get("from") == "board":
+            return _board(
+                request, closing={"opp": opp, "stage": data["stage"], "error": exc.message}
+            )
+        messages.error(request, exc.message)
+    if request.POST.get("from") == "board":
+        return _board(request)
     return redirect(opp.get_absolute_url())
+
+
+def _board(request, closing: dict | None = None):
+    pipeline = selectors.default_pipeline()
+    owner = request.GET.get("owner") or request.POST.get("owner") or ""
+    owner_id = int(owner) if owner.isdigit() else None
+    context = {
+        "columns": selectors.board(actor=request.user, pipeline=pipeline, owner_id=owner_id)
+        if pipeline
+        else [],
+        "owner": owner_id,
+        "closing": closing,
+        "loss_reasons": LossReason.objects.filter(active=True),
+        "competitors": Competitor.objects.filter(active=True),
+    }
+    template = "sales/board.html#board" if request.htmx else "sales/board.html"
+    return render(request, template, context)
+
+
+@guarded
+def board(request):
+    access.require_see(request.user, "opportunity")
+    return _board(request)
 
 
 @require_POST
