@@ -126,3 +126,46 @@ def test_rep_filters_with_htmx_and_outsider_sees_nothing(page, world):
     assert "No opportunities match" in page.locator("#results").inner_text()
     # The only console error is the browser logging the 404 we asked for.
     assert all("404" in problem for problem in page.problems), page.problems
+
+
+def test_drag_a_deal_across_stages_then_close_it_lost(page, world):
+    from tandem.sales.models import Competitor, LossReason
+
+    LossReason.objects.create(name="Lost to competitor", names_competitor=True)
+    Competitor.objects.create(name="Rival CRM")
+    card = f"[data-testid=card-{world.opportunity.pk}]"
+    login(page, world.owner.username)
+    page.goto("/sales/board/")
+    page.drag_and_drop(card, "[data-testid=column-present]")
+    page.wait_for_selector(f"[data-testid=column-present] {card}")
+    # The keyboard path: the card's own "Move to" menu.
+    page.select_option(f"{card} select[name=stage]", label="Negotiate")
+    page.click(f"{card} button:has-text('Move')")
+    page.wait_for_selector(f"[data-testid=column-negotiate] {card}")
+    page.drag_and_drop(card, "[data-testid=column-closed-lost]")
+    dialog = page.wait_for_selector("[data-testid=close-lost]")
+    assert "Closing lost needs a loss reason." in dialog.inner_text()
+    page.select_option(
+        "[data-testid=close-lost] select[name=loss_reason]", label="Lost to competitor"
+    )
+    page.click("[data-testid=close-lost] button[type=submit]")
+    page.wait_for_selector("[data-testid=close-lost] >> text=Name the competitor")
+    page.select_option(
+        "[data-testid=close-lost] select[name=loss_reason]", label="Lost to competitor"
+    )
+    page.select_option("[data-testid=close-lost] select[name=lost_to]", label="Rival CRM")
+    page.click("[data-testid=close-lost] button[type=submit]")
+    page.wait_for_selector(card, state="detached")
+    world.opportunity.refresh_from_db()
+    assert world.opportunity.stage.name == "Closed lost"
+    assert (world.opportunity.loss_reason.name, world.opportunity.lost_to.name) == (
+        "Lost to competitor",
+        "Rival CRM",
+    )
+    stages = list(
+        world.opportunity.stage_history.order_by("entered_at", "id").values_list(
+            "stage__name", flat=True
+        )
+    )
+    assert stages == ["Qualify", "Present", "Negotiate", "Closed lost"]
+    assert page.outside == [] and page.problems == []
