@@ -19,7 +19,8 @@ POSTGRES = os.environ.get(
 
 
 def run(args: list[str], url: str, **extra) -> None:
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url, **extra}
+    env = {**os.environ, "DATABASE_URL": url, **extra}
+    env.setdefault("DEBUG", "1")
     subprocess.run([PY, *args], cwd=ROOT, env=env, check=True)
 
 
@@ -54,7 +55,8 @@ def main() -> None:
             load(url)
     for url in targets:
         print(f"\n=== pages on {url.split(':')[0]} ===")
-        run(["bench/pages.py"], url)
+        run(["bench/pages.py"], url, DEBUG="0")
+        run(["bench/board.py"], url, DEBUG="0")
 
 
 if __name__ == "__main__":

@@ -175,3 +175,11 @@ def test_board_move_answers_with_the_board(world, as_user, lookups):
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "close-lost" not in done and f'data-opp="{world.opportunity.pk}"' not in done
+
+
+def test_board_cards_escape_user_text(world, as_user):
+    evil = '<img src=x onerror="alert(1)">'
+    f.opportunity(world.owner, name=evil, organization=f.organization(owner=world.owner, name=evil))
+    html = as_user(world.owner).get("/sales/board/").content.decode()
+    assert evil not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html

@@ -168,20 +168,12 @@ def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dic
     if owner_id:
         opps = opps.filter(owner_id=owner_id)
     cards: dict[int, list] = {s.pk: [] for s in stages}
-    rows = opps.order_by("expected_close", "id").values(
-        "id",
-        "name",
-        "amount",
-        "currency",
-        "expected_close",
-        "stage_id",
-        "organization__name",
-        "owner__first_name",
-        "owner__last_name",
-        "owner__username",
+    rows = opps.order_by("expected_close", "id").values_list(
+        "id", "name", "amount", "currency", "expected_close", "stage_id", "organization__name"
     )
-    for row in rows:
-        cards[row["stage_id"]].append(row)
+    for pk, name, amount, currency, close, stage_id, org in rows:
+        meta = f"{org} · {amount} {currency} · {close:%Y-%m-%d}"
+        cards[stage_id].append({"id": pk, "name": name, "amount": amount, "meta": meta})
     return [
         {"stage": s, "cards": cards[s.pk], "total": sum(c["amount"] for c in cards[s.pk])}
         for s in stages

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
@@ -7,7 +8,7 @@ from tandem.core import access
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
-from tandem.sales import selectors, services
+from tandem.sales import board_cards, selectors, services
 from tandem.sales.forms import ActivityForm, MoveForm, OpportunityForm
 from tandem.sales.models import (
     ActivityKind,
@@ -120,10 +121,16 @@ def _board(request, closing: dict | None = None):
     pipeline = selectors.default_pipeline()
     owner = request.GET.get("owner") or request.POST.get("owner") or ""
     owner_id = int(owner) if owner.isdigit() else None
-    context = {
-        "columns": selectors.board(actor=request.user, pipeline=pipeline, owner_id=owner_id)
+    columns = (
+        selectors.board(actor=request.user, pipeline=pipeline, owner_id=owner_id)
         if pipeline
-        else [],
+        else []
+    )
+    options, base = board_cards.stage_options(columns), reverse("sales:opportunities")
+    for column in columns:
+        column["cards_html"] = board_cards.render_cards(column["cards"], base=base, options=options)
+    context = {
+        "columns": columns,
         "owner": owner_id,
         "closing": closing,
         "loss_reasons": LossReason.objects.filter(active=True),
