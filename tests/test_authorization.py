@@ -315,6 +315,9 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_cost",
         "sales:opportunities",
         "sales:board",
+        "sales:line_add",
+        "sales:discount_decide",
+        "sales:pricing",
         "sales:opportunity",
         "sales:opportunity_new",
         "sales:opportunity_edit",
@@ -415,6 +418,14 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/activities"),
         ("GET", "/activities/{activity_id}"),
         ("PATCH", "/activities/{activity_id}"),
+        # The price policy's operations: their matrix is in test_pricing.py.
+        ("POST", "/opportunities/{opp_id}/lines"),
+        ("GET", "/discount-requests"),
+        ("POST", "/discount-requests/{request_id}/decision"),
+        ("GET", "/prices"),
+        ("PUT", "/prices/{product_id}"),
+        ("GET", "/discount-policies"),
+        ("PUT", "/discount-policies"),
     }
     found = set()
     for _, router in api._routers:

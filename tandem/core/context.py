@@ -10,7 +10,9 @@ def navigation(request):
     function = access.function_of(user)
     sections = []
     if function in (Function.MARKETING, Function.ADMIN) or access.can_see(user, "program"):
-        sections.append(("Marketing", [("Programs", "marketing:programs")]))
+        sections.append(
+            ("Marketing", [("Programs", "marketing:programs"), ("Prices", "sales:pricing")])
+        )
     sales_links = (
         [("Opportunities", "sales:opportunities")] if access.can_see(user, "opportunity") else []
     )

@@ -42,7 +42,7 @@ COLUMNS = {
         "lost_to_id closed_at search_text"
     ),
     "sales.StageHistory": "opportunity_id stage_id entered_at left_at actor_id",
-    "sales.OpportunityLine": "opportunity_id product_id quantity list_price unit_price",
+    "sales.OpportunityLine": "opportunity_id product_id quantity list_price unit_price approval",
     "sales.OpportunityObjection": "opportunity_id objection_id note handled created_at",
     "sales.Activity": (
         "created_at updated_at kind subject notes due_at done_at selling owner_id person_id "

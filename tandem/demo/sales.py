@@ -116,7 +116,7 @@ class SalesGenerator:
             qty = seats if family == "Subscription" else 1
             discount = Decimal(rng.choice((0, 0, 0, 5, 10))) / 100
             unit = (price * (1 - discount)).quantize(CENT)
-            batch.lines.append((oid, product_id, qty, price, unit))
+            batch.lines.append((oid, product_id, qty, price, unit, "in_policy"))
             total += unit * qty
         return total
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from tandem.sales.models import Activity, Competitor, LossReason, Opportunity, Stage
+from tandem.sales.models import Activity, Competitor, LossReason, Opportunity, Product, Stage
 
 
 class OpportunityForm(forms.ModelForm):
@@ -53,3 +53,32 @@ class ActivityForm(forms.ModelForm):
 
     def _post_clean(self):
         """Rules live in the services."""
+
+
+class LineForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(active=True))
+    quantity = forms.IntegerField(min_value=1, max_value=1_000_000, initial=1)
+    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    reason = forms.CharField(max_length=500, required=False, label="Reason (if beyond policy)")
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=(("1", "Approve"), ("0", "Reject")), coerce=lambda v: v == "1"
+    )
+    comment = forms.CharField(max_length=500, required=False)
+
+
+class PriceForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.all())
+    list_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+
+
+class PolicyForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=(("sales_rep", "Sales rep"), ("sales_manager", "Sales manager"))
+    )
+    product_family = forms.CharField(max_length=100, required=False)
+    max_discount_pct = forms.DecimalField(
+        min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )

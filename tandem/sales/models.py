@@ -253,12 +253,20 @@ class StageHistory(models.Model):
         indexes = [models.Index(fields=["stage", "entered_at"], name="stagehist_stage_idx")]
 
 
+class Approval(models.TextChoices):
+    IN_POLICY = "in_policy", "Within policy"
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class OpportunityLine(models.Model):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     list_price = amount_field()
     unit_price = amount_field()
+    approval = models.CharField(max_length=10, choices=Approval.choices, default=Approval.IN_POLICY)
 
     class Meta:
         constraints = [
@@ -266,6 +274,12 @@ class OpportunityLine(models.Model):
             non_negative("list_price", "line_list_non_negative"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
         ]
+
+    @property
+    def discount_pct(self):
+        if not self.list_price:
+            return 0
+        return round(100 * (self.list_price - self.unit_price) / self.list_price, 2)
 
 
 class OpportunityObjection(models.Model):
@@ -361,3 +375,31 @@ class Quota(models.Model):
                 fields=["team", "period_kind", "period_start"], name="quota_unique_team_period"
             ),
         ]
+
+
+class DiscountRequest(models.Model):
+    """A line priced beyond the rep's policy, or given away: a sales manager decides."""
+
+    line = models.ForeignKey(OpportunityLine, on_delete=models.CASCADE, related_name="requests")
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="discount_requests"
+    )
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    discount_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    allowed_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Approval.choices, default=Approval.PENDING)
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(status="pending"), name="one_pending_request_per_line"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="discount_status_idx")]

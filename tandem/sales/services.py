@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tandem.core import access, activity
 from tandem.core.errors import Invalid
-from tandem.sales import closing
+from tandem.sales import closing, pricing
 from tandem.sales.models import (
     Activity,
     Competitor,
@@ -114,6 +114,8 @@ def opportunity_move(
         .select_related("organization")
         .get(pk=opportunity.pk)
     )
+    if stage.kind == StageKind.WON:
+        pricing.check_can_close_won(opp)
     if opp.stage_id == stage.pk:
         return opp
     now = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.sales import views
+from tandem.sales import pricing_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("opportunities/<int:pk>/edit", views.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:pk>/move", views.opportunity_move, name="opportunity_move"),
     path("opportunities/<int:pk>/log", views.activity_log, name="activity_log"),
+    path("opportunities/<int:pk>/lines", pricing_views.line_add, name="line_add"),
+    path("discounts/<int:request_id>/decide", pricing_views.decide, name="discount_decide"),
+    path("pricing/", pricing_views.pricing_page, name="pricing"),
     path("activities/", views.activities, name="activities"),
     path("activities/<int:pk>/", views.activity, name="activity"),
     path("activities/<int:pk>/done", views.activity_done, name="activity_done"),

@@ -8,8 +8,8 @@ from tandem.core import access
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
-from tandem.sales import board_cards, selectors, services
-from tandem.sales.forms import ActivityForm, MoveForm, OpportunityForm
+from tandem.sales import board_cards, pricing, selectors, services
+from tandem.sales.forms import ActivityForm, LineForm, MoveForm, OpportunityForm
 from tandem.sales.models import (
     ActivityKind,
     Competitor,
@@ -47,6 +47,11 @@ def opportunity(request, pk: int):
         "activity_form": ActivityForm() if can_edit else None,
         "loss_reasons": LossReason.objects.filter(active=True),
         "all_competitors": Competitor.objects.filter(active=True),
+        "line_form": LineForm() if can_edit else None,
+        "requests": opp.discount_requests.select_related(
+            "line__product", "requested_by", "decided_by"
+        ),
+        "can_decide": request.user.role in pricing.DECIDERS or access.is_admin(request.user),
         "timeline": timeline_for(opp),
     }
     return render(request, "sales/opportunity.html", context)
@@ -107,17 +112,19 @@ def opportunity_move(request, pk: int):
             lost_to=data["lost_to"],
         )
     except Invalid as exc:
-        if request.POST.get("from") == "board":
+        if request.POST.get("from") == "board" and data["stage"].kind == StageKind.LOST:
             return _board(
                 request, closing={"opp": opp, "stage": data["stage"], "error": exc.message}
             )
+        if request.POST.get("from") == "board":
+            return _board(request, error=exc.message)
         messages.error(request, exc.message)
     if request.POST.get("from") == "board":
         return _board(request)
     return redirect(opp.get_absolute_url())
 
 
-def _board(request, closing: dict | None = None):
+def _board(request, closing: dict | None = None, error: str = ""):
     pipeline = selectors.default_pipeline()
     owner = request.GET.get("owner") or request.POST.get("owner") or ""
     owner_id = int(owner) if owner.isdigit() else None
@@ -133,6 +140,7 @@ def _board(request, closing: dict | None = None):
         "columns": columns,
         "owner": owner_id,
         "closing": closing,
+        "error": error,
         "loss_reasons": LossReason.objects.filter(active=True),
         "competitors": Competitor.objects.filter(active=True),
     }

@@ -1,0 +1,143 @@
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Field, Router, Schema, Status
+
+from tandem.core import access
+from tandem.core.errors import Forbidden, Invalid
+from tandem.sales import pricing, selectors
+from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry, Product
+
+router = Router(tags=["pricing"])
+
+
+class LineIn(Schema):
+    product_id: int
+    quantity: int = Field(1, ge=1, le=1_000_000)
+    unit_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+    reason: str = Field("", max_length=500)
+
+
+class LineOut(Schema):
+    id: int
+    opportunity_id: int
+    product_id: int
+    quantity: int
+    list_price: Decimal
+    unit_price: Decimal
+    discount_pct: Decimal
+    approval: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    comment: str = Field("", max_length=500)
+
+
+class RequestOut(Schema):
+    id: int
+    opportunity_id: int
+    line_id: int
+    requested_by_id: int
+    requested_at: datetime
+    discount_pct: Decimal
+    allowed_pct: Decimal
+    reason: str
+    status: str
+    decided_by_id: int | None
+    decided_at: datetime | None
+    comment: str
+
+
+class PriceIn(Schema):
+    list_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+
+
+class PriceOut(Schema):
+    product_id: int
+    sku: str = Field(..., alias="product.sku")
+    list_price: Decimal
+
+
+class PolicyIn(Schema):
+    role: str
+    product_family: str = Field("", max_length=100)
+    max_discount_pct: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class PolicyOut(Schema):
+    role: str
+    product_family: str
+    max_discount_pct: Decimal
+
+
+def _product(product_id: int) -> Product:
+    product = Product.objects.filter(pk=product_id, active=True).first()
+    if product is None:
+        raise Invalid("No such product.", field="product_id")
+    return product
+
+
+@router.post("/opportunities/{opp_id}/lines", response={201: LineOut})
+def add_line(request, opp_id: int, payload: LineIn):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    line = pricing.line_add(
+        actor=request.user,
+        via="api",
+        opportunity=opp,
+        product=_product(payload.product_id),
+        quantity=payload.quantity,
+        unit_price=payload.unit_price,
+        reason=payload.reason,
+    )
+    return Status(201, line)
+
+
+@router.get("/discount-requests", response=list[RequestOut])
+def list_requests(request, status: str = "pending"):
+    """For sales managers and marketing: discount requests by status (pending by default)."""
+    user = request.user
+    if not (pricing.can_edit_prices(user) or user.role in pricing.DECIDERS):
+        raise Forbidden()
+    return list(DiscountRequest.objects.filter(status=status).order_by("requested_at")[:500])
+
+
+@router.post("/discount-requests/{request_id}/decision", response=RequestOut)
+def decide(request, request_id: int, payload: DecisionIn):
+    return pricing.discount_decide(
+        actor=request.user,
+        via="api",
+        request_id=request_id,
+        approve=payload.approve,
+        comment=payload.comment,
+    )
+
+
+@router.get("/prices", response=list[PriceOut])
+def list_prices(request):
+    return list(
+        PriceBookEntry.objects.filter(price_book__is_default=True).select_related("product")
+    )
+
+
+@router.put("/prices/{product_id}", response=PriceOut)
+def set_price(request, product_id: int, payload: PriceIn):
+    return pricing.list_price_set(
+        actor=request.user, via="api", product=_product(product_id), price=payload.list_price
+    )
+
+
+@router.get("/discount-policies", response=list[PolicyOut])
+def list_policies(request):
+    return list(DiscountPolicy.objects.order_by("role", "product_family"))
+
+
+@router.put("/discount-policies", response=PolicyOut)
+def set_policy(request, payload: PolicyIn):
+    return pricing.policy_set(
+        actor=request.user,
+        via="api",
+        role=payload.role,
+        family=payload.product_family,
+        max_pct=payload.max_discount_pct,
+    )
