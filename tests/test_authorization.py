@@ -315,6 +315,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_cost",
         "sales:opportunities",
         "sales:board",
+        "sales:opportunities_bulk",
         "sales:line_add",
         "sales:discount_decide",
         "sales:pricing",
@@ -420,6 +421,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("PATCH", "/activities/{activity_id}"),
         # The price policy's operations: their matrix is in test_pricing.py.
         ("POST", "/opportunities/{opp_id}/lines"),
+        ("POST", "/opportunities/bulk-move"),
         ("GET", "/discount-requests"),
         ("POST", "/discount-requests/{request_id}/decision"),
         ("GET", "/prices"),

@@ -10,6 +10,7 @@ from tandem.sales import pricing, services
 from tandem.sales.models import (
     DiscountPolicy,
     DiscountRequest,
+    LossReason,
     PriceBook,
     PriceBookEntry,
     Product,
@@ -239,3 +240,43 @@ def test_who_may_add_lines(world, catalog, as_user, who, status):
     )
     assert response.status_code == status
     assert world.opportunity.lines.count() == (1 if status == 201 else 0)
+
+
+def test_bulk_move_applies_the_same_rules(world, catalog, as_user):
+    from tests import factories as f
+
+    clean = f.opportunity(world.owner, name="Clean deal")
+    others = f.opportunity(world.outsider, name="Not mine")
+    add(world, catalog, "500")  # world.opportunity now has an unapproved line
+    client = as_user(world.owner)
+    ids = [world.opportunity.pk, clean.pk, others.pk]
+    response = client.post(
+        "/api/opportunities/bulk-move", {"ids": ids, "stage_id": _won().pk}, content_type=JSON
+    )
+    body = response.json()
+    assert body["moved"] == [clean.pk]
+    assert set(body["failed"]) == {str(world.opportunity.pk), str(others.pk)}
+    assert "out-of-policy" in body["failed"][str(world.opportunity.pk)]
+    assert _stage_of(world.opportunity)[0] == "Qualify" and _stage_of(others)[0] == "Qualify"
+    assert _stage_of(clean)[0] == "Closed won"
+
+
+def test_bulk_move_in_the_ui(world, catalog, as_user):
+    from tests import factories as f
+
+    a, b = f.opportunity(world.owner, name="A"), f.opportunity(world.owner, name="B")
+    lost = Stage.objects.get(name="Closed lost")
+    client = as_user(world.owner)
+    page = client.post(
+        "/sales/opportunities/bulk", {"ids": [a.pk, b.pk], "stage": lost.pk}, follow=True
+    )
+    assert "Closing lost needs a loss reason." in page.content.decode()
+    assert _stage_of(a)[0] == _stage_of(b)[0] == "Qualify"
+    reason = LossReason.objects.create(name="No budget")
+    page = client.post(
+        "/sales/opportunities/bulk",
+        {"ids": [a.pk, b.pk], "stage": lost.pk, "loss_reason": reason.pk},
+        follow=True,
+    )
+    assert "Moved 2 of 2 to Closed lost." in page.content.decode()
+    assert _stage_of(a)[0] == _stage_of(b)[0] == "Closed lost"

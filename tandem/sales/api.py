@@ -13,6 +13,8 @@ from tandem.sales.schemas import (
     ActivityOut,
     ActivityPage,
     ActivityPatch,
+    BulkMoveIn,
+    BulkResult,
     OpportunityIn,
     OpportunityOut,
     OpportunityPage,
@@ -80,6 +82,18 @@ def create_opportunity(request, payload: OpportunityIn):
         actor=request.user, via="api", data=_refs(request, data), stage=stage
     )
     return Status(201, opp)
+
+
+@router.post("/opportunities/bulk-move", response=BulkResult)
+def bulk_move(request, payload: BulkMoveIn):
+    """Move many deals; each follows the rules of a single move (loss reason, price policy)."""
+    closing = _closing(payload.loss_reason_id, payload.lost_to_id)
+    opps, refused = selectors.opportunities_for_bulk(actor=request.user, ids=payload.ids)
+    errors = services.opportunity_bulk_move(
+        actor=request.user, via="api", opportunities=opps, stage=_stage(payload.stage_id), **closing
+    )
+    failed = {i: "Not found." for i in refused} | errors
+    return {"moved": [o.pk for o in opps if o.pk not in errors], "failed": failed}
 
 
 @router.get("/opportunities/{opp_id}", response=OpportunityOut)

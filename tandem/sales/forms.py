@@ -45,6 +45,10 @@ class MoveForm(forms.Form):
     )
 
 
+class BulkMoveForm(MoveForm):
+    """Moves the deals whose ids come as `ids`; each follows the single-move rules."""
+
+
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity

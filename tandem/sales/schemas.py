@@ -98,3 +98,15 @@ class ActivityOut(Schema):
 class ActivityPage(Schema):
     items: list[ActivityOut]
     meta: PageMeta
+
+
+class BulkMoveIn(Schema):
+    ids: list[int] = Field(..., min_length=1, max_length=500)
+    stage_id: int
+    loss_reason_id: int | None = None
+    lost_to_id: int | None = None
+
+
+class BulkResult(Schema):
+    moved: list[int]
+    failed: dict[int, str]

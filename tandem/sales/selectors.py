@@ -182,3 +182,11 @@ def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dic
 
 def default_pipeline() -> Pipeline | None:
     return Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+
+
+def opportunities_for_bulk(*, actor, ids: list[int]) -> tuple[list[Opportunity], list[int]]:
+    """The deals among `ids` the actor may edit, and the ids refused (missing or not theirs)."""
+    ids = list(dict.fromkeys(ids))[:500]
+    editable = list(opportunity_qs(actor, access.WRITE).filter(pk__in=ids).select_related("stage"))
+    found = {o.pk for o in editable}
+    return editable, [i for i in ids if i not in found]

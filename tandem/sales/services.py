@@ -172,3 +172,29 @@ def activity_update(*, actor, via: str = "ui", act: Activity, data: dict) -> Act
 
 def activity_complete(*, actor, via: str = "ui", act: Activity) -> Activity:
     return activity_update(actor=actor, via=via, act=act, data={"done_at": timezone.now()})
+
+
+def opportunity_bulk_move(
+    *,
+    actor,
+    via: str = "ui",
+    opportunities: list,
+    stage: Stage,
+    loss_reason: LossReason | None = None,
+    lost_to: Competitor | None = None,
+) -> dict[int, str]:
+    """Move each deal on its own, under the same rules as one move; return {id: error}."""
+    errors = {}
+    for opp in opportunities:
+        try:
+            opportunity_move(
+                actor=actor,
+                via=via,
+                opportunity=opp,
+                stage=stage,
+                loss_reason=loss_reason,
+                lost_to=lost_to,
+            )
+        except Invalid as exc:
+            errors[opp.pk] = exc.message
+    return errors

@@ -9,7 +9,7 @@ from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
 from tandem.sales import board_cards, pricing, selectors, services
-from tandem.sales.forms import ActivityForm, LineForm, MoveForm, OpportunityForm
+from tandem.sales.forms import ActivityForm, BulkMoveForm, LineForm, MoveForm, OpportunityForm
 from tandem.sales.models import (
     ActivityKind,
     Competitor,
@@ -24,11 +24,40 @@ from tandem.sales.models import (
 def opportunities(request):
     page = selectors.opportunity_list(actor=request.user, params=request.GET)
     extra = {
+        "stages": Stage.objects.filter(pipeline__is_default=True).order_by("order"),
+        "loss_reasons": LossReason.objects.filter(active=True),
+        "all_competitors": Competitor.objects.filter(active=True),
         "statuses": StageKind.choices,
         "channels": DistributionChannel.choices,
         "can_create": access.can_create(request.user, "opportunity"),
     }
     return render_list(request, "sales/opportunities.html", page, extra)
+
+
+@require_POST
+@guarded
+def opportunities_bulk(request):
+    form = BulkMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing moved: " + form.errors.as_text())
+        return redirect("sales:opportunities")
+    data = form.cleaned_data
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    opps, refused = selectors.opportunities_for_bulk(actor=request.user, ids=ids)
+    errors = services.opportunity_bulk_move(
+        actor=request.user,
+        opportunities=opps,
+        stage=data["stage"],
+        loss_reason=data["loss_reason"],
+        lost_to=data["lost_to"],
+    )
+    moved = len(opps) - len(errors)
+    messages.success(request, f"Moved {moved} of {len(ids)} to {data['stage']}.")
+    for pk, message in errors.items():
+        messages.error(request, f"#{pk}: {message}")
+    if refused:
+        messages.error(request, f"Not yours to move: {', '.join(map(str, refused))}.")
+    return redirect(request.POST.get("next") or "sales:opportunities")
 
 
 @guarded
