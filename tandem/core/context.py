@@ -17,7 +17,12 @@ def navigation(request):
         [("Opportunities", "sales:opportunities")] if access.can_see(user, "opportunity") else []
     )
     if access.can_see(user, "activity"):
-        sales_links.append(("Activities", "sales:activities"))
+        sales_links += [
+            ("My day", "sales:my_day"),
+            ("Activities", "sales:activities"),
+            ("Activity mix", "sales:activity_mix"),
+            ("Territories", "sales:territories"),
+        ]
     if sales_links:
         sections.append(("Sales", sales_links))
     sections.append(

@@ -1,8 +1,10 @@
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from tandem.contacts.models import Person
+from tandem.contacts.selectors import organization_qs
 from tandem.core import access, listing, periods
 from tandem.core.listing import Filter, ListSpec
 from tandem.sales.models import (
@@ -14,6 +16,7 @@ from tandem.sales.models import (
     Quota,
     Stage,
     StageKind,
+    Territory,
 )
 
 OPPORTUNITY_LIST = ListSpec(
@@ -190,3 +193,69 @@ def opportunities_for_bulk(*, actor, ids: list[int]) -> tuple[list[Opportunity],
     editable = list(opportunity_qs(actor, access.WRITE).filter(pk__in=ids).select_related("stage"))
     found = {o.pk for o in editable}
     return editable, [i for i in ids if i not in found]
+
+
+def my_day(*, actor) -> dict:
+    """The rep's day: overdue, today and the next seven days of open work."""
+    today = timezone.localdate()
+    start, end = periods.days(today, today)
+    week = end + timedelta(days=7)
+    open_work = (
+        Activity.objects.filter(owner=actor, done_at__isnull=True)
+        .select_related("opportunity", "person", "organization")
+        .order_by("due_at")
+    )
+    return {
+        "overdue": list(open_work.filter(due_at__lt=start)[:200]),
+        "today": list(open_work.filter(due_at__gte=start, due_at__lt=end)),
+        "upcoming": list(open_work.filter(due_at__gte=end, due_at__lt=week)),
+    }
+
+
+def activity_mix(*, actor, since, until) -> list[dict]:
+    """Per rep, selling work against work out of position, in a period."""
+    start, end = periods.days(since, until)
+    rows = (
+        activity_qs(actor)
+        .filter(due_at__gte=start, due_at__lt=end)
+        .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
+        .annotate(
+            selling_work=Count("id", filter=Q(selling=True)),
+            other_work=Count("id", filter=Q(selling=False)),
+        )
+        .order_by("owner__last_name", "owner__first_name")
+    )
+    return [
+        {
+            **r,
+            "out_of_position_pct": round(
+                100 * r["other_work"] / (r["selling_work"] + r["other_work"]), 1
+            ),
+        }
+        for r in rows
+    ]
+
+
+def territories():
+    return Territory.objects.select_related("team").order_by("name")
+
+
+def territory_accounts(*, actor, territory: Territory, params) -> listing.Page:
+    """A territory's accounts the actor may see, each with the time of its people's last touch."""
+    orgs = organization_qs(actor).filter(country__in=territory.countries or [""])
+    if territory.regions:
+        orgs = orgs.filter(region__in=territory.regions)
+    if territory.industries:
+        orgs = orgs.filter(industry__in=territory.industries)
+    number, size = listing.page_numbers(params)
+    page = listing.paginate(
+        orgs.select_related("owner").order_by("name", "id"), number=number, size=size
+    )
+    last = dict(
+        Person.objects.filter(organization_id__in=[o.pk for o in page.items])
+        .values_list("organization_id")
+        .annotate(last=Max("touches__occurred_at"))
+    )
+    for org in page.items:
+        org.last_touch = last.get(org.pk)
+    return page

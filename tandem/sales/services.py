@@ -1,11 +1,13 @@
 """Sales' writes: opportunities with their stage history, and activities."""
 
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from tandem.core import access, activity
 from tandem.core.errors import Invalid
 from tandem.sales import closing, pricing
+from tandem.sales.calendar import invitation
 from tandem.sales.models import (
     Activity,
     Competitor,
@@ -198,3 +200,17 @@ def opportunity_bulk_move(
         except Invalid as exc:
             errors[opp.pk] = exc.message
     return errors
+
+
+def meeting_invite_send(*, actor, via: str = "ui", act: Activity, to: str, host: str) -> None:
+    """Email the meeting's .ics invitation, and note it on the timeline."""
+    body = invitation(act, organizer_email=actor.email or "noreply@localhost", host=host)
+    message = EmailMessage(
+        subject=f"Invitation: {act.subject}",
+        body=f"{act.subject}\n{act.due_at:%Y-%m-%d %H:%M} UTC\n\n{act.notes}",
+        to=[to],
+        reply_to=[actor.email] if actor.email else None,
+    )
+    message.attach(f"meeting-{act.pk}.ics", body, "text/calendar; method=REQUEST")
+    message.send()
+    activity.record(actor=actor, via=via, verb="invitation_sent", target=act, summary=to)

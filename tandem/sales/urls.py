@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.sales import pricing_views, views
+from tandem.sales import activity_views, pricing_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -15,6 +15,11 @@ urlpatterns = [
     path("opportunities/<int:pk>/lines", pricing_views.line_add, name="line_add"),
     path("discounts/<int:request_id>/decide", pricing_views.decide, name="discount_decide"),
     path("pricing/", pricing_views.pricing_page, name="pricing"),
+    path("my-day/", activity_views.my_day, name="my_day"),
+    path("activity-mix/", activity_views.activity_mix, name="activity_mix"),
+    path("territories/", activity_views.territories, name="territories"),
+    path("activities/<int:pk>/invite.ics", activity_views.invite_ics, name="invite_ics"),
+    path("activities/<int:pk>/invite", activity_views.invite_email, name="invite_email"),
     path("activities/", views.activities, name="activities"),
     path("activities/<int:pk>/", views.activity, name="activity"),
     path("activities/<int:pk>/done", views.activity_done, name="activity_done"),

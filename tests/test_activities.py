@@ -1,0 +1,131 @@
+"""The rep's day, meeting invitations (.ics, and by email through a real SMTP server),
+the activity mix, and the territory view."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from tandem.core.models import TimelineEntry
+from tandem.marketing.services import touch_create
+from tandem.sales.models import Territory
+from tests import factories as f
+
+
+def test_my_day_splits_overdue_today_and_upcoming(world, as_user):
+    now = timezone.now()
+    f.activity(world.owner, subject="Late call", due_at=now - timedelta(days=2))
+    f.activity(world.owner, subject="Next week demo", due_at=now + timedelta(days=3))
+    f.activity(world.owner, subject="Done already", due_at=now - timedelta(days=1), done_at=now)
+    f.activity(world.teammate, subject="Not mine", due_at=now - timedelta(days=1))
+    html = as_user(world.owner).get("/sales/my-day/").content.decode()
+    overdue = html.split('data-testid="overdue"')[1].split("</section>")[0]
+    upcoming = html.split('data-testid="upcoming"')[1].split("</section>")[0]
+    assert "Late call" in overdue and "Next week demo" in upcoming
+    assert "Done already" not in html and "Not mine" not in html
+    assert as_user(world.marketer).get("/sales/my-day/").status_code == 403
+
+
+def test_ics_invitation_is_valid_and_escaped(world, as_user):
+    meeting = f.activity(
+        world.owner,
+        kind="meeting",
+        subject="Pricing; terms, and a very long subject " + "x" * 80,
+        notes="Line one\nLine two",
+        person=world.person,
+        due_at=timezone.now() + timedelta(days=1),
+    )
+    response = as_user(world.owner).get(f"/sales/activities/{meeting.pk}/invite.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    unfolded = text.replace("\r\n ", "")
+    assert "SUMMARY:Pricing\\; terms\\, and a very long subject" in unfolded
+    assert "DESCRIPTION:Line one\\nLine two" in unfolded
+    assert f"ATTENDEE;RSVP=TRUE:mailto:{world.person.email}" in unfolded
+    assert (
+        as_user(world.outsider).get(f"/sales/activities/{meeting.pk}/invite.ics").status_code == 404
+    )
+    call = f.activity(world.owner, kind="call")
+    assert as_user(world.owner).get(f"/sales/activities/{call.pk}/invite.ics").status_code == 404
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    yield inbox
+    controller.stop()
+
+
+def test_invitation_by_email_through_smtp(world, as_user, smtp):
+    meeting = f.activity(world.owner, kind="meeting", subject="Kick-off", due_at=timezone.now())
+    response = as_user(world.owner).post(
+        f"/sales/activities/{meeting.pk}/invite", {"email": "buyer@client.test"}
+    )
+    assert response.status_code == 302
+    assert len(smtp.messages) == 1
+    envelope = smtp.messages[0]
+    assert envelope.rcpt_tos == ["buyer@client.test"]
+    raw = envelope.content.decode()
+    assert (
+        "Subject: Invitation: Kick-off" in raw and "text/calendar" in raw and "BEGIN:VEVENT" in raw
+    )
+    assert TimelineEntry.objects.filter(verb="invitation_sent", target_id=meeting.pk).exists()
+    bad = as_user(world.owner).post(
+        f"/sales/activities/{meeting.pk}/invite", {"email": "not-an-email"}
+    )
+    assert bad.status_code == 302 and len(smtp.messages) == 1
+    denied = as_user(world.teammate).post(
+        f"/sales/activities/{meeting.pk}/invite", {"email": "x@y.test"}
+    )
+    assert denied.status_code == 403 and len(smtp.messages) == 1
+
+
+def test_activity_mix_counts_out_of_position_work(world, as_user):
+    now = timezone.now()
+    for _ in range(3):
+        f.activity(world.owner, due_at=now - timedelta(days=1))
+    f.activity(world.owner, due_at=now - timedelta(days=1), selling=False, kind="task")
+    html = as_user(world.sales_manager).get("/sales/activity-mix/").content.decode()
+    row = html.split('data-testid="activity-mix"')[1]
+    # The fixture's own call is due in two hours: 4 selling (3 + 1), 1 out of position.
+    assert '<td class="num">4</td><td class="num">1</td><td class="num">20.0%</td>' in row
+
+
+def test_territory_view_lists_accounts_with_last_touch(world, as_user):
+    Territory.objects.create(name="Germany", countries=["DE"])
+    german = f.organization(owner=world.owner, name="Berlin GmbH", country="DE")
+    f.organization(owner=world.owner, name="Paris SA", country="FR")
+    buyer = f.person(owner=world.owner, organization=german)
+    touch_create(
+        actor=world.owner,
+        data={"person": buyer, "kind": "call", "occurred_at": timezone.now() - timedelta(days=3)},
+    )
+    html = as_user(world.owner).get("/sales/territories/").content.decode()
+    table = html.split('data-testid="territory-accounts"')[1]
+    assert "Berlin GmbH" in table and "Paris SA" not in table
+    assert (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%d") in table
+    assert "Berlin GmbH" not in as_user(world.outsider).get("/sales/territories/").content.decode()
