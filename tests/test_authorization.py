@@ -315,6 +315,8 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_cost",
         "sales:opportunities",
         "sales:board",
+        "sales:forecast",
+        "sales:commissions",
         "sales:my_day",
         "sales:activity_mix",
         "sales:territories",
@@ -427,6 +429,10 @@ def test_every_api_operation_is_in_the_matrix():
         # The price policy's operations: their matrix is in test_pricing.py.
         ("POST", "/opportunities/{opp_id}/lines"),
         ("POST", "/opportunities/bulk-move"),
+        # Forecast, attainment and commissions: their matrix is in test_forecast.py.
+        ("GET", "/forecast"),
+        ("GET", "/attainment"),
+        ("GET", "/commissions/{rep_id}"),
         ("GET", "/discount-requests"),
         ("POST", "/discount-requests/{request_id}/decision"),
         ("GET", "/prices"),

@@ -162,6 +162,12 @@ def build_catalog() -> list[tuple[int, str, Decimal]]:
         product = Product.objects.create(sku=sku, name=name, family=family)
         Entry.objects.create(price_book=book, product=product, list_price=Decimal(price))
         products.append((product.pk, family, Decimal(price)))
+    model("sales.CommissionPlan").objects.create(
+        name="Standard",
+        base_rate_pct=Decimal("8"),
+        accelerator_rate_pct=Decimal("12"),
+        is_default=True,
+    )
     for role, family, pct in (
         ("sales_rep", "", "10"),
         ("sales_rep", "Services", "20"),

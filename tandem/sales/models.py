@@ -403,3 +403,29 @@ class DiscountRequest(models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "requested_at"], name="discount_status_idx")]
+
+
+class CommissionPlan(models.Model):
+    """A simple plan: a base rate on won revenue up to quota, an accelerator above it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    base_rate_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    accelerator_rate_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(base_rate_pct__gte=0, base_rate_pct__lte=100)
+                & Q(accelerator_rate_pct__gte=0, accelerator_rate_pct__lte=100),
+                name="commission_rates_pct",
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_commission_plan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,5 +1,6 @@
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -7,13 +8,13 @@ from tandem.contacts.models import Person
 from tandem.contacts.selectors import organization_qs
 from tandem.core import access, listing, periods
 from tandem.core.listing import Filter, ListSpec
+from tandem.sales import forecast
 from tandem.sales.models import (
     Activity,
     ActivityKind,
     DistributionChannel,
     Opportunity,
     Pipeline,
-    Quota,
     Stage,
     StageKind,
     Territory,
@@ -131,36 +132,20 @@ def rep_summary(*, actor) -> dict:
 def team_pipeline(*, actor, period_start, period_end) -> dict:
     """A manager's home: pipeline by stage and quota attainment per rep in the period."""
     opps = opportunity_qs(actor)
-    start, end = periods.days(period_start, period_end)
     by_stage = list(
         opps.filter(stage__kind=StageKind.OPEN)
         .values("stage__name", "stage__order")
         .annotate(count=Count("id"), amount=Sum("amount"))
         .order_by("stage__order")
     )
-    won = dict(
-        opps.filter(
-            stage__kind=StageKind.WON,
-            closed_at__gte=start,
-            closed_at__lt=end,
-        )
-        .values_list("owner_id")
-        .annotate(total=Sum("amount"))
-    )
-    quotas = Quota.objects.filter(
-        user__isnull=False, period_start=period_start, period_kind="quarter"
-    ).select_related("user")
+    team = None
     if actor.role == "sales_manager" and actor.team_id:
-        quotas = quotas.filter(user__team_id=actor.team_id)
-    attainment = [
-        {
-            "rep": q.user,
-            "quota": q.amount,
-            "won": won.get(q.user_id, 0),
-            "pct": round(100 * (won.get(q.user_id, 0) or 0) / q.amount, 1) if q.amount else None,
-        }
-        for q in quotas
-    ]
+        team = list(
+            get_user_model().objects.filter(team_id=actor.team_id).values_list("pk", flat=True)
+        )
+    attainment = forecast.attainment(
+        opps=opps, since=period_start, until=period_end, kind="quarter", user_ids=team
+    )
     return {"by_stage": by_stage, "attainment": attainment}
 
 
