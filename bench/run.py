@@ -57,6 +57,7 @@ def main() -> None:
         print(f"\n=== pages on {url.split(':')[0]} ===")
         run(["bench/pages.py"], url, DEBUG="0")
         run(["bench/board.py"], url, DEBUG="0")
+        run(["bench/forecast.py"], url, DEBUG="0")
 
 
 if __name__ == "__main__":

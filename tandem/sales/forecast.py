@@ -1,12 +1,22 @@
 """Quota attainment, the forecast in three forms, and commission statements."""
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from tandem.core import periods
@@ -58,19 +68,31 @@ def _bucket(days: float) -> int:
 
 
 def win_rates(*, pipeline_id: int, since: date) -> dict[tuple[int, int], float]:
-    """From closed history: of deals that sat in stage S at age bucket B, the share that won."""
-    start = periods.day_start(since)
-    rows = StageHistory.objects.filter(
-        opportunity__pipeline_id=pipeline_id,
-        opportunity__closed_at__gte=start,
-        stage__kind=StageKind.OPEN,
-    ).values_list("stage_id", "entered_at", "opportunity__created_at", "opportunity__stage__kind")
-    seen, won = defaultdict(int), defaultdict(int)
-    for stage_id, entered, created, final in rows.iterator(chunk_size=20_000):
-        key = (stage_id, _bucket((entered - created).total_seconds() / 86400))
-        seen[key] += 1
-        won[key] += final == StageKind.WON
-    return {key: won[key] / seen[key] for key in seen}
+    """From closed history: of deals that sat in stage S at age bucket B, the share that won.
+
+    Counted in the database: one grouped query over the stage history."""
+    age = ExpressionWrapper(
+        F("entered_at") - F("opportunity__created_at"), output_field=DurationField()
+    )
+    bucket = Case(
+        *(When(age__lt=timedelta(days=edge), then=Value(i)) for i, edge in enumerate(AGE_BUCKETS)),
+        default=Value(len(AGE_BUCKETS)),
+        output_field=IntegerField(),
+    )
+    rows = (
+        StageHistory.objects.filter(
+            opportunity__pipeline_id=pipeline_id,
+            opportunity__closed_at__gte=periods.day_start(since),
+            stage__kind=StageKind.OPEN,
+        )
+        .annotate(age=age)
+        .annotate(bucket=bucket)
+        .values("stage_id", "bucket")
+        .annotate(
+            seen=Count("id"), won=Count("id", filter=Q(opportunity__stage__kind=StageKind.WON))
+        )
+    )
+    return {(r["stage_id"], r["bucket"]): r["won"] / r["seen"] for r in rows}
 
 
 @dataclass
