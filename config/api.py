@@ -9,6 +9,7 @@ from tandem.core.errors import DomainError
 from tandem.marketing.api import router as marketing_router
 from tandem.sales.api import router as sales_router
 from tandem.sales.forecast_views import router as forecast_router
+from tandem.sales.partner_views import router as partner_router
 from tandem.sales.pricing_api import router as pricing_router
 
 api = NinjaAPI(
@@ -24,6 +25,7 @@ api.add_router("/", marketing_router)
 api.add_router("/", sales_router)
 api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)
+api.add_router("/", partner_router)
 
 
 @api.exception_handler(DomainError)

@@ -315,6 +315,8 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_cost",
         "sales:opportunities",
         "sales:board",
+        "sales:partners",
+        "sales:register",
         "sales:forecast",
         "sales:commissions",
         "sales:my_day",
@@ -429,6 +431,10 @@ def test_every_api_operation_is_in_the_matrix():
         # The price policy's operations: their matrix is in test_pricing.py.
         ("POST", "/opportunities/{opp_id}/lines"),
         ("POST", "/opportunities/bulk-move"),
+        # Partners and registration: their matrix is in test_partners.py.
+        ("GET", "/partners"),
+        ("POST", "/partners"),
+        ("PUT", "/opportunities/{opp_id}/registration"),
         # Forecast, attainment and commissions: their matrix is in test_forecast.py.
         ("GET", "/forecast"),
         ("GET", "/attainment"),

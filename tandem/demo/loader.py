@@ -39,7 +39,7 @@ COLUMNS = {
     "sales.Opportunity": (
         "id created_at updated_at name organization_id person_id owner_id pipeline_id stage_id "
         "amount currency expected_close channel partner_id forecast_category loss_reason_id "
-        "lost_to_id closed_at search_text"
+        "lost_to_id closed_at registered_at search_text"
     ),
     "sales.StageHistory": "opportunity_id stage_id entered_at left_at actor_id",
     "sales.OpportunityLine": "opportunity_id product_id quantity list_price unit_price approval",

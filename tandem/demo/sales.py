@@ -95,6 +95,7 @@ class SalesGenerator:
                 loss_reason,
                 lost_to,
                 closed_at,
+                opened if partner else None,
                 f"{name} {org.name}".lower(),
             )
         )

@@ -212,6 +212,9 @@ class Opportunity(TimeStamped):
         Competitor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the partner registered the deal."
+    )
     search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.sales import activity_views, forecast_views, pricing_views, views
+from tandem.sales import activity_views, forecast_views, partner_views, pricing_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("discounts/<int:request_id>/decide", pricing_views.decide, name="discount_decide"),
     path("pricing/", pricing_views.pricing_page, name="pricing"),
     path("my-day/", activity_views.my_day, name="my_day"),
+    path("partners/", partner_views.partner_list, name="partners"),
+    path("opportunities/<int:pk>/registration", partner_views.register, name="register"),
     path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("commissions/", forecast_views.commission_page, name="commissions"),
     path("activity-mix/", activity_views.activity_mix, name="activity_mix"),

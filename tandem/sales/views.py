@@ -8,13 +8,14 @@ from tandem.core import access
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
-from tandem.sales import board_cards, pricing, selectors, services
+from tandem.sales import board_cards, partners, pricing, selectors, services
 from tandem.sales.forms import ActivityForm, BulkMoveForm, LineForm, MoveForm, OpportunityForm
 from tandem.sales.models import (
     ActivityKind,
     Competitor,
     DistributionChannel,
     LossReason,
+    Partner,
     Stage,
     StageKind,
 )
@@ -77,6 +78,8 @@ def opportunity(request, pk: int):
         "loss_reasons": LossReason.objects.filter(active=True),
         "all_competitors": Competitor.objects.filter(active=True),
         "line_form": LineForm() if can_edit else None,
+        "partners": Partner.objects.select_related("organization").order_by("organization__name"),
+        "conflicts": partners.conflicts(opp),
         "requests": opp.discount_requests.select_related(
             "line__product", "requested_by", "decided_by"
         ),
