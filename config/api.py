@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from tandem.accounts.api_auth import ActiveSessionAuth, TokenAuth
 from tandem.contacts.api import router as contacts_router
 from tandem.core.errors import DomainError
+from tandem.core.saved_filter_views import router as saved_filter_router
 from tandem.marketing.api import router as marketing_router
 from tandem.sales.api import router as sales_router
 from tandem.sales.forecast_views import router as forecast_router
@@ -26,6 +27,7 @@ api.add_router("/", sales_router)
 api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)
 api.add_router("/", partner_router)
+api.add_router("/", saved_filter_router)
 
 
 @api.exception_handler(DomainError)

@@ -293,6 +293,8 @@ def test_every_url_is_in_the_matrix():
 
     covered = {
         "core:home",
+        "core:saved_filter_create",
+        "core:saved_filter_delete",
         "core:search",
         "core:healthz",
         "accounts:login",
@@ -431,6 +433,10 @@ def test_every_api_operation_is_in_the_matrix():
         # The price policy's operations: their matrix is in test_pricing.py.
         ("POST", "/opportunities/{opp_id}/lines"),
         ("POST", "/opportunities/bulk-move"),
+        # Saved filters belong to their user: test_saved_filters.py.
+        ("GET", "/saved-filters"),
+        ("POST", "/saved-filters"),
+        ("DELETE", "/saved-filters/{filter_id}"),
         # Partners and registration: their matrix is in test_partners.py.
         ("GET", "/partners"),
         ("POST", "/partners"),

@@ -11,3 +11,5 @@ class ContactsConfig(AppConfig):
 
         registry.add_search_group("People", selectors.person_search)
         registry.add_search_group("Organizations", selectors.organization_search)
+        registry.add_list("people", selectors.PERSON_LIST, "contacts:people")
+        registry.add_list("organizations", selectors.ORGANIZATION_LIST, "contacts:organizations")

@@ -4,7 +4,7 @@ from django.views.decorators.http import require_POST
 from tandem.contacts import selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
-from tandem.core import access, registry
+from tandem.core import access, registry, saved_filters
 from tandem.core.activity import timeline_for
 from tandem.core.web import guarded, render_list, save_form
 
@@ -16,7 +16,12 @@ def people(request):
         request,
         "contacts/people.html",
         page,
-        {"stages": LifecycleStage.choices, "can_create": access.can_create(request.user, "person")},
+        {
+            "stages": LifecycleStage.choices,
+            "can_create": access.can_create(request.user, "person"),
+            "saved": saved_filters.saved_filters_of(actor=request.user, resource="people"),
+            "saved_resource": "people",
+        },
     )
 
 

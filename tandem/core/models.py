@@ -54,3 +54,22 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+
+class SavedFilter(models.Model):
+    """A named set of allow-listed list filters, saved by a user for one list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=40)
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "resource", "name"], name="saved_filter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

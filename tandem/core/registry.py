@@ -34,3 +34,15 @@ def add_section(target: str, section: Callable) -> None:
 
 def sections_for(target: str, actor, obj) -> list[dict]:
     return [s for s in (fn(actor, obj) for fn in _sections.get(target, [])) if s]
+
+
+_lists: dict[str, tuple] = {}
+
+
+def add_list(resource: str, spec, url_name: str) -> None:
+    """A list page whose filters users may save: its allow-list spec and its URL name."""
+    _lists[resource] = (spec, url_name)
+
+
+def list_for(resource: str):
+    return _lists.get(resource)

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from tandem.core import views
+from tandem.core import saved_filter_views, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("healthz", views.healthz, name="healthz"),
+    path("saved-filters/", saved_filter_views.create, name="saved_filter_create"),
+    path("saved-filters/<int:pk>/delete", saved_filter_views.delete, name="saved_filter_delete"),
 ]

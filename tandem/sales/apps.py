@@ -14,3 +14,4 @@ class SalesConfig(AppConfig):
         registry.add_section("person", home.person_opportunities)
         registry.add_section("organization", home.organization_opportunities)
         registry.add_search_group("Opportunities", selectors.opportunity_search)
+        registry.add_list("opportunities", selectors.OPPORTUNITY_LIST, "sales:opportunities")

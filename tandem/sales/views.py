@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
-from tandem.core import access
+from tandem.core import access, saved_filters
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
@@ -25,6 +25,8 @@ from tandem.sales.models import (
 def opportunities(request):
     page = selectors.opportunity_list(actor=request.user, params=request.GET)
     extra = {
+        "saved": saved_filters.saved_filters_of(actor=request.user, resource="opportunities"),
+        "saved_resource": "opportunities",
         "stages": Stage.objects.filter(pipeline__is_default=True).order_by("order"),
         "loss_reasons": LossReason.objects.filter(active=True),
         "all_competitors": Competitor.objects.filter(active=True),
