@@ -1,10 +1,12 @@
 """The one REST API: /api/, OpenAPI docs at /api/docs."""
 
+from django.db import DataError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from tandem.accounts.api_auth import ActiveSessionAuth, TokenAuth
 from tandem.contacts.api import router as contacts_router
+from tandem.core.api_support import NulFreeParser
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
 from tandem.marketing.api import router as marketing_router
@@ -20,6 +22,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (create tokens on your Account page).",
     auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api",
+    parser=NulFreeParser(),
 )
 api.add_router("/", contacts_router)
 api.add_router("/", marketing_router)
@@ -36,6 +39,15 @@ def domain_error(request, exc: DomainError):
     if exc.field:
         detail["loc"] = ["body", exc.field]
     return api.create_response(request, {"detail": [detail]}, status=exc.status)
+
+
+@api.exception_handler(DataError)
+def data_error(request, exc: DataError):
+    """Values the database refuses (a NUL byte in text, a number out of range) are bad input."""
+    detail = [
+        {"type": "invalid", "msg": "A value contains characters or a size the database refuses."}
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(AuthenticationError)

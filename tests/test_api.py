@@ -279,3 +279,13 @@ def test_counts_stop_at_the_cap(world, as_user, monkeypatch):
     last = client.get("/api/people?size=5&page=3").json()["meta"]
     assert last == {"page": 3, "size": 5, "total": 13, "total_exact": True, "has_next": False}
     assert "more than 7 results" in client.get("/contacts/people/?size=2").content.decode()
+
+
+def test_nul_bytes_are_bad_input_not_a_500(world, as_user):
+    client = as_user(world.admin)
+    assert client.get("/api/people", {"q": "a\x00b"}).status_code == 422
+    response = client.post(
+        "/api/people", {"email": "nul@x.test", "first_name": "A\x00B"}, content_type=JSON
+    )
+    assert response.status_code in (400, 422)
+    assert not Person.objects.filter(email_normalized="nul@x.test").exists()

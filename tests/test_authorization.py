@@ -317,6 +317,8 @@ def test_every_url_is_in_the_matrix():
         "marketing:program_cost",
         "sales:opportunities",
         "sales:board",
+        "sales:objection_add",
+        "sales:competitor_add",
         "sales:partners",
         "sales:register",
         "sales:forecast",
@@ -433,6 +435,12 @@ def test_every_api_operation_is_in_the_matrix():
         # The price policy's operations: their matrix is in test_pricing.py.
         ("POST", "/opportunities/{opp_id}/lines"),
         ("POST", "/opportunities/bulk-move"),
+        # Objections, competitors, activity mix, territories: test_sales_extras.py.
+        ("POST", "/opportunities/{opp_id}/objections"),
+        ("POST", "/opportunities/{opp_id}/competitors"),
+        ("GET", "/activity-mix"),
+        ("GET", "/territories"),
+        ("GET", "/territories/{territory_id}/accounts"),
         # Saved filters belong to their user: test_saved_filters.py.
         ("GET", "/saved-filters"),
         ("POST", "/saved-filters"),

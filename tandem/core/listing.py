@@ -79,6 +79,9 @@ def boolean(raw: str) -> bool:
 def apply(queryset: QuerySet, spec: ListSpec, params: Mapping) -> tuple[QuerySet, dict]:
     """Apply the allow-listed filters, search and sort in `params`; raise Invalid on bad values."""
     applied = {}
+    for key in ("q", "sort", *spec.filters):
+        if "\x00" in str(params.get(key) or ""):
+            raise Invalid(f"{key}: contains a NUL character", field=key)
     for name, flt in spec.filters.items():
         raw = params.get(name)
         if raw in (None, ""):

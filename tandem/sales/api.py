@@ -1,13 +1,15 @@
+from datetime import date
+
 from django.db import transaction
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import organization_get_for, person_get_for
 from tandem.core import access
 from tandem.core.api_support import page_out, resolve_refs
-from tandem.core.errors import Invalid
+from tandem.core.errors import Invalid, NotFound
 from tandem.sales import selectors, services
-from tandem.sales.models import Competitor, LossReason, Pipeline, Stage
+from tandem.sales.models import Competitor, LossReason, Objection, Pipeline, Stage
 from tandem.sales.schemas import (
     ActivityIn,
     ActivityOut,
@@ -142,3 +144,83 @@ def update_activity(request, activity_id: int, payload: ActivityPatch):
     return services.activity_update(
         actor=request.user, via="api", act=act, data=payload.dict(exclude_unset=True)
     )
+
+
+class ObjectionIn(Schema):
+    objection_id: int
+    note: str = Field("", max_length=500)
+    handled: bool = False
+
+
+class CompetitorIn(Schema):
+    competitor_id: int
+
+
+@router.post("/opportunities/{opp_id}/objections", response={201: dict})
+def add_objection(request, opp_id: int, payload: ObjectionIn):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    objection = Objection.objects.filter(pk=payload.objection_id, active=True).first()
+    if objection is None:
+        raise Invalid("No such objection.", field="objection_id")
+    row = services.objection_record(
+        actor=request.user,
+        via="api",
+        opportunity=opp,
+        objection=objection,
+        note=payload.note,
+        handled=payload.handled,
+    )
+    return Status(201, {"id": row.pk, "objection": objection.name, "handled": row.handled})
+
+
+@router.post("/opportunities/{opp_id}/competitors", response=dict)
+def add_competitor(request, opp_id: int, payload: CompetitorIn):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    competitor = Competitor.objects.filter(pk=payload.competitor_id, active=True).first()
+    if competitor is None:
+        raise Invalid("No such competitor.", field="competitor_id")
+    services.competitor_add(actor=request.user, via="api", opportunity=opp, competitor=competitor)
+    return {"competitors": list(opp.competitors.values_list("pk", flat=True))}
+
+
+@router.get("/activity-mix")
+def activity_mix(request, since: date, until: date):
+    """Per rep, selling activities against work out of position, due in the period."""
+    access.require_see(request.user, "activity")
+    return selectors.activity_mix(actor=request.user, since=since, until=until)
+
+
+@router.get("/territories")
+def territories(request):
+    return [
+        {"id": t.pk, "name": t.name, "team_id": t.team_id, "countries": t.countries}
+        for t in selectors.territories()
+    ]
+
+
+@router.get("/territories/{territory_id}/accounts")
+def territory_accounts(request, territory_id: int):
+    """The territory's accounts the caller may see, with their people's last touch; paged."""
+    territory = selectors.territories().filter(pk=territory_id).first()
+    if territory is None:
+        raise NotFound()
+    page = selectors.territory_accounts(actor=request.user, territory=territory, params=request.GET)
+    return {
+        "items": [
+            {
+                "id": o.pk,
+                "name": o.name,
+                "country": o.country,
+                "owner_id": o.owner_id,
+                "last_touch": o.last_touch,
+            }
+            for o in page.items
+        ],
+        "meta": {
+            "page": page.number,
+            "size": page.size,
+            "total": page.total,
+            "total_exact": page.total_exact,
+            "has_next": page.has_next,
+        },
+    }

@@ -39,7 +39,7 @@ def won_by_owner(*, opps, since: date, until: date) -> dict[int, Decimal]:
         .values_list("owner_id")
         .annotate(total=Sum("amount"))
     )
-    return {owner: total for owner, total in rows}
+    return {owner: total.quantize(Decimal("0.01")) for owner, total in rows}
 
 
 def attainment(*, opps, since: date, until: date, kind: str, user_ids=None) -> list[dict]:
@@ -61,6 +61,21 @@ def attainment(*, opps, since: date, until: date, kind: str, user_ids=None) -> l
         }
         for q in quotas.order_by("user__last_name", "user__first_name")
     ]
+
+
+def team_attainment(*, opps, since: date, until: date, kind: str) -> list[dict]:
+    """Per team with a quota: its members' closed-won amount against the team quota."""
+    won = won_by_owner(opps=opps, since=since, until=until)
+    quotas = Quota.objects.filter(
+        team__isnull=False, period_kind=kind, period_start=since
+    ).select_related("team")
+    rows = []
+    for q in quotas.order_by("team__name"):
+        members = q.team.members.values_list("pk", flat=True)
+        total = sum((won.get(pk, Decimal("0")) for pk in members), Decimal("0"))
+        pct = round(float(100 * total / q.amount), 1) if q.amount else None
+        rows.append({"team": q.team, "quota": q.amount, "won": total, "pct": pct})
+    return rows
 
 
 def _bucket(days: float) -> int:

@@ -67,6 +67,7 @@ def _forecast_context(actor, data) -> dict:
         if pipeline
         else None,
         "attainment": fc.attainment(opps=opps, since=since, until=until, kind=kind),
+        "teams": fc.team_attainment(opps=opps, since=since, until=until, kind=kind),
     }
 
 
@@ -129,12 +130,24 @@ def forecast_api(request, day: date | None = None, kind: str = "quarter"):
 
 @router.get("/attainment")
 def attainment_api(request, day: date | None = None, kind: str = "quarter"):
+    """Quota attainment per rep and per team for the period (quarter or month) holding `day`."""
     data = {"kind": kind, **({"day": day.isoformat()} if day else {})}
-    rows = _forecast_context(request.user, data)["attainment"]
-    return [
-        {"rep_id": r["rep"].pk, "quota": str(r["quota"]), "won": str(r["won"]), "pct": r["pct"]}
-        for r in rows
-    ]
+    context = _forecast_context(request.user, data)
+    return {
+        "reps": [
+            {"rep_id": r["rep"].pk, "quota": str(r["quota"]), "won": str(r["won"]), "pct": r["pct"]}
+            for r in context["attainment"]
+        ],
+        "teams": [
+            {
+                "team_id": t["team"].pk,
+                "quota": str(t["quota"]),
+                "won": str(t["won"]),
+                "pct": t["pct"],
+            }
+            for t in context["teams"]
+        ],
+    }
 
 
 @router.get("/commissions/{rep_id}")

@@ -1,6 +1,14 @@
 from django import forms
 
-from tandem.sales.models import Activity, Competitor, LossReason, Opportunity, Product, Stage
+from tandem.sales.models import (
+    Activity,
+    Competitor,
+    LossReason,
+    Objection,
+    Opportunity,
+    Product,
+    Stage,
+)
 
 
 class OpportunityForm(forms.ModelForm):
@@ -86,3 +94,13 @@ class PolicyForm(forms.Form):
     max_discount_pct = forms.DecimalField(
         min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
+
+
+class ObjectionForm(forms.Form):
+    objection = forms.ModelChoiceField(queryset=Objection.objects.filter(active=True))
+    note = forms.CharField(max_length=500, required=False)
+    handled = forms.BooleanField(required=False)
+
+
+class CompetitorForm(forms.Form):
+    competitor = forms.ModelChoiceField(queryset=Competitor.objects.filter(active=True))

@@ -13,6 +13,7 @@ from tandem.sales.models import (
     Competitor,
     LossReason,
     Opportunity,
+    OpportunityObjection,
     Stage,
     StageHistory,
     StageKind,
@@ -214,3 +215,37 @@ def meeting_invite_send(*, actor, via: str = "ui", act: Activity, to: str, host:
     message.attach(f"meeting-{act.pk}.ics", body, "text/calendar; method=REQUEST")
     message.send()
     activity.record(actor=actor, via=via, verb="invitation_sent", target=act, summary=to)
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    actor,
+    via: str = "ui",
+    opportunity: Opportunity,
+    objection,
+    note: str = "",
+    handled: bool = False,
+) -> OpportunityObjection:
+    """An objection heard on a deal; marketing reads these as the voice of the customer."""
+    row = OpportunityObjection.objects.create(
+        opportunity=opportunity, objection=objection, note=note[:500], handled=handled
+    )
+    activity.record(
+        actor=actor,
+        via=via,
+        verb="objection_recorded",
+        target=opportunity,
+        summary=f"{objection}: {note}"[:300],
+    )
+    return row
+
+
+@transaction.atomic
+def competitor_add(*, actor, via: str = "ui", opportunity: Opportunity, competitor: Competitor):
+    if opportunity.competitors.filter(pk=competitor.pk).exists():
+        return
+    opportunity.competitors.add(competitor)
+    activity.record(
+        actor=actor, via=via, verb="competitor_added", target=opportunity, summary=str(competitor)
+    )

@@ -9,7 +9,15 @@ from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
 from tandem.sales import board_cards, partners, pricing, selectors, services
-from tandem.sales.forms import ActivityForm, BulkMoveForm, LineForm, MoveForm, OpportunityForm
+from tandem.sales.forms import (
+    ActivityForm,
+    BulkMoveForm,
+    CompetitorForm,
+    LineForm,
+    MoveForm,
+    ObjectionForm,
+    OpportunityForm,
+)
 from tandem.sales.models import (
     ActivityKind,
     Competitor,
@@ -80,6 +88,8 @@ def opportunity(request, pk: int):
         "loss_reasons": LossReason.objects.filter(active=True),
         "all_competitors": Competitor.objects.filter(active=True),
         "line_form": LineForm() if can_edit else None,
+        "objection_form": ObjectionForm() if can_edit else None,
+        "competitor_form": CompetitorForm() if can_edit else None,
         "partners": Partner.objects.select_related("organization").order_by("organization__name"),
         "conflicts": partners.conflicts(opp),
         "requests": opp.discount_requests.select_related(
@@ -186,6 +196,30 @@ def _board(request, closing: dict | None = None, error: str = ""):
 def board(request):
     access.require_see(request.user, "opportunity")
     return _board(request)
+
+
+@require_POST
+@guarded
+def objection_add(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        services.objection_record(actor=request.user, opportunity=opp, **form.cleaned_data)
+    else:
+        messages.error(request, "Not recorded: " + form.errors.as_text())
+    return redirect(opp.get_absolute_url())
+
+
+@require_POST
+@guarded
+def competitor_add(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = CompetitorForm(request.POST)
+    if form.is_valid():
+        services.competitor_add(actor=request.user, opportunity=opp, **form.cleaned_data)
+    else:
+        messages.error(request, "Not recorded: " + form.errors.as_text())
+    return redirect(opp.get_absolute_url())
 
 
 @require_POST
