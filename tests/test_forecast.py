@@ -31,7 +31,8 @@ def _closed(owner, won: bool, amount="1000", days_ago=10):
     history.stage = Stage.objects.get(name="Qualify")
     history.left_at = timezone.now() - timedelta(days=1)
     history.save()
-    Opportunity.objects.filter(pk=opp.pk).update(closed_at=timezone.now() - timedelta(days=1))
+    # Closed a moment ago: inside this month and quarter whatever the date.
+    Opportunity.objects.filter(pk=opp.pk).update(closed_at=timezone.now() - timedelta(seconds=1))
     return opp
 
 
@@ -110,3 +111,31 @@ def test_forecast_api_and_page(world, as_user):
 @pytest.mark.parametrize("bad", ["day=2026-13-01", "kind=year"])
 def test_forecast_page_rejects_bad_periods(world, as_user, bad):
     assert as_user(world.owner).get(f"/sales/forecast/?{bad}").status_code == 400
+
+
+def test_monthly_commission(world, as_user):
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    _, quarter_end = fc.quarter_bounds(today)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    Quota.objects.create(
+        user=world.owner,
+        period_kind="month",
+        period_start=month_start,
+        period_end=month_end,
+        amount=Decimal("1000"),
+    )
+    CommissionPlan.objects.create(
+        name="Std", base_rate_pct=10, accelerator_rate_pct=20, is_default=True
+    )
+    _closed(world.owner, True, amount="1500")
+    data = as_user(world.owner).get(f"/api/commissions/{world.owner.pk}?kind=month").json()
+    assert (data["since"], data["quota"], data["total"]) == (
+        month_start.isoformat(),
+        "1000.00",
+        "200.00",
+    )
+    assert (
+        as_user(world.owner).get(f"/api/commissions/{world.owner.pk}?kind=decade").status_code
+        == 422
+    )

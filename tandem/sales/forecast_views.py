@@ -81,8 +81,8 @@ def forecast_page(request):
 @guarded
 def commission_page(request):
     access.require_see(request.user, "opportunity")
-    day, _, rep_id = _params(request.GET)
-    since, until = fc.quarter_bounds(day)
+    day, kind, rep_id = _params(request.GET)
+    since, until = _period(day, kind)
     rep = _visible_rep(request.user, rep_id)
     statement = fc.commission(
         opps=selectors.opportunity_qs(request.user), rep=rep, since=since, until=until
@@ -151,9 +151,11 @@ def attainment_api(request, day: date | None = None, kind: str = "quarter"):
 
 
 @router.get("/commissions/{rep_id}")
-def commission_api(request, rep_id: int, day: date | None = None):
+def commission_api(request, rep_id: int, day: date | None = None, kind: str = "quarter"):
+    """The rep's commission statement for the quarter (or month) holding `day`."""
     access.require_see(request.user, "opportunity")
-    since, until = fc.quarter_bounds(day or timezone.localdate())
+    day, kind, _ = _params({"kind": kind, **({"day": day.isoformat()} if day else {})})
+    since, until = _period(day, kind)
     rep = _visible_rep(request.user, rep_id)
     s = fc.commission(
         opps=selectors.opportunity_qs(request.user), rep=rep, since=since, until=until
