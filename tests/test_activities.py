@@ -129,3 +129,20 @@ def test_territory_view_lists_accounts_with_last_touch(world, as_user):
     assert "Berlin GmbH" in table and "Paris SA" not in table
     assert (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%d") in table
     assert "Berlin GmbH" not in as_user(world.outsider).get("/sales/territories/").content.decode()
+
+
+def test_one_click_logging_from_the_opportunity_page(world, as_user):
+    client = as_user(world.owner)
+    response = client.post(f"/sales/opportunities/{world.opportunity.pk}/log", {"quick": "call"})
+    assert response.status_code == 302
+    act = world.opportunity.activities.get(subject="Call held")
+    assert (act.kind, act.owner, act.done_at is not None) == ("call", world.owner, True)
+    html = client.get(f"/sales/opportunities/{world.opportunity.pk}/").content.decode()
+    assert "Call held" in html and 'data-testid="quick-log"' in html
+    denied = as_user(world.teammate).post(
+        f"/sales/opportunities/{world.opportunity.pk}/log", {"quick": "call"}
+    )
+    assert (
+        denied.status_code == 403
+        and world.opportunity.activities.filter(subject="Call held").count() == 1
+    )

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
@@ -137,6 +138,9 @@ def opportunity_edit(request, pk: int):
     )
 
 
+QUICK_LOG = {"call": "Call held", "meeting": "Meeting held", "email": "Email sent"}
+
+
 @require_POST
 @guarded
 def opportunity_move(request, pk: int):
@@ -225,7 +229,19 @@ def competitor_add(request, pk: int):
 @require_POST
 @guarded
 def activity_log(request, pk: int):
+    """Log an activity on a deal: the full form, or one click for a call, meeting or email
+    that just happened."""
     opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    quick = request.POST.get("quick")
+    if quick in QUICK_LOG:
+        now = timezone.now()
+        data = {"kind": quick, "subject": QUICK_LOG[quick], "due_at": now, "selling": True}
+        act = services.activity_create(
+            actor=request.user, data={**data, "opportunity": opp, "organization": opp.organization}
+        )
+        services.activity_complete(actor=request.user, act=act)
+        messages.success(request, f"{QUICK_LOG[quick]} logged.")
+        return redirect(opp.get_absolute_url())
     form = ActivityForm(request.POST)
     if form.is_valid():
         try:
