@@ -3,53 +3,23 @@
 DATABASE_URL=postgresql://…/tandem_large .venv/bin/python bench/board.py
 """
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
+import common
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Production settings: template debugging off, as a deployment runs.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-
-import django  # noqa: E402
-
-django.setup()
+common.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 
-from tandem.accounts.models import User  # noqa: E402
 from tandem.sales.models import Opportunity  # noqa: E402
-
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 
 def main() -> None:
-    open_deals = Opportunity.objects.filter(stage__kind="open")
-    print(
-        f"database: {connection.vendor}; opportunities {Opportunity.objects.count():,}, "
-        f"open {open_deals.count():,}"
-    )
+    total = Opportunity.objects.count()
+    open_deals = Opportunity.objects.filter(stage__kind="open").count()
+    print(f"database: {connection.vendor}; opportunities {total:,}, open {open_deals:,}")
     for username in ("sam", "admin", "rita"):
-        user = User.objects.get(username=username)
-        client = Client()
-        client.force_login(user)
-        times, size = [], 0
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            response = client.get("/sales/board/")
-            times.append((time.perf_counter() - start) * 1000)
-            size = response.content.count(b"data-opp=")
-        print(
-            f"  board as {username:<6} {size:>6,} cards  median {statistics.median(times):7.1f} ms"
-            f"  max {max(times):7.1f} ms"
-        )
+        times, response = common.timed_get(common.client_for(username), "/sales/board/")
+        cards = response.content.count(b"data-opp=")
+        print(f"  board as {username:<6} {cards:>6,} cards  {common.line(times)}")
 
 
 if __name__ == "__main__":

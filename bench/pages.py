@@ -6,33 +6,18 @@ Runs the views in-process through Django's test client, so the figure is the ser
     DATABASE_URL=postgresql://…/tandem_large DEBUG=1 .venv/bin/python bench/pages.py
 """
 
-import os
 import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Production settings: template debugging off, as a deployment runs.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+import common
 
-import django  # noqa: E402
-
-django.setup()
+common.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 
 from tandem.accounts.models import User  # noqa: E402
 from tandem.contacts.models import Person  # noqa: E402
 from tandem.marketing.models import Touch  # noqa: E402
 from tandem.sales.models import Opportunity  # noqa: E402
-
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 
 def pages(rep: User) -> list[tuple[str, str]]:
@@ -61,33 +46,22 @@ def pages(rep: User) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client: Client, url: str) -> list[float]:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
 def main() -> None:
     print(
         f"database: {connection.vendor}, people {Person.objects.count():,}, "
         f"touches {Touch.objects.count():,}, opportunities {Opportunity.objects.count():,}"
     )
-    print(f"runs per page: {RUNS} (median and max in ms of server time)")
+    print(f"runs per page: {common.RUNS} (median and max in ms of server time)")
     rep = User.objects.get(username="rita")
     worst = 0.0
     for username in ("admin", "rita", "maria"):
         user = User.objects.get(username=username)
-        client = Client()
-        client.force_login(user)
+        client = common.client_for(username)
         print(f"\n{username} ({user.get_role_display()})")
         for label, url in pages(rep):
             if username == "maria" and ("activities" in url):
                 continue
-            times = measure(client, url)
+            times, _ = common.timed_get(client, url)
             median = statistics.median(times)
             worst = max(worst, median)
             print(f"  {label:<34} median {median:7.1f}   max {max(times):7.1f}")
