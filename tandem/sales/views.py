@@ -202,28 +202,27 @@ def board(request):
     return _board(request)
 
 
-@require_POST
-@guarded
-def objection_add(request, pk: int):
+def _record_on_deal(request, pk: int, form_class, service):
+    """POST a small form about a deal to one service, then back to the deal."""
     opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
-    form = ObjectionForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
-        services.objection_record(actor=request.user, opportunity=opp, **form.cleaned_data)
+        service(actor=request.user, opportunity=opp, **form.cleaned_data)
     else:
         messages.error(request, "Not recorded: " + form.errors.as_text())
     return redirect(opp.get_absolute_url())
+
+
+@require_POST
+@guarded
+def objection_add(request, pk: int):
+    return _record_on_deal(request, pk, ObjectionForm, services.objection_record)
 
 
 @require_POST
 @guarded
 def competitor_add(request, pk: int):
-    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
-    form = CompetitorForm(request.POST)
-    if form.is_valid():
-        services.competitor_add(actor=request.user, opportunity=opp, **form.cleaned_data)
-    else:
-        messages.error(request, "Not recorded: " + form.errors.as_text())
-    return redirect(opp.get_absolute_url())
+    return _record_on_deal(request, pk, CompetitorForm, services.competitor_add)
 
 
 @require_POST
