@@ -14,7 +14,7 @@ from tandem.contacts.models import LifecycleTransition, Person
 from tandem.demo import loader
 from tandem.handoff.models import Handoff
 from tandem.marketing.models import Channel, Program, ProgramCost, Touch
-from tandem.sales.models import Activity, Opportunity, Quota, StageHistory
+from tandem.sales.models import Activity, DiscountRequest, Opportunity, Quota, StageHistory
 
 AS_OF = date(2026, 11, 23)
 
@@ -137,6 +137,7 @@ def test_sales_side_is_complete(demo):
     assert Activity.objects.filter(selling=False).exists()
     assert Activity.objects.filter(done_at__isnull=True).exists()
     assert Handoff.objects.filter(status="expired").exists()  # leakage to account for
+    assert DiscountRequest.objects.filter(status="pending", line__approval="pending").count() == 40
     amounts = Opportunity.objects.aggregate(total=Sum("amount"))["total"]
     assert amounts > Decimal("0")
 

@@ -13,9 +13,15 @@ def navigation(request):
         sections.append(
             ("Marketing", [("Programs", "marketing:programs"), ("Prices", "sales:pricing")])
         )
-    sales_links = (
-        [("Opportunities", "sales:opportunities")] if access.can_see(user, "opportunity") else []
-    )
+    sales_links = []
+    if access.can_see(user, "opportunity"):
+        sales_links += [
+            ("Board", "sales:board"),
+            ("Opportunities", "sales:opportunities"),
+            ("Forecast", "sales:forecast"),
+            ("Commissions", "sales:commissions"),
+            ("Partners", "sales:partners"),
+        ]
     if access.can_see(user, "activity"):
         sales_links += [
             ("My day", "sales:my_day"),

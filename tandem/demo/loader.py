@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from tandem.demo import world as w
 from tandem.demo.people import Batch, PeopleGenerator
@@ -200,6 +201,7 @@ def _finish(writer, world, sales, rng, start, as_of) -> None:
     writer.reset_sequences([Organization, w.model("contacts.Person"), w.model("sales.Opportunity")])
     _quotas(world, sales, rng, start, as_of)
     _plans(world, as_of)
+    _discount_requests(world)
 
 
 def _quarters(start: date, as_of: date):
@@ -268,6 +270,41 @@ def _plans(world, as_of) -> None:
     )
     targets = [("mql_to_sql_rate", 45), ("win_rate", 30), ("cost_per_lead", 60)]
     Target.objects.bulk_create([Target(plan=plan, metric=m, value=Decimal(v)) for m, v in targets])
+
+
+def _discount_requests(world, count: int = 40) -> None:
+    """A few open deals priced beyond the rep's policy, so the approval queue has work."""
+    Opportunity, Line = w.model("sales.Opportunity"), w.model("sales.OpportunityLine")
+    Request = w.model("sales.DiscountRequest")
+    open_deals = list(
+        Opportunity.objects.filter(stage__kind="open").order_by("pk").values_list("pk", "owner_id")
+    )
+    picks = open_deals[:: max(1, len(open_deals) // count)][:count]
+    product_id, _, price = world.products[1]
+    unit = (price * Decimal("0.8")).quantize(Decimal("0.01"))
+    lines = Line.objects.bulk_create(
+        Line(
+            opportunity_id=pk,
+            product_id=product_id,
+            quantity=5,
+            list_price=price,
+            unit_price=unit,
+            approval="pending",
+        )
+        for pk, _ in picks
+    )
+    Request.objects.bulk_create(
+        Request(
+            line=line,
+            opportunity_id=pk,
+            requested_by_id=owner,
+            discount_pct=Decimal("20"),
+            allowed_pct=Decimal("10"),
+            reason="Competitor offered 20% off",
+        )
+        for line, (pk, owner) in zip(lines, picks, strict=True)
+    )
+    Opportunity.objects.filter(pk__in=[pk for pk, _ in picks]).update(amount=F("amount") + unit * 5)
 
 
 def _analyze() -> None:
