@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tandem.core.errors import Invalid
 
@@ -90,7 +90,7 @@ def apply(queryset: QuerySet, spec: ListSpec, params: Mapping) -> tuple[QuerySet
             value = flt.parse(str(raw).strip())
         except (ValueError, TypeError) as exc:
             raise Invalid(f"{name}: {exc}", field=name) from None
-        queryset = queryset.filter(**{flt.lookup: value})
+        queryset = queryset.filter(Q((flt.lookup, value)))  # the lookup is ours, never the user's
         applied[name] = str(raw)
     q = str(params.get("q") or "").strip()[:100]
     if q and spec.search:

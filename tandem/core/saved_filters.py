@@ -22,7 +22,7 @@ def _clean_query(resource: str, raw: str) -> str:
 class _Unrun:
     """Stands in for a queryset: validating filters needs their values parsed, not run."""
 
-    def filter(self, **kwargs):
+    def filter(self, *args, **kwargs):
         return self
 
     def order_by(self, *args):
