@@ -289,3 +289,62 @@ def test_nul_bytes_are_bad_input_not_a_500(world, as_user):
     )
     assert response.status_code in (400, 422)
     assert not Person.objects.filter(email_normalized="nul@x.test").exists()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "payload"),
+    [
+        ("/api/people", {"email": "retry@x.test"}),
+        ("/api/organizations", {"name": "Retry Org"}),
+        ("/api/activities", {"kind": "call", "subject": "Retry", "due_at": "2026-12-01T10:00:00Z"}),
+    ],
+)
+def test_idempotency_key_makes_a_retry_create_nothing(world, as_user, endpoint, payload):
+    from tandem.core.models import TimelineEntry
+
+    client = as_user(world.admin)
+    first = client.post(endpoint, payload, content_type=JSON, HTTP_IDEMPOTENCY_KEY="k-123")
+    count = TimelineEntry.objects.count()
+    again = client.post(endpoint, payload, content_type=JSON, HTTP_IDEMPOTENCY_KEY="k-123")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert TimelineEntry.objects.count() == count  # the retry wrote nothing
+    other = client.post(
+        endpoint,
+        payload | ({"email": "other@x.test"} if "email" in payload else {}),
+        content_type=JSON,
+        HTTP_IDEMPOTENCY_KEY="k-456",
+    )
+    assert other.status_code in (201, 409)
+
+
+def test_idempotent_touch_and_opportunity(world, as_user):
+    client = as_user(world.owner)
+    touch = {"person_id": world.person.pk, "kind": "call"}
+    ids = {
+        client.post("/api/touches", touch, content_type=JSON, HTTP_IDEMPOTENCY_KEY="t1").json()[
+            "id"
+        ]
+        for _ in range(3)
+    }
+    assert len(ids) == 1 and world.person.touches.count() == 1
+    deal = {"name": "Once", "organization_id": world.org.pk, "expected_close": "2027-01-01"}
+    ids = {
+        client.post(
+            "/api/opportunities", deal, content_type=JSON, HTTP_IDEMPOTENCY_KEY="o1"
+        ).json()["id"]
+        for _ in range(2)
+    }
+    assert len(ids) == 1
+
+
+def test_idempotency_key_reused_on_another_endpoint_is_a_conflict(world, as_user):
+    client = as_user(world.admin)
+    client.post(
+        "/api/organizations", {"name": "Keyed"}, content_type=JSON, HTTP_IDEMPOTENCY_KEY="same"
+    )
+    response = client.post(
+        "/api/people", {"email": "k@x.test"}, content_type=JSON, HTTP_IDEMPOTENCY_KEY="same"
+    )
+    assert response.status_code == 409
+    assert not Person.objects.filter(email_normalized="k@x.test").exists()

@@ -1,4 +1,4 @@
-from ninja import Router, Status
+from ninja import Router
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts import selectors, services
@@ -14,7 +14,7 @@ from tandem.contacts.schemas import (
     PersonPatch,
 )
 from tandem.core import access
-from tandem.core.api_support import page_out, resolve_refs
+from tandem.core.api_support import idempotent_create, page_out, resolve_refs
 from tandem.core.errors import Invalid
 
 router = Router(tags=["contacts"])
@@ -37,10 +37,14 @@ def list_people(request):
     return page_out(selectors.person_list(actor=request.user, params=request.GET))
 
 
-@router.post("/people", response={201: PersonOut}, summary="Create a person")
+@router.post("/people", response={200: PersonOut, 201: PersonOut}, summary="Create a person")
 def create_person(request, payload: PersonIn):
     data = _person_refs(request, payload.dict(exclude_unset=True))
-    return Status(201, services.person_create(actor=request.user, via="api", data=data))
+    return idempotent_create(
+        request,
+        lambda: services.person_create(actor=request.user, via="api", data=data),
+        lambda pk: selectors.person_get_for(actor=request.user, id=pk),
+    )
 
 
 @router.get("/people/{person_id}", response=PersonOut)
@@ -77,10 +81,14 @@ def list_organizations(request):
     return page_out(selectors.organization_list(actor=request.user, params=request.GET))
 
 
-@router.post("/organizations", response={201: OrganizationOut})
+@router.post("/organizations", response={200: OrganizationOut, 201: OrganizationOut})
 def create_organization(request, payload: OrganizationIn):
     data = _org_refs(payload.dict(exclude_unset=True))
-    return Status(201, services.organization_create(actor=request.user, via="api", data=data))
+    return idempotent_create(
+        request,
+        lambda: services.organization_create(actor=request.user, via="api", data=data),
+        lambda pk: selectors.organization_get_for(actor=request.user, id=pk),
+    )
 
 
 @router.get("/organizations/{org_id}", response=OrganizationOut)

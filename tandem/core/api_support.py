@@ -1,11 +1,13 @@
 """Shared pieces of the REST API: paging envelope and resolving referenced ids."""
 
-from ninja import Schema
+from django.db import IntegrityError, transaction
+from ninja import Schema, Status
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 
-from tandem.core.errors import Invalid, NotFound
+from tandem.core.errors import Conflict, Invalid, NotFound
 from tandem.core.listing import Page
+from tandem.core.models import IdempotencyKey
 
 
 class PageMeta(Schema):
@@ -66,3 +68,34 @@ class NulFreeParser(Parser):
                 [{"loc": ["body"], "msg": "Text may not contain NUL.", "type": "invalid"}]
             )
         return data
+
+
+def idempotent_create(request, create, fetch):
+    """Create once per `Idempotency-Key` header: a retry with the same key answers 200 with
+    the record the first call created, instead of creating another."""
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:64]
+    if not key:
+        return Status(201, create())
+    done = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    if done is not None:
+        return Status(200, fetch(_same_request(done, request)))
+    try:
+        with transaction.atomic():
+            obj = create()
+            IdempotencyKey.objects.create(
+                user=request.user, key=key, result_url=request.path, target_id=obj.pk
+            )
+    except IntegrityError:
+        done = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        if done is None:
+            raise
+        return Status(200, fetch(_same_request(done, request)))
+    return Status(201, obj)
+
+
+def _same_request(done: IdempotencyKey, request) -> int:
+    if done.result_url != request.path or done.target_id is None:
+        raise Conflict(
+            "That Idempotency-Key was used for another request.", field="Idempotency-Key"
+        )
+    return done.target_id

@@ -50,6 +50,7 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=64)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     result_url = models.CharField(max_length=300)
+    target_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,7 +4,7 @@ from ninja import Router, Status
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import person_get_for
 from tandem.core import access
-from tandem.core.api_support import page_out, resolve_refs
+from tandem.core.api_support import idempotent_create, page_out, resolve_refs
 from tandem.marketing import selectors, services
 from tandem.marketing.schemas import (
     CostIn,
@@ -27,10 +27,14 @@ def list_programs(request):
     return page_out(selectors.program_list(actor=request.user, params=request.GET))
 
 
-@router.post("/programs", response={201: ProgramOut})
+@router.post("/programs", response={200: ProgramOut, 201: ProgramOut})
 def create_program(request, payload: ProgramIn):
     data = resolve_refs(payload.dict(exclude_unset=True), {"owner": lambda i: user_get(id=i)})
-    return Status(201, services.program_create(actor=request.user, via="api", data=data))
+    return idempotent_create(
+        request,
+        lambda: services.program_create(actor=request.user, via="api", data=data),
+        lambda pk: selectors.program_get_for(actor=request.user, id=pk),
+    )
 
 
 @router.get("/programs/{program_id}", response=ProgramOut)
@@ -61,7 +65,7 @@ def list_touches(request):
     return page_out(selectors.touch_list(actor=request.user, params=request.GET))
 
 
-@router.post("/touches", response={201: TouchOut})
+@router.post("/touches", response={200: TouchOut, 201: TouchOut})
 def create_touch(request, payload: TouchIn):
     data = payload.dict(exclude_unset=True)
     data = resolve_refs(
@@ -75,7 +79,11 @@ def create_touch(request, payload: TouchIn):
         data["occurred_at"] = timezone.now()
     if access.function_of(request.user) == "sales":
         data["rep"] = request.user
-    return Status(201, services.touch_create(actor=request.user, via="api", data=data))
+    return idempotent_create(
+        request,
+        lambda: services.touch_create(actor=request.user, via="api", data=data),
+        lambda pk: selectors.touch_get_for(actor=request.user, id=pk),
+    )
 
 
 @router.get("/touches/{touch_id}", response=TouchOut)

@@ -6,7 +6,7 @@ from ninja import Field, Router, Schema, Status
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import organization_get_for, person_get_for
 from tandem.core import access
-from tandem.core.api_support import page_out, resolve_refs
+from tandem.core.api_support import idempotent_create, page_out, resolve_refs
 from tandem.core.errors import Invalid, NotFound
 from tandem.sales import selectors, services
 from tandem.sales.models import Competitor, LossReason, Objection, Pipeline, Stage
@@ -75,15 +75,17 @@ def list_opportunities(request):
     return page_out(selectors.opportunity_list(actor=request.user, params=request.GET))
 
 
-@router.post("/opportunities", response={201: OpportunityOut})
+@router.post("/opportunities", response={200: OpportunityOut, 201: OpportunityOut})
 def create_opportunity(request, payload: OpportunityIn):
     access.require_create(request.user, "opportunity")
     data = payload.dict(exclude_unset=True)
     stage = _stage(data.pop("stage_id", None))
-    opp = services.opportunity_create(
-        actor=request.user, via="api", data=_refs(request, data), stage=stage
+    data = _refs(request, data)
+    return idempotent_create(
+        request,
+        lambda: services.opportunity_create(actor=request.user, via="api", data=data, stage=stage),
+        lambda pk: selectors.opportunity_get_for(actor=request.user, id=pk),
     )
-    return Status(201, opp)
 
 
 @router.post("/opportunities/bulk-move", response=BulkResult)
@@ -126,11 +128,15 @@ def list_activities(request):
     return page_out(selectors.activity_list(actor=request.user, params=request.GET))
 
 
-@router.post("/activities", response={201: ActivityOut})
+@router.post("/activities", response={200: ActivityOut, 201: ActivityOut})
 def create_activity(request, payload: ActivityIn):
     access.require_create(request.user, "activity")
     data = _refs(request, payload.dict(exclude_unset=True))
-    return Status(201, services.activity_create(actor=request.user, via="api", data=data))
+    return idempotent_create(
+        request,
+        lambda: services.activity_create(actor=request.user, via="api", data=data),
+        lambda pk: selectors.activity_get_for(actor=request.user, id=pk),
+    )
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut)
