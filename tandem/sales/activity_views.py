@@ -1,24 +1,17 @@
 """The rep's day, meeting invitations, the activity mix and the territory view."""
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.core import access
 from tandem.core.errors import DomainError, NotFound
+from tandem.core.period_form import period_from
 from tandem.core.web import guarded
 from tandem.sales import calendar, selectors, services
 from tandem.sales.models import ActivityKind
-
-
-class PeriodForm(forms.Form):
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class InviteForm(forms.Form):
@@ -70,12 +63,7 @@ def invite_email(request, pk: int):
 @guarded
 def activity_mix(request):
     access.require_see(request.user, "activity")
-    today = timezone.localdate()
-    form = PeriodForm(request.GET or None)
-    since, until = today - timedelta(days=90), today
-    if form.is_valid():
-        since = form.cleaned_data["since"] or since
-        until = form.cleaned_data["until"] or until
+    form, since, until = period_from(request.GET)
     rows = selectors.activity_mix(actor=request.user, since=since, until=until)
     context = {"rows": rows, "form": form, "since": since, "until": until}
     return render(request, "sales/activity_mix.html", context)
