@@ -424,6 +424,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/touches"),
         ("POST", "/touches"),
         ("GET", "/touches/{touch_id}"),
+        ("POST", "/touches/batch"),
         ("GET", "/opportunities"),
         ("POST", "/opportunities"),
         ("GET", "/opportunities/{opp_id}"),

@@ -9,6 +9,8 @@ from tandem.marketing import selectors, services
 from tandem.marketing.schemas import (
     CostIn,
     CostOut,
+    IngestIn,
+    IngestOut,
     ProgramIn,
     ProgramOut,
     ProgramPage,
@@ -84,6 +86,34 @@ def create_touch(request, payload: TouchIn):
         lambda: services.touch_create(actor=request.user, via="api", data=data),
         lambda pk: selectors.touch_get_for(actor=request.user, id=pk),
     )
+
+
+@router.post("/touches/batch", response=IngestOut)
+def ingest_touches(request, payload: IngestIn):
+    """Up to 1,000 touches from another system (web visits, ad clicks, event attendance, a
+    trade-show list): people are found by normalized email or created; errors come back by
+    item index and the good items go in."""
+    programs = {}
+    items = []
+    for item in payload.items:
+        data = item.dict()
+        person = {k: data.pop(k) for k in ("first_name", "last_name", "title", "country")}
+        email, program_id = data.pop("email"), data.pop("program_id")
+        if program_id is not None and program_id not in programs:
+            programs[program_id] = selectors.program_qs(request.user).filter(pk=program_id).first()
+        data["program"] = programs.get(program_id)
+        data["occurred_at"] = data["occurred_at"] or timezone.now()
+        items.append({"email": email, "person": person, "touch": data, "program_id": program_id})
+    bad = {
+        i: "No such program."
+        for i, it in enumerate(items)
+        if it["program_id"] and not programs.get(it["program_id"])
+    }
+    good = [it for i, it in enumerate(items) if i not in bad]
+    result = services.touches_ingest(actor=request.user, via="api", items=good)
+    positions = [i for i in range(len(items)) if i not in bad]
+    result["errors"] = bad | {positions[i]: msg for i, msg in result["errors"].items()}
+    return result
 
 
 @router.get("/touches/{touch_id}", response=TouchOut)

@@ -101,3 +101,30 @@ class TouchOut(Schema):
 class TouchPage(Schema):
     items: list[TouchOut]
     meta: PageMeta
+
+
+class IngestItem(Schema):
+    email: str = Field(..., max_length=254)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    title: str = Field("", max_length=150)
+    country: str = Field("", max_length=2)
+    program_id: int | None = None
+    kind: TouchKind
+    occurred_at: datetime | None = None
+    utm_source: str = Field("", max_length=200)
+    utm_medium: str = Field("", max_length=200)
+    utm_campaign: str = Field("", max_length=200)
+    utm_term: str = Field("", max_length=200)
+    utm_content: str = Field("", max_length=200)
+    referrer: str = Field("", max_length=2000)
+
+
+class IngestIn(Schema):
+    items: list[IngestItem] = Field(..., min_length=1, max_length=1000)
+
+
+class IngestOut(Schema):
+    touches: list[int]
+    people_created: int
+    errors: dict[int, str]

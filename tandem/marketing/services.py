@@ -4,8 +4,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from tandem.contacts.models import Person
+from tandem.contacts.normalize import normalize_email
+from tandem.contacts.services import person_create
 from tandem.core import access, activity
-from tandem.core.errors import Invalid
+from tandem.core.errors import DomainError, Forbidden, Invalid
+from tandem.core.roles import MARKETING_ROLES
 from tandem.marketing.models import Program, ProgramCost, Touch
 
 PROGRAM_FIELDS = {
@@ -108,3 +111,33 @@ def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
         summary=f"{touch.get_kind_display()}" + (f" · {touch.program}" if touch.program else ""),
     )
     return touch
+
+
+def touches_ingest(*, actor, via: str = "api", items: list[dict]) -> dict:
+    """Touches from other systems (web visits, ad clicks, event and trade-show lists): each item
+    finds its person by normalized email, or creates one, then records the touch. Items are
+    independent: a bad one is reported by its index and the others go in."""
+    if not (access.is_admin(actor) or actor.role in MARKETING_ROLES):
+        raise Forbidden("Marketing ingests touches from other systems.")
+    result = {"touches": [], "people_created": 0, "errors": {}}
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                person, created = _person_by_email(actor=actor, via=via, item=item)
+                touch = touch_create(actor=actor, via=via, data={**item["touch"], "person": person})
+            result["touches"].append(touch.pk)
+            result["people_created"] += created
+        except DomainError as exc:
+            result["errors"][index] = exc.message
+    return result
+
+
+def _person_by_email(*, actor, via: str, item: dict) -> tuple[Person, bool]:
+    email = normalize_email(item.get("email") or "")
+    if not email:
+        raise Invalid("An email address is required.", field="email")
+    person = Person.objects.filter(email_normalized=email).first()
+    if person is not None:
+        return person, False
+    data = {"email": item["email"], **item.get("person", {})}
+    return person_create(actor=actor, via=via, data=data), True
