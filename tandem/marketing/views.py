@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tandem.core import access
+from tandem.core import access, registry
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError
 from tandem.core.web import guarded, render_list, save_form
@@ -37,6 +37,7 @@ def program(request, pk: int):
         .select_related("person")
         .order_by("-occurred_at")[:20],
         "timeline": timeline_for(obj),
+        "sections": registry.sections_for("program", request.user, obj),
     }
     return render(request, "marketing/program.html", context)
 

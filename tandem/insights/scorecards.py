@@ -1,0 +1,63 @@
+"""The program scorecard by DOMAIN.md's definitions.
+
+Leads of a program are the people whose first touch came from it; its success rate is the share
+of those leads that ever reached MQL (and, separately, SQL and customer). Won revenue is
+attributed by first touch here; the multi-touch models are the attribution report's job."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
+from tandem.core import access
+from tandem.marketing.models import Program
+from tandem.marketing.selectors import program_spend
+from tandem.sales.models import Opportunity, StageKind
+
+REACHED = {
+    "mqls": (LifecycleStage.MQL,),
+    "sqls": (LifecycleStage.SQL,),
+    "customers": (LifecycleStage.CUSTOMER,),
+}
+
+
+def _ratio(numerator, denominator, scale=1):
+    if not denominator:
+        return None
+    return round(Decimal(numerator) * scale / Decimal(denominator), 2)
+
+
+def program_scorecard(*, program: Program) -> dict:
+    leads = Person.objects.filter(source_program=program).count()
+    reached = dict(
+        LifecycleTransition.objects.filter(person__source_program=program)
+        .values_list("to_stage")
+        .annotate(n=Count("person_id", distinct=True))
+    )
+    counts = {name: sum(reached.get(s, 0) for s in stages) for name, stages in REACHED.items()}
+    won = Opportunity.objects.filter(
+        person__source_program=program, stage__kind=StageKind.WON
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    cost = Decimal(program_spend(program=program))
+    return {
+        "leads": leads,
+        **counts,
+        "won_revenue": won,
+        "cost": cost,
+        "cost_per_lead": _ratio(cost, leads),
+        "cost_per_mql": _ratio(cost, counts["mqls"]),
+        "roi_pct": _ratio(won - cost, cost, 100),
+        "mql_rate": _ratio(counts["mqls"], leads, 100),
+        "sql_rate": _ratio(counts["sqls"], leads, 100),
+        "customer_rate": _ratio(counts["customers"], leads, 100),
+    }
+
+
+def scorecard_section(actor, program) -> dict | None:
+    if access.function_of(actor) not in ("marketing", "admin"):
+        return None
+    return {
+        "title": "Scorecard",
+        "template": "insights/_scorecard.html",
+        "data": program_scorecard(program=program),
+    }
