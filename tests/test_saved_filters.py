@@ -62,3 +62,14 @@ def test_saved_filters_api(world, as_user):
     assert other.status_code == 404 and SavedFilter.objects.count() == 1
     mine = as_user(world.marketer).delete(f"/api/saved-filters/{created.json()['id']}")
     assert mine.status_code == 204 and not SavedFilter.objects.exists()
+
+
+def test_saved_filter_on_the_organizations_list(world, as_user):
+    client = as_user(world.marketer)
+    client.post(
+        "/saved-filters/",
+        {"resource": "organizations", "name": "German accounts", "query": "country=de"},
+    )
+    html = client.get("/contacts/organizations/").content.decode()
+    assert "German accounts" in html.split('data-testid="saved-filters"')[1]
+    assert SavedFilter.objects.get(resource="organizations").query == "country=de&sort=name"

@@ -98,6 +98,8 @@ def organizations(request):
         {
             "sizes": CompanySize.choices,
             "can_create": access.can_create(request.user, "organization"),
+            "saved": saved_filters.saved_filters_of(actor=request.user, resource="organizations"),
+            "saved_resource": "organizations",
         },
     )
 
