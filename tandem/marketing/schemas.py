@@ -70,8 +70,9 @@ class CostOut(Schema):
     description: str
 
 
-class TouchIn(Schema):
-    person_id: int
+class TouchFields(Schema):
+    """What a touch says about itself, whoever sends it."""
+
     program_id: int | None = None
     kind: TouchKind
     occurred_at: datetime | None = None
@@ -81,6 +82,10 @@ class TouchIn(Schema):
     utm_term: str = Field("", max_length=200)
     utm_content: str = Field("", max_length=200)
     referrer: str = Field("", max_length=2000)
+
+
+class TouchIn(TouchFields):
+    person_id: int
 
 
 class TouchOut(Schema):
@@ -103,21 +108,14 @@ class TouchPage(Schema):
     meta: PageMeta
 
 
-class IngestItem(Schema):
+class IngestItem(TouchFields):
+    """A touch from another system, naming its person by email instead of by id."""
+
     email: str = Field(..., max_length=254)
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
     title: str = Field("", max_length=150)
     country: str = Field("", max_length=2)
-    program_id: int | None = None
-    kind: TouchKind
-    occurred_at: datetime | None = None
-    utm_source: str = Field("", max_length=200)
-    utm_medium: str = Field("", max_length=200)
-    utm_campaign: str = Field("", max_length=200)
-    utm_term: str = Field("", max_length=200)
-    utm_content: str = Field("", max_length=200)
-    referrer: str = Field("", max_length=2000)
 
 
 class IngestIn(Schema):
