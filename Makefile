@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
 TANDEM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
-TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
+TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_BASE_URL=http://testserver TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
 RUN_ENV := DEBUG=1 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
 
 .PHONY: install run test lint test-sqlite test-postgres bench demo-large clean

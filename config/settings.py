@@ -107,6 +107,15 @@ TANDEM_POSTAL_ADDRESS = os.environ.get("TANDEM_POSTAL_ADDRESS", "")
 TANDEM_DEFAULT_CURRENCY = os.environ.get("TANDEM_DEFAULT_CURRENCY", "USD")
 TANDEM_PAGE_SIZE = env_int("TANDEM_PAGE_SIZE", 50)
 TANDEM_FOLLOWUP_DAYS = env_int("TANDEM_FOLLOWUP_DAYS", 14)
+# Where recipients reach Tandem: tracked links, the open pixel, unsubscribe and confirm pages.
+TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+TANDEM_MAIL_DOMAIN = os.environ.get("TANDEM_MAIL_DOMAIN", "tandem.localhost")
+TANDEM_UNSUBSCRIBE_MAILTO = os.environ.get("TANDEM_UNSUBSCRIBE_MAILTO", "")
+# Hosts a form may redirect to after a submission.
+TANDEM_REDIRECT_HOSTS = env_list("TANDEM_REDIRECT_HOSTS", [])
+# Form submissions per minute: per client address, and for the whole site.
+TANDEM_FORM_RATE_PER_IP = env_int("TANDEM_FORM_RATE_PER_IP", 20)
+TANDEM_FORM_RATE_GLOBAL = env_int("TANDEM_FORM_RATE_GLOBAL", 20000)
 
 DATABASES = {
     "default": database_settings(
@@ -125,6 +134,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
+    "anymail",
     "ninja",
     "tandem.core",
     "tandem.accounts",
@@ -138,6 +148,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -185,8 +196,18 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# The app serves its own assets (htmx, the form embed script) in every deployment.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Rate limits count in this cache: keep one process per site, or point it at a shared cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Bounces and complaints arrive at /anymail/mailgun/tracking/, signed with the webhook key.
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),
+}
 
 MAILERS = mailers(os.environ.get("EMAIL_URL", "console:" if DEBUG else "smtp://127.0.0.1:25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from tandem.marketing import public_urls
 
 urlpatterns = [
     path("", include("tandem.core.urls")),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("sales/", include("tandem.sales.urls")),
     path("handoff/", include("tandem.handoff.urls")),
     path("insights/", include("tandem.insights.urls")),
+    path("f/", include(public_urls.forms)),
+    path("e/", include(public_urls.tracking)),
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

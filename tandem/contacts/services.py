@@ -3,7 +3,14 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tandem.contacts.models import LifecycleStage, LifecycleTransition, Organization, Person
+from tandem.contacts.models import (
+    ConsentRecord,
+    ConsentStatus,
+    LifecycleStage,
+    LifecycleTransition,
+    Organization,
+    Person,
+)
 from tandem.contacts.normalize import normalize_domain, normalize_email, person_search_text
 from tandem.core import access, activity
 from tandem.core.errors import Conflict, Invalid
@@ -160,3 +167,70 @@ def organization_update(*, actor, via: str = "ui", organization: Organization, d
     )
     activity.record(actor=actor, via=via, verb="updated", target=organization, changes=changes)
     return organization
+
+
+@transaction.atomic
+def person_capture(*, email: str, data: dict, via: str = "form") -> tuple[Person, bool]:
+    """Find a person by normalized email or create one, for trusted system callers (forms,
+    campaigns, ingestion) that act for no user. An existing person only gains blank fields:
+    what sales or marketing already recorded is never overwritten by a stranger's input."""
+    normalized = normalize_email(email)
+    if not normalized:
+        raise Invalid("An email address is required.", field="email")
+    data = _clean_person({k: v for k, v in data.items() if k not in ("owner", "email")})
+    custom = data.pop("custom", None) or {}
+    for _ in range(2):
+        person = Person.objects.select_for_update().filter(email_normalized=normalized).first()
+        if person is not None:
+            fill = {k: v for k, v in data.items() if v and not getattr(person, k)}
+            new_custom = {k: v for k, v in custom.items() if v and not person.custom.get(k)}
+            if new_custom:
+                fill["custom"] = {**person.custom, **new_custom}
+            changes = activity.apply_changes(person, fill)
+            if changes:
+                _refresh_person_search(person)
+                person.save()
+                activity.record(actor=None, via=via, verb="updated", target=person, changes=changes)
+            return person, False
+        person = Person(email=email.strip(), email_normalized=normalized, custom=custom, **data)
+        _refresh_person_search(person)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:
+            continue  # created by a concurrent request: take that one
+        LifecycleTransition.objects.create(
+            person=person, from_stage="", to_stage=person.lifecycle_stage, reason=f"via {via}"
+        )
+        activity.record(actor=None, via=via, verb="created", target=person, summary=person.name)
+        return person, True
+    raise Conflict("The person could not be saved; try again.", field="email")
+
+
+@transaction.atomic
+def person_record_consent(
+    *, person: Person, granted: bool, wording: str, source: str, via: str = "form", at=None
+) -> ConsentRecord:
+    """Proof of consent; granting again lifts an earlier unsubscribe, never a bounce."""
+    at = at or timezone.now()
+    record = ConsentRecord.objects.create(
+        person=person, granted=granted, wording=wording, source=source[:100], at=at
+    )
+    person.consent = ConsentStatus.GRANTED if granted else ConsentStatus.WITHDRAWN
+    person.consent_at = at
+    fields = ["consent", "consent_at", "updated_at"]
+    if granted and person.unsubscribed_at:
+        person.unsubscribed_at = None
+        fields.append("unsubscribed_at")
+    elif not granted and not person.unsubscribed_at:
+        person.unsubscribed_at = at
+        fields.append("unsubscribed_at")
+    person.save(update_fields=fields)
+    activity.record(
+        actor=None,
+        via=via,
+        verb="consent_granted" if granted else "consent_withdrawn",
+        target=person,
+        summary=f"{source}: {wording}"[:300],
+    )
+    return record

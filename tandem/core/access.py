@@ -91,6 +91,15 @@ POLICIES: dict[str, Policy] = {
         write=_SALES_OWN,
         create=(),
     ),
+    **{
+        resource: Policy(
+            owner="owner",
+            read=_MKT_ALL,
+            write={Role.MARKETER: "own", Role.MARKETING_MANAGER: "all"},
+            create=MARKETING_ROLES,
+        )
+        for resource in ("form", "segment", "campaign")
+    },
     "activity": Policy(
         owner="owner",
         read=_SALES_TEAM,

@@ -10,9 +10,14 @@ def navigation(request):
     function = access.function_of(user)
     sections = []
     if function in (Function.MARKETING, Function.ADMIN) or access.can_see(user, "program"):
-        sections.append(
-            ("Marketing", [("Programs", "marketing:programs"), ("Prices", "sales:pricing")])
-        )
+        links = [("Programs", "marketing:programs")]
+        if access.can_see(user, "campaign"):
+            links += [
+                ("Forms", "marketing:forms"),
+                ("Segments", "marketing:segments"),
+                ("Campaigns", "marketing:campaigns"),
+            ]
+        sections.append(("Marketing", [*links, ("Prices", "sales:pricing")]))
     sales_links = []
     if access.can_see(user, "opportunity"):
         sales_links += [

@@ -11,3 +11,13 @@ class MarketingConfig(AppConfig):
 
         registry.add_home_panel(home.shows_leads, home.leads_panel)
         registry.add_section("person", home.person_touches)
+
+        from anymail.signals import tracking as anymail_tracking
+
+        anymail_tracking.connect(_on_tracking, dispatch_uid="tandem-suppress")
+
+
+def _on_tracking(sender, event, esp_name, **kwargs):
+    from tandem.marketing import tracking
+
+    tracking.on_tracking_event(event)

@@ -1,6 +1,13 @@
 from django import forms
 
-from tandem.marketing.models import Program, ProgramCost
+from tandem.marketing.models import (
+    Campaign,
+    LeadForm,
+    Program,
+    ProgramCost,
+    Segment,
+    SuppressionReason,
+)
 
 
 class ProgramForm(forms.ModelForm):
@@ -34,3 +41,105 @@ class CostForm(forms.ModelForm):
 
     def _post_clean(self):
         """Rules live in the services."""
+
+
+class LeadFormForm(forms.ModelForm):
+    class Meta:
+        model = LeadForm
+        fields = [
+            "name",
+            "program",
+            "consent_wording",
+            "consent_required",
+            "double_opt_in",
+            "thank_you",
+            "redirect_url",
+            "is_active",
+        ]
+        widgets = {
+            "consent_wording": forms.Textarea(attrs={"rows": 2}),
+            "thank_you": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"redirect_url": "Redirect after submitting (allow-listed hosts only)"}
+
+    def __init__(self, *args, programs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programs is not None:
+            self.fields["program"].queryset = programs
+
+    def _post_clean(self):
+        """Rules live in the services."""
+
+
+class SegmentForm(forms.ModelForm):
+    class Meta:
+        model = Segment
+        fields = ["name", "description"]
+
+    def _post_clean(self):
+        """Rules live in the services."""
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "program",
+            "segment",
+            "subject",
+            "subject_b",
+            "body_format",
+            "body",
+            "require_consent",
+            "include_open_opportunities",
+            "ab_sample_percent",
+            "ab_metric",
+            "ab_wait_minutes",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+        labels = {
+            "subject_b": "Subject B (optional: starts an A/B test)",
+            "include_open_opportunities": "Also send to people in an open opportunity "
+            "(override; it is logged)",
+            "require_consent": "Only people who gave consent",
+            "ab_sample_percent": "A/B sample, percent of recipients",
+            "ab_wait_minutes": "A/B wait before picking the winner, minutes",
+        }
+        help_texts = {
+            "body": "Markdown or simple HTML. Merge fields: {{ first_name }}, {{ last_name }}, "
+            "{{ email }}, {{ title }}, {{ city }}, {{ country }}, {{ organization }}; "
+            'add | default:"…".'
+        }
+
+    def __init__(self, *args, programs=None, segments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programs is not None:
+            self.fields["program"].queryset = programs
+        if segments is not None:
+            self.fields["segment"].queryset = segments
+
+    def _post_clean(self):
+        """Rules live in the services."""
+
+
+class SuppressionImportForm(forms.Form):
+    reason = forms.ChoiceField(choices=SuppressionReason.choices)
+    file = forms.FileField(required=False, help_text="CSV: email[,reason]")
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Or paste addresses"
+    )
+
+    def content(self) -> str:
+        upload = self.cleaned_data.get("file")
+        if upload:
+            if upload.size > 20 * 1024 * 1024:
+                raise forms.ValidationError("The file is larger than 20 MB.")
+            raw = upload.read()
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                return raw.decode("utf-16", errors="replace")
+            try:
+                return raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return raw.decode("latin-1")
+        return self.cleaned_data.get("text") or ""

@@ -115,3 +115,183 @@ class Touch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d}"
+
+
+class LeadForm(TimeStamped):
+    """The call to action of a program: a hosted page and an embeddable HTML form."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="forms")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    fields = models.JSONField(default=list, help_text="[{name, label, required}] in order.")
+    consent_wording = models.TextField(blank=True, default="")
+    consent_required = models.BooleanField(default=False)
+    thank_you = models.TextField(default="Thank you, we will be in touch.")
+    redirect_url = models.CharField(max_length=500, blank=True, default="")
+    double_opt_in = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:form", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Submission(models.Model):
+    """One accepted form submission; repeats within ten minutes fold into the first."""
+
+    form = models.ForeignKey(LeadForm, on_delete=models.CASCADE, related_name="submissions")
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    touch = models.ForeignKey(Touch, null=True, on_delete=models.SET_NULL, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    confirm_token = models.CharField(max_length=43, null=True, blank=True, unique=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["form", "fingerprint", "at"], name="submission_repeat_idx"),
+            models.Index(fields=["form", "-at"], name="submission_form_idx"),
+        ]
+
+
+class Segment(TimeStamped):
+    """A saved audience: OR over groups, AND within a group, of allow-listed conditions."""
+
+    name = models.CharField(max_length=200)
+    description = models.CharField(max_length=500, blank=True, default="")
+    conditions = models.JSONField(default=list)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:segment", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    TESTING = "testing", "A/B sample sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class BodyFormat(models.TextChoices):
+    MARKDOWN = "markdown", "Markdown"
+    HTML = "html", "Simple HTML"
+
+
+class AbMetric(models.TextChoices):
+    OPEN = "open", "Open rate"
+    CLICK = "click", "Click rate"
+
+
+class Campaign(TimeStamped):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="campaigns")
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200)
+    subject_b = models.CharField(
+        max_length=200, blank=True, default="", help_text="A second subject starts an A/B test."
+    )
+    body = models.TextField()
+    body_format = models.CharField(
+        max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
+    links = models.JSONField(default=list, editable=False)
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    require_consent = models.BooleanField(default=True)
+    include_open_opportunities = models.BooleanField(
+        default=False, help_text="Override: also send to people sales is talking to."
+    )
+    ab_sample_percent = models.PositiveSmallIntegerField(default=20)
+    ab_metric = models.CharField(max_length=5, choices=AbMetric.choices, default=AbMetric.OPEN)
+    ab_wait_minutes = models.PositiveIntegerField(default=240)
+    ab_winner = models.CharField(max_length=1, blank=True, default="")
+    skipped = models.JSONField(default=dict, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ab_sample_percent__gte=2, ab_sample_percent__lte=50),
+                name="campaign_ab_sample_range",
+            )
+        ]
+
+    @property
+    def is_ab(self) -> bool:
+        return bool(self.subject_b)
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:campaign", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipientStatus(models.TextChoices):
+    HELD = "held", "Held for the A/B winner"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped (suppressed at send time)"
+    FAILED = "failed", "Failed"
+
+
+class Recipient(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    variant = models.CharField(max_length=1, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED
+    )
+    error = models.CharField(max_length=300, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="recipient_unique")
+        ]
+        indexes = [models.Index(fields=["campaign", "status"], name="recipient_status_idx")]
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Hard bounce"
+    COMPLAINED = "complained", "Complaint"
+
+
+class SuppressedAddress(models.Model):
+    """An address no campaign may reach, known or not yet known as a person."""
+
+    email_normalized = models.CharField(max_length=254, unique=True)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    source = models.CharField(max_length=100)
+    at = models.DateTimeField(default=timezone.now)

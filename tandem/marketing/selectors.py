@@ -5,7 +5,17 @@ from django.db.models import Count, QuerySet, Sum
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import access, listing, periods
 from tandem.core.listing import Filter, ListSpec
-from tandem.marketing.models import Channel, Program, ProgramStatus, Touch, TouchKind
+from tandem.marketing.models import (
+    Campaign,
+    Channel,
+    LeadForm,
+    Program,
+    ProgramStatus,
+    Segment,
+    SuppressedAddress,
+    Touch,
+    TouchKind,
+)
 
 QUALIFIED_STAGES = (
     LifecycleStage.MQL,
@@ -116,3 +126,71 @@ def program_card(*, program: Program) -> dict:
         "budget_left": program.budget - spend,
         "cost_per_lead": round(spend / leads, 2) if leads else None,
     }
+
+
+def _simple_list(actor, model, resource: str, params, *, related=("owner",)) -> listing.Page:
+    qs, applied = listing.apply(
+        access.scope(actor, model.objects.all(), resource), NAMED_LIST, params
+    )
+    number, size = listing.page_numbers(params)
+    return listing.paginate(qs.select_related(*related), number=number, size=size, params=applied)
+
+
+NAMED_LIST = ListSpec(
+    filters={"owner": Filter("owner_id", listing.integer, "Owner")},
+    sorts={"-created": ("-created_at", "-id"), "name": ("name", "id")},
+    default_sort="-created",
+    search=lambda qs, q: qs.filter(name__icontains=q),
+)
+
+
+def form_list(*, actor, params) -> listing.Page:
+    return _simple_list(actor, LeadForm, "form", params, related=("owner", "program"))
+
+
+def form_get_for(*, actor, id, action: str = access.READ) -> LeadForm:
+    return access.get_for(actor, LeadForm.objects.select_related("program"), "form", id, action)
+
+
+def form_public(*, key: str) -> LeadForm | None:
+    """A form as the public reaches it: by its key, only while active."""
+    return LeadForm.objects.filter(key=key or "-", is_active=True).select_related("program").first()
+
+
+def submissions_of(*, form: LeadForm, limit: int = 50):
+    return form.submissions.select_related("person").order_by("-at")[:limit]
+
+
+def segment_list(*, actor, params) -> listing.Page:
+    return _simple_list(actor, Segment, "segment", params)
+
+
+def segment_get_for(*, actor, id, action: str = access.READ) -> Segment:
+    return access.get_for(actor, Segment.objects.all(), "segment", id, action)
+
+
+def segments_for_choice(*, actor):
+    return access.scope(actor, Segment.objects.order_by("name"), "segment")
+
+
+def campaign_list(*, actor, params) -> listing.Page:
+    return _simple_list(actor, Campaign, "campaign", params, related=("owner", "segment"))
+
+
+def campaign_get_for(*, actor, id, action: str = access.READ) -> Campaign:
+    return access.get_for(
+        actor, Campaign.objects.select_related("program", "segment"), "campaign", id, action
+    )
+
+
+def suppressed_addresses(*, params) -> listing.Page:
+    qs = SuppressedAddress.objects.order_by("-at", "-id")
+    q = (params.get("q") or "").strip().lower()[:100]
+    if q:
+        qs = qs.filter(email_normalized__contains=q)
+    number, size = listing.page_numbers(params)
+    return listing.paginate(qs, number=number, size=size, params={"q": q} if q else {})
+
+
+def programs_for_choice():
+    return Program.objects.order_by("name").only("pk", "name")

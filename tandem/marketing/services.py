@@ -98,11 +98,7 @@ def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
     data = {k: v for k, v in data.items() if k in TOUCH_FIELDS}
     if data.get("person") is None:
         raise Invalid("A touch needs a person.", field="person")
-    touch = Touch.objects.create(**data)
-    if touch.program_id:
-        Person.objects.filter(pk=touch.person_id).filter(
-            Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=touch.occurred_at)
-        ).update(source_program_id=touch.program_id, first_touch_at=touch.occurred_at)
+    touch = record_touch(data)
     activity.record(
         actor=actor,
         via=via,
@@ -110,6 +106,16 @@ def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
         target=touch.person,
         summary=f"{touch.get_kind_display()}" + (f" · {touch.program}" if touch.program else ""),
     )
+    return touch
+
+
+def record_touch(data: dict) -> Touch:
+    """The touch itself, for trusted callers; the first touch of a person sets its program."""
+    touch = Touch.objects.create(**data)
+    if touch.program_id:
+        Person.objects.filter(pk=touch.person_id).filter(
+            Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=touch.occurred_at)
+        ).update(source_program_id=touch.program_id, first_touch_at=touch.occurred_at)
     return touch
 
 

@@ -1,0 +1,497 @@
+"""Email campaigns: compose, suppress, schedule, send in batches, A/B test, count.
+
+Suppression always applies (unsubscribed, hard-bounced, complained, a suppressed address, no
+consent where consent is required) and, unless the marketer overrides it, people sales is
+talking to. It is applied when recipients are chosen and again when each batch goes out.
+"""
+
+import math
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from tandem.contacts.models import ConsentStatus, LifecycleTransition, Person
+from tandem.core import access, activity
+from tandem.core.errors import Conflict, Invalid
+from tandem.marketing import mailer, segments
+from tandem.marketing.models import (
+    Campaign,
+    CampaignStatus,
+    Recipient,
+    RecipientStatus,
+    SuppressedAddress,
+    Touch,
+    TouchKind,
+)
+
+BATCH_SIZE = 500
+RESULT_WINDOW = timedelta(days=30)
+CAMPAIGN_FIELDS = {
+    "program",
+    "segment",
+    "name",
+    "subject",
+    "subject_b",
+    "body",
+    "body_format",
+    "require_consent",
+    "include_open_opportunities",
+    "ab_sample_percent",
+    "ab_metric",
+    "ab_wait_minutes",
+}
+EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+
+# --- composing -------------------------------------------------------------------------------
+
+
+def _clean(data: dict) -> dict:
+    data = {k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}
+    for name in ("name", "subject"):
+        if name in data and not (data[name] or "").strip():
+            raise Invalid(f"A campaign needs a {name}.", field=name)
+    for name in ("subject", "subject_b"):
+        if name in data:
+            data[name] = (data[name] or "").strip()
+            mailer.check_merge_fields(data[name], name)
+    if "body" in data:
+        if not (data["body"] or "").strip():
+            raise Invalid("A campaign needs a body.", field="body")
+        mailer.check_merge_fields(data["body"], "body")
+    pct = data.get("ab_sample_percent")
+    if pct is not None and not 2 <= pct <= 50:
+        raise Invalid("The A/B sample is 2 to 50 percent.", field="ab_sample_percent")
+    return data
+
+
+def _log_override(actor, via: str, campaign: Campaign, changes: dict) -> None:
+    if "include_open_opportunities" in changes:
+        on = campaign.include_open_opportunities
+        activity.record(
+            actor=actor,
+            via=via,
+            verb="suppression_override" if on else "suppression_restored",
+            target=campaign,
+            summary="Sends also to people in an open opportunity"
+            if on
+            else "People in an open opportunity are suppressed again",
+        )
+
+
+@transaction.atomic
+def campaign_create(*, actor, via: str = "ui", data: dict) -> Campaign:
+    access.require_create(actor, "campaign")
+    data = _clean(data)
+    for name in ("program", "name", "subject", "body"):
+        if not data.get(name):
+            raise Invalid(f"A campaign needs a {name}.", field=name)
+    campaign = Campaign(owner=actor, **data)
+    campaign.links = mailer.compile_body(campaign.body, campaign.body_format).links
+    campaign.save()
+    activity.record(actor=actor, via=via, verb="created", target=campaign, summary=campaign.name)
+    _log_override(actor, via, campaign, data if data.get("include_open_opportunities") else {})
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor, via: str = "ui", campaign: Campaign, data: dict) -> Campaign:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in EDITABLE:
+        raise Conflict("A campaign that has started sending cannot be changed.")
+    data = _clean(data)
+    changes = activity.apply_changes(campaign, data)
+    if changes:
+        campaign.links = mailer.compile_body(campaign.body, campaign.body_format).links
+        campaign.save()
+        activity.record(actor=actor, via=via, verb="updated", target=campaign, changes=changes)
+        _log_override(actor, via, campaign, changes)
+    return campaign
+
+
+def preview(campaign: Campaign, person: Person, variant: str = "a") -> dict:
+    compiled = mailer.compile_body(campaign.body, campaign.body_format)
+    html_body, text_body = mailer.render(compiled, person, token=None)
+    subject = campaign.subject_b if variant == "b" and campaign.subject_b else campaign.subject
+    return {
+        "subject": mailer.render_subject(subject, person),
+        "html": html_body,
+        "text": text_body,
+    }
+
+
+def send_test(*, actor, campaign: Campaign, person: Person, to: str) -> int:
+    """One message as the person would get it, to `to`, without tracking; returns messages sent."""
+    to = (to or "").strip()
+    if not to or "@" not in to or "\n" in to:
+        raise Invalid("Give an address to send the test to.", field="to")
+    rendered = preview(campaign, person)
+    msg = mailer.message(
+        subject="[Test] " + rendered["subject"],
+        html_body=rendered["html"],
+        text_body=rendered["text"],
+        to=to,
+        token=None,
+    )
+    sent = msg.send()
+    activity.record(actor=actor, via="ui", verb="test_sent", target=campaign, summary=to)
+    return sent
+
+
+# --- audience --------------------------------------------------------------------------------
+
+
+def suppression_reasons(campaign: Campaign) -> dict[str, Q]:
+    """Each reason a person is left out, as a filter on people."""
+    reasons = {
+        "no email": Q(email_normalized=""),
+        "unsubscribed": Q(unsubscribed_at__isnull=False),
+        "bounced": Q(bounced_at__isnull=False),
+        "complained": Q(complained_at__isnull=False),
+        "suppressed address": Q(
+            Exists(SuppressedAddress.objects.filter(email_normalized=OuterRef("email_normalized")))
+        ),
+    }
+    if campaign.require_consent:
+        reasons["no consent"] = ~Q(consent=ConsentStatus.GRANTED)
+    if not campaign.include_open_opportunities:
+        reasons["open opportunity"] = Q(sales_owns_conversation=True) | Q(
+            pk__in=Person.objects.filter(opportunities__closed_at__isnull=True).values("pk")
+        )
+    return reasons
+
+
+def _suppressed(campaign: Campaign) -> Q:
+    combined = Q()
+    for i, q in enumerate(suppression_reasons(campaign).values()):
+        combined = q if i == 0 else combined | q
+    return combined
+
+
+def audience(campaign: Campaign):
+    people = segments.people(campaign.segment.conditions if campaign.segment_id else [])
+    return people.exclude(_suppressed(campaign))
+
+
+def skipped_counts(campaign: Campaign) -> dict[str, int]:
+    people = segments.people(campaign.segment.conditions if campaign.segment_id else [])
+    return {name: people.filter(q).count() for name, q in suppression_reasons(campaign).items()}
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_send(*, actor, via: str = "ui", campaign: Campaign, at=None) -> Campaign:
+    """Send now, or schedule for `at`. The work happens in background tasks."""
+    from tandem.marketing import tasks
+
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise Conflict(f"The campaign is already {campaign.get_status_display().lower()}.")
+    if campaign.segment_id is None:
+        raise Invalid("Choose a segment to send to.", field="segment")
+    if not (settings.TANDEM_POSTAL_ADDRESS.strip() and settings.TANDEM_BASE_URL.strip()):
+        raise Invalid("Set TANDEM_POSTAL_ADDRESS and TANDEM_BASE_URL before sending campaigns.")
+    now = timezone.now()
+    if at is not None and at < now - timedelta(minutes=1):
+        raise Invalid("The send time is in the past.", field="at")
+    campaign.status, campaign.scheduled_at = CampaignStatus.SCHEDULED, at or now
+    campaign.save(update_fields=["status", "scheduled_at", "updated_at"])
+    activity.record(
+        actor=actor,
+        via=via,
+        verb="scheduled" if at else "send_started",
+        target=campaign,
+        summary=f"to {campaign.segment} at {campaign.scheduled_at:%Y-%m-%d %H:%M}",
+    )
+    pk, run_after = campaign.pk, at if at and at > now else None
+    transaction.on_commit(lambda: tasks.dispatch_campaign.using(run_after=run_after).enqueue(pk))
+    return campaign
+
+
+@transaction.atomic
+def campaign_cancel(*, actor, via: str = "ui", campaign: Campaign) -> Campaign:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status in (CampaignStatus.SENT, CampaignStatus.CANCELLED):
+        raise Conflict(f"The campaign is already {campaign.get_status_display().lower()}.")
+    campaign.status = CampaignStatus.CANCELLED
+    campaign.finished_at = timezone.now()
+    campaign.save(update_fields=["status", "finished_at", "updated_at"])
+    Recipient.objects.filter(
+        campaign=campaign, status__in=[RecipientStatus.QUEUED, RecipientStatus.HELD]
+    ).update(status=RecipientStatus.SKIPPED, error="campaign cancelled")
+    activity.record(actor=actor, via=via, verb="cancelled", target=campaign)
+    return campaign
+
+
+def _batches(campaign: Campaign, status: str) -> list[tuple[int, int]]:
+    ids = list(
+        Recipient.objects.filter(campaign=campaign, status=status)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [
+        (ids[i], ids[min(i + BATCH_SIZE, len(ids)) - 1]) for i in range(0, len(ids), BATCH_SIZE)
+    ]
+
+
+def _materialize(campaign: Campaign) -> int:
+    person_ids = audience(campaign).order_by("pk").values_list("pk", flat=True)
+    rows, total = [], 0
+    for person_id in person_ids.iterator(chunk_size=5000):
+        rows.append(
+            Recipient(campaign=campaign, person_id=person_id, token=secrets.token_urlsafe(16))
+        )
+        if len(rows) == 5000:
+            Recipient.objects.bulk_create(rows)
+            total, rows = total + len(rows), []
+    Recipient.objects.bulk_create(rows)
+    return total + len(rows)
+
+
+def _split_ab(campaign: Campaign, total: int) -> None:
+    """A random sample, half A and half B; the rest waits for the winner."""
+    sample = max(2, math.ceil(total * campaign.ab_sample_percent / 100))
+    chosen = list(
+        Recipient.objects.filter(campaign=campaign).order_by("token").values_list("pk", flat=True)
+    )[:sample]
+    half = len(chosen) // 2
+    Recipient.objects.filter(pk__in=chosen[:half]).update(variant="a")
+    Recipient.objects.filter(pk__in=chosen[half:]).update(variant="b")
+    Recipient.objects.filter(campaign=campaign, variant="").update(status=RecipientStatus.HELD)
+
+
+def dispatch(campaign_id: int) -> None:
+    """Choose the recipients and queue the batches (or the A/B sample)."""
+    from tandem.marketing import tasks
+
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
+            return
+        campaign.skipped = skipped_counts(campaign)
+        total = _materialize(campaign)
+        ab = campaign.is_ab and total >= 4
+        if ab:
+            _split_ab(campaign, total)
+        campaign.status = CampaignStatus.TESTING if ab else CampaignStatus.SENDING
+        campaign.started_at = timezone.now()
+        campaign.save(update_fields=["skipped", "status", "started_at", "updated_at"])
+        batches = _batches(campaign, RecipientStatus.QUEUED)
+        wait = timedelta(minutes=campaign.ab_wait_minutes)
+
+        def enqueue():
+            for first, last in batches:
+                tasks.send_batch.enqueue(campaign_id, first, last)
+            if ab:
+                tasks.pick_winner.using(run_after=timezone.now() + wait).enqueue(campaign_id)
+            elif not batches:
+                _finish_if_done(campaign_id)
+
+        transaction.on_commit(enqueue)
+
+
+def _claim(campaign_id: int, first: int, last: int) -> list[Recipient]:
+    """Mark the batch's queued recipients as sending, so a retried task never sends twice."""
+    with transaction.atomic():
+        claimed = list(
+            Recipient.objects.select_for_update(skip_locked=True)
+            .filter(campaign_id=campaign_id, pk__gte=first, pk__lte=last)
+            .filter(status=RecipientStatus.QUEUED)
+            .values_list("pk", flat=True)
+        )
+        Recipient.objects.filter(pk__in=claimed).update(status=RecipientStatus.SENDING)
+    return list(
+        Recipient.objects.filter(pk__in=claimed)
+        .select_related("person", "person__organization")
+        .order_by("pk")
+    )
+
+
+def send_batch(campaign_id: int, first: int, last: int) -> int:
+    """Render and send one batch over one connection; returns messages sent."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.TESTING):
+        return 0
+    recipients = _claim(campaign_id, first, last)
+    still_ok = set(
+        audience(campaign)
+        .filter(pk__in=[r.person_id for r in recipients])
+        .values_list("pk", flat=True)
+    )
+    compiled = mailer.compile_body(campaign.body, campaign.body_format)
+    subjects = {"a": campaign.subject, "b": campaign.subject_b or campaign.subject}
+    subjects[""] = subjects.get(campaign.ab_winner or "a")
+    outgoing, skipped = [], []
+    for r in recipients:
+        if r.person_id not in still_ok:
+            skipped.append(r.pk)
+            continue
+        html_body, text_body = mailer.render(compiled, r.person, r.token)
+        outgoing.append(
+            (
+                r,
+                mailer.message(
+                    subject=mailer.render_subject(subjects[r.variant], r.person),
+                    html_body=html_body,
+                    text_body=text_body,
+                    to=r.person.email,
+                    token=r.token,
+                ),
+            )
+        )
+    sent_ids, failed = _deliver(outgoing)
+    now = timezone.now()
+    with transaction.atomic():
+        Recipient.objects.filter(pk__in=sent_ids).update(status=RecipientStatus.SENT, sent_at=now)
+        Recipient.objects.filter(pk__in=skipped).update(
+            status=RecipientStatus.SKIPPED, error="suppressed at send time"
+        )
+        for pk, error in failed.items():
+            Recipient.objects.filter(pk=pk).update(status=RecipientStatus.FAILED, error=error[:300])
+        by_pk = {r.pk: r for r, _ in outgoing}
+        Touch.objects.bulk_create(
+            Touch(
+                person_id=by_pk[pk].person_id,
+                program_id=campaign.program_id,
+                kind=TouchKind.EMAIL_SENT,
+                occurred_at=now,
+                utm_medium="email",
+                utm_campaign=campaign.name[:200],
+            )
+            for pk in sent_ids
+        )
+    _finish_if_done(campaign_id)
+    return len(sent_ids)
+
+
+def _deliver(outgoing) -> tuple[list[int], dict[int, str]]:
+    """Send over one connection; a refused message fails alone, a broken connection fails the
+    rest of the batch (they stay reported, not silently lost)."""
+    sent, failed = [], {}
+    if not outgoing:
+        return sent, failed
+    try:
+        with mail.get_connection() as connection:
+            for recipient, msg in outgoing:
+                msg.connection = connection
+                try:
+                    msg.send()
+                    sent.append(recipient.pk)
+                except Exception as exc:  # noqa: BLE001 - a refused address fails alone
+                    failed[recipient.pk] = f"{type(exc).__name__}: {exc}"
+    except OSError as exc:
+        for recipient, _ in outgoing:
+            if recipient.pk not in sent:
+                failed.setdefault(recipient.pk, f"connection: {exc}")
+    return sent, failed
+
+
+def _finish_if_done(campaign_id: int) -> None:
+    pending = Recipient.objects.filter(
+        campaign_id=campaign_id,
+        status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING, RecipientStatus.HELD],
+    )
+    Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(
+        Exists(pending)
+    ).update(status=CampaignStatus.SENT, finished_at=timezone.now())
+
+
+def variant_rates(campaign: Campaign) -> dict[str, dict]:
+    rows = (
+        Recipient.objects.filter(campaign=campaign, variant__in=["a", "b"], sent_at__isnull=False)
+        .values("variant")
+        .annotate(
+            sent=Count("pk"),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        )
+    )
+    rates = {}
+    for row in rows:
+        rates[row["variant"]] = {
+            **row,
+            "open_rate": row["opened"] / row["sent"],
+            "click_rate": row["clicked"] / row["sent"],
+        }
+    return rates
+
+
+def pick_winner(campaign_id: int, *, actor=None, via: str = "task") -> str:
+    """Pick A or B by the campaign's metric (ties go to A) and release the rest to it."""
+    from tandem.marketing import tasks
+
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.status != CampaignStatus.TESTING:
+            return ""
+        rates = variant_rates(campaign)
+        key = "open_rate" if campaign.ab_metric == "open" else "click_rate"
+        a, b = rates.get("a", {}).get(key, 0), rates.get("b", {}).get(key, 0)
+        campaign.ab_winner = "b" if b > a else "a"
+        campaign.status = CampaignStatus.SENDING
+        campaign.save(update_fields=["ab_winner", "status", "updated_at"])
+        Recipient.objects.filter(campaign=campaign, status=RecipientStatus.HELD).update(
+            status=RecipientStatus.QUEUED
+        )
+        activity.record(
+            actor=actor,
+            via=via,
+            verb="ab_winner",
+            target=campaign,
+            summary=f"Subject {campaign.ab_winner.upper()} wins on {key.replace('_', ' ')}: "
+            f"A {a:.1%}, B {b:.1%}",
+        )
+        batches = _batches(campaign, RecipientStatus.QUEUED)
+
+        def enqueue():
+            for first, last in batches:
+                tasks.send_batch.enqueue(campaign_id, first, last)
+            _finish_if_done(campaign_id)
+
+        transaction.on_commit(enqueue)
+    return campaign.ab_winner
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def stats(campaign: Campaign) -> dict:
+    counts = Recipient.objects.filter(campaign=campaign).aggregate(
+        recipients=Count("pk"),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        failed=Count("pk", filter=Q(status=RecipientStatus.FAILED)),
+        skipped=Count("pk", filter=Q(status=RecipientStatus.SKIPPED)),
+        queued=Count("pk", filter=Q(status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING])),
+        held=Count("pk", filter=Q(status=RecipientStatus.HELD)),
+        bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+        complained=Count("pk", filter=Q(complained_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+    )
+    counts["delivered"] = counts["sent"] - counts["bounced"]
+    counts.update(_created(campaign))
+    return counts
+
+
+def _created(campaign: Campaign) -> dict:
+    """Leads and MQLs it created: recipients who became a lead or an MQL within 30 days after
+    the campaign was sent to them."""
+    if campaign.started_at is None:
+        return {"leads": 0, "mqls": 0}
+    reached = Recipient.objects.filter(
+        campaign=campaign, sent_at__lte=OuterRef("at"), person=OuterRef("person")
+    )
+    window = (campaign.started_at, campaign.started_at + RESULT_WINDOW)
+    moved = LifecycleTransition.objects.filter(at__range=window).filter(Exists(reached))
+    return {
+        "leads": moved.filter(to_stage="lead").values("person").distinct().count(),
+        "mqls": moved.filter(to_stage="mql").values("person").distinct().count(),
+    }

@@ -1,0 +1,285 @@
+"""Lead-capture forms: the builder's rules and what one submission does.
+
+A submission finds or creates the person by normalized email, records a touch with the program,
+the UTM parameters and the referrer as given, and records consent with its wording. The same
+submission repeated within ten minutes folds into the first: one touch, one person.
+"""
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from tandem.contacts.normalize import normalize_email
+from tandem.contacts.services import person_capture, person_record_consent
+from tandem.core import access, activity
+from tandem.core.errors import DomainError, Invalid
+from tandem.marketing import tasks
+from tandem.marketing.models import LeadForm, Submission, TouchKind
+from tandem.marketing.services import record_touch
+
+REPEAT_WINDOW = timedelta(minutes=10)
+HONEYPOT = "website"
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+ATTRIBUTES = {  # name -> (label, max length)
+    "email": ("Email", 254),
+    "first_name": ("First name", 100),
+    "last_name": ("Last name", 100),
+    "title": ("Job title", 150),
+    "phone": ("Phone", 50),
+    "country": ("Country (2 letters)", 2),
+    "region": ("Region", 100),
+    "city": ("City", 100),
+}
+CUSTOM_PREFIX = "custom:"
+CUSTOM_MAX = 500
+_CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+FORM_FIELDS = {
+    "program",
+    "name",
+    "fields",
+    "consent_wording",
+    "consent_required",
+    "thank_you",
+    "redirect_url",
+    "double_opt_in",
+    "is_active",
+}
+
+
+def max_length(name: str) -> int:
+    return ATTRIBUTES[name][1] if name in ATTRIBUTES else CUSTOM_MAX
+
+
+def clean_fields(raw) -> list[dict]:
+    """[{name, label, required}]: person attributes or custom:<name>; email always first."""
+    if not isinstance(raw, list) or len(raw) > 20:
+        raise Invalid("A form has a list of at most 20 fields.", field="fields")
+    seen, fields = set(), []
+    for row, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise Invalid(f"Field {row} must be an object.", field="fields")
+        name = str(item.get("name", "")).strip()
+        if name.startswith(CUSTOM_PREFIX):
+            if not _CUSTOM_NAME.match(name.removeprefix(CUSTOM_PREFIX)):
+                raise Invalid(
+                    f"Field {row}: a custom field is custom:<name>, lower-case letters, "
+                    "digits and _.",
+                    field="fields",
+                )
+        elif name not in ATTRIBUTES:
+            raise Invalid(f"Field {row}: unknown field “{name[:40]}”.", field="fields")
+        if name in seen:
+            raise Invalid(f"Field {row}: “{name}” appears twice.", field="fields")
+        seen.add(name)
+        label = str(item.get("label") or "").strip()[:100] or ATTRIBUTES.get(name, (name,))[0]
+        fields.append(
+            {
+                "name": name,
+                "label": label,
+                "required": bool(item.get("required")) or name == "email",
+            }
+        )
+    if "email" not in seen:
+        fields.insert(0, {"name": "email", "label": "Email", "required": True})
+    return fields
+
+
+def check_redirect(url: str) -> str:
+    url = (url or "").strip()
+    if url and not url_has_allowed_host_and_scheme(
+        url, allowed_hosts=set(settings.TANDEM_REDIRECT_HOSTS), require_https=not settings.DEBUG
+    ):
+        raise Invalid(
+            "Redirects go only to the allowed hosts: "
+            + (", ".join(settings.TANDEM_REDIRECT_HOSTS) or "none are set (TANDEM_REDIRECT_HOSTS)")
+            + ".",
+            field="redirect_url",
+        )
+    return url
+
+
+def _clean_form(data: dict) -> dict:
+    data = {k: v for k, v in data.items() if k in FORM_FIELDS}
+    if "name" in data and not (data["name"] or "").strip():
+        raise Invalid("A form needs a name.", field="name")
+    if "fields" in data:
+        data["fields"] = clean_fields(data["fields"])
+    if "redirect_url" in data:
+        data["redirect_url"] = check_redirect(data["redirect_url"])
+    if data.get("consent_required") and not (data.get("consent_wording") or "").strip():
+        raise Invalid("A required consent needs its wording.", field="consent_wording")
+    return data
+
+
+@transaction.atomic
+def form_create(*, actor, via: str = "ui", data: dict) -> LeadForm:
+    access.require_create(actor, "form")
+    data = _clean_form(data)
+    if data.get("program") is None:
+        raise Invalid("A form belongs to a program.", field="program")
+    data.setdefault("fields", clean_fields([]))
+    form = LeadForm.objects.create(key=secrets.token_urlsafe(12), owner=actor, **data)
+    activity.record(actor=actor, via=via, verb="created", target=form, summary=form.name)
+    return form
+
+
+@transaction.atomic
+def form_update(*, actor, via: str = "ui", form: LeadForm, data: dict) -> LeadForm:
+    data = _clean_form(data)
+    merged = {"consent_wording": form.consent_wording, **data}
+    if merged.get("consent_required", form.consent_required) and not merged["consent_wording"]:
+        raise Invalid("A required consent needs its wording.", field="consent_wording")
+    changes = activity.apply_changes(form, data)
+    if changes:
+        form.save()
+        activity.record(actor=actor, via=via, verb="updated", target=form, changes=changes)
+    return form
+
+
+@dataclass
+class Outcome:
+    """What the visitor sees: errors to fix, or the form's ending."""
+
+    values: dict
+    errors: dict = field(default_factory=dict)
+    accepted: bool = False
+    repeated: bool = False
+    pending_confirmation: bool = False
+    submission: Submission | None = None
+
+
+def _validate(form: LeadForm, post) -> Outcome:
+    values = {f["name"]: str(post.get(f["name"], "")).strip() for f in form.fields}
+    outcome = Outcome(values=values)
+    for f in form.fields:
+        name, value = f["name"], values[f["name"]]
+        if f["required"] and not value:
+            outcome.errors[name] = f"{f['label']} is required."
+        elif len(value) > max_length(name):
+            outcome.errors[name] = f"{f['label']} is at most {max_length(name)} characters."
+        elif "\x00" in value:
+            outcome.errors[name] = f"{f['label']} holds a character that is not allowed."
+    if "email" not in outcome.errors:
+        try:
+            normalize_email(values["email"])
+        except Invalid:
+            outcome.errors["email"] = "Enter a valid email address, like name@example.com."
+    country = values.get("country", "")
+    if country and "country" not in outcome.errors and not (country.isalpha()):
+        outcome.errors["country"] = "Enter the two-letter country code, like DE or US."
+    values["consent"] = "yes" if post.get("consent") else ""
+    if form.consent_wording and form.consent_required and not values["consent"]:
+        outcome.errors["consent"] = "Please tick the box to agree."
+    return outcome
+
+
+def _fingerprint(form: LeadForm, values: dict) -> str:
+    canonical = {**values, "email": normalize_email(values["email"])}
+    raw = json.dumps([form.pk, sorted(canonical.items())], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _person_data(values: dict) -> dict:
+    data, custom = {}, {}
+    for name, value in values.items():
+        if name.startswith(CUSTOM_PREFIX):
+            custom[name.removeprefix(CUSTOM_PREFIX)] = value
+        elif name in ATTRIBUTES and name != "email":
+            data[name] = value
+    return {**data, "custom": custom}
+
+
+def submit(form: LeadForm, post, *, ip: str | None, referrer: str = "", now=None) -> Outcome:
+    """Validate and record one submission. `post` is the submitted mapping (a QueryDict)."""
+    outcome = _validate(form, post)
+    if outcome.errors:
+        return outcome
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            _record(form, post, outcome, ip=ip, referrer=referrer, now=now)
+    except DomainError as exc:
+        outcome.errors[exc.field if exc.field in outcome.values else "__all__"] = exc.message
+    return outcome
+
+
+def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> None:
+    values = outcome.values
+    person, _ = person_capture(email=values["email"], data=_person_data(values), via="form")
+    # person_capture holds the person's row lock: identical submissions queue here, so the
+    # repeat check below sees the first one's row.
+    fingerprint = _fingerprint(form, values)
+    earlier = (
+        Submission.objects.filter(form=form, fingerprint=fingerprint, at__gte=now - REPEAT_WINDOW)
+        .order_by("at")
+        .first()
+    )
+    outcome.accepted = True
+    if earlier is not None:
+        outcome.repeated, outcome.submission = True, earlier
+        outcome.pending_confirmation = bool(earlier.confirm_token and not earlier.confirmed_at)
+        return
+    utm = {k: str(post.get(k, ""))[:200] for k in UTM_KEYS}
+    touch = record_touch(
+        {
+            "person": person,
+            "program": form.program,
+            "kind": TouchKind.FORM_SUBMITTED,
+            "occurred_at": now,
+            "referrer": (str(post.get("referrer") or "") or referrer)[:2000],
+            **utm,
+        }
+    )
+    submission = Submission.objects.create(
+        form=form, person=person, touch=touch, fingerprint=fingerprint, data=values, ip=ip, at=now
+    )
+    outcome.submission = submission
+    if values["consent"] and form.consent_wording:
+        if form.double_opt_in:
+            submission.confirm_token = secrets.token_urlsafe(32)
+            submission.save(update_fields=["confirm_token"])
+            outcome.pending_confirmation = True
+            transaction.on_commit(lambda: tasks.send_confirmation.enqueue(submission.pk))
+        else:
+            person_record_consent(
+                person=person,
+                granted=True,
+                wording=form.consent_wording,
+                source=f"form {form.pk}: {form.name}",
+                at=now,
+            )
+
+
+def confirmation_for(token: str) -> Submission | None:
+    return (
+        Submission.objects.select_related("form", "person")
+        .filter(confirm_token=token or "-")
+        .first()
+    )
+
+
+@transaction.atomic
+def confirm(token: str) -> Submission | None:
+    """The double opt-in POST: consent is recorded once, with the form's wording."""
+    submission = Submission.objects.select_for_update().filter(confirm_token=token or "-").first()
+    if submission is None:
+        return None
+    if submission.confirmed_at is None:
+        submission.confirmed_at = timezone.now()
+        submission.save(update_fields=["confirmed_at"])
+        person_record_consent(
+            person=submission.person,
+            granted=True,
+            wording=submission.form.consent_wording,
+            source=f"form {submission.form_id}: {submission.form.name} (double opt-in)",
+            at=submission.confirmed_at,
+        )
+    return submission

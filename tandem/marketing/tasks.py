@@ -1,0 +1,41 @@
+"""Background work, run by `manage.py db_worker` (django-tasks' database backend)."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tandem.marketing import campaigns
+from tandem.marketing.models import Submission
+
+
+@task()
+def dispatch_campaign(campaign_id: int) -> None:
+    campaigns.dispatch(campaign_id)
+
+
+@task()
+def send_batch(campaign_id: int, first: int, last: int) -> int:
+    return campaigns.send_batch(campaign_id, first, last)
+
+
+@task()
+def pick_winner(campaign_id: int) -> str:
+    return campaigns.pick_winner(campaign_id)
+
+
+@task()
+def send_confirmation(submission_id: int) -> None:
+    """The double opt-in mail: its link shows a page; only the POST from that page confirms."""
+    submission = Submission.objects.select_related("form", "person").get(pk=submission_id)
+    url = settings.TANDEM_BASE_URL.rstrip("/") + reverse(
+        "public:confirm", args=[submission.confirm_token]
+    )
+    context = {"form": submission.form, "url": url}
+    msg = EmailMultiAlternatives(
+        subject=f"Please confirm: {submission.form.name}",
+        body=render_to_string("public/confirm_email.txt", context),
+        to=[submission.person.email],
+    )
+    msg.send()
