@@ -10,6 +10,7 @@ from tandem.core.api_support import NulFreeParser
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
 from tandem.marketing.api import router as marketing_router
+from tandem.marketing.outreach_api import router as outreach_router
 from tandem.sales.api import router as sales_router
 from tandem.sales.forecast_views import router as forecast_router
 from tandem.sales.partner_views import router as partner_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
 )
 api.add_router("/", contacts_router)
 api.add_router("/", marketing_router)
+api.add_router("/", outreach_router)
 api.add_router("/", sales_router)
 api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)

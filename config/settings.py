@@ -195,7 +195,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None  # only for collectstatic
 # The app serves its own assets (htmx, the form embed script) in every deployment.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,6 +1,9 @@
+import socket
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests import factories as f
 
@@ -58,3 +61,34 @@ def as_user(client):
 def _fast_passwords(settings):
     """Password hashing is slow on purpose; tests need not pay for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    def parsed(self):
+        """The messages as email objects: headers decoded, parts reachable."""
+        return [message_from_bytes(e.content, policy=policy.default) for e in self.messages]
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    yield inbox
+    controller.stop()

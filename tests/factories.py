@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import Team, User
 from tandem.contacts.models import Organization, Person
-from tandem.marketing.models import Program
+from tandem.marketing.models import Campaign, LeadForm, Program, Segment
 from tandem.sales.models import Activity, Opportunity, Pipeline, Stage, StageHistory
 
 _seq = itertools.count(1)
@@ -106,3 +106,40 @@ def activity(owner, **kw) -> Activity:
     kw.setdefault("subject", f"Call {next(_seq)}")
     kw.setdefault("due_at", timezone.now() + timedelta(hours=2))
     return Activity.objects.create(owner=owner, **kw)
+
+
+def lead_form(program, owner=None, **kw):
+    from tandem.marketing import capture
+
+    kw.setdefault("name", f"Form {next(_seq)}")
+    kw.setdefault(
+        "fields",
+        [
+            {"name": "email", "label": "Email", "required": True},
+            {"name": "first_name", "label": "First name", "required": False},
+            {"name": "last_name", "label": "Last name", "required": False},
+            {"name": "custom:company", "label": "Company", "required": False},
+        ],
+    )
+    kw["fields"] = capture.clean_fields(kw["fields"])
+    return LeadForm.objects.create(program=program, owner=owner, key=f"k{next(_seq)}x", **kw)
+
+
+def segment(owner=None, conditions=(), **kw):
+    kw.setdefault("name", f"Segment {next(_seq)}")
+    return Segment.objects.create(owner=owner, conditions=list(conditions), **kw)
+
+
+def campaign(program, segment=None, owner=None, **kw):
+    kw.setdefault("name", f"Campaign {next(_seq)}")
+    kw.setdefault("subject", "Hello {{ first_name }}")
+    kw.setdefault(
+        "body",
+        'Hi **{{ first_name | default:"there" }}**, see [our site](https://example.com/a?x=1&y=2).',
+    )
+    c = Campaign(program=program, segment=segment, owner=owner, **kw)
+    from tandem.marketing import mailer
+
+    c.links = mailer.compile_body(c.body, c.body_format).links
+    c.save()
+    return c

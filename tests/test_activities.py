@@ -1,11 +1,8 @@
 """The rep's day, meeting invitations (.ics, and by email through a real SMTP server),
 the activity mix, and the territory view."""
 
-import socket
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from tandem.core.models import TimelineEntry
@@ -51,33 +48,6 @@ def test_ics_invitation_is_valid_and_escaped(world, as_user):
     )
     call = f.activity(world.owner, kind="call")
     assert as_user(world.owner).get(f"/sales/activities/{call.pk}/invite.ics").status_code == 404
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    yield inbox
-    controller.stop()
 
 
 def test_invitation_by_email_through_smtp(world, as_user, smtp):

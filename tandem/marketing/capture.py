@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -52,6 +53,10 @@ FORM_FIELDS = {
     "double_opt_in",
     "is_active",
 }
+
+
+def public_url(form: LeadForm) -> str:
+    return settings.TANDEM_BASE_URL.rstrip("/") + reverse("public:form", args=[form.key])
 
 
 def max_length(name: str) -> int:

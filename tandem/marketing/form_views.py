@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.shortcuts import render
-from django.urls import reverse
 
 from tandem.core import access
 from tandem.core.activity import timeline_for
@@ -102,17 +101,13 @@ def form_edit(request, pk: int):
     )
 
 
-def public_url(form_obj) -> str:
-    return settings.TANDEM_BASE_URL.rstrip("/") + reverse("public:form", args=[form_obj.key])
-
-
 @guarded
 def form_detail(request, pk: int):
     obj = selectors.form_get_for(actor=request.user, id=pk)
     context = {
         "obj": obj,
         "can_edit": access.can_write(request.user, obj, "form"),
-        "public_url": public_url(obj),
+        "public_url": capture.public_url(obj),
         "embed_script": settings.TANDEM_BASE_URL.rstrip("/")
         + settings.STATIC_URL
         + "tandem-embed.js",

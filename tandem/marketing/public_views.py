@@ -67,11 +67,11 @@ def _form_context(form, outcome=None, request=None) -> dict:
 
 
 def _limited(request) -> bool:
+    """Every attempt counts against both limits, refused ones too."""
     ip = _client_ip(request) or "unknown"
-    return not (
-        ratelimit.allow(f"form-ip:{ip}", settings.TANDEM_FORM_RATE_PER_IP)
-        and ratelimit.allow("form-all", settings.TANDEM_FORM_RATE_GLOBAL)
-    )
+    per_ip = ratelimit.allow(f"form-ip:{ip}", settings.TANDEM_FORM_RATE_PER_IP)
+    overall = ratelimit.allow("form-all", settings.TANDEM_FORM_RATE_GLOBAL)
+    return not (per_ip and overall)
 
 
 def _ending(request, form, outcome):

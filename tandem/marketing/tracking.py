@@ -10,7 +10,7 @@ from django.utils import timezone
 from tandem.contacts.models import Person
 from tandem.contacts.normalize import normalize_email
 from tandem.contacts.services import person_record_consent
-from tandem.core import activity
+from tandem.core import access, activity
 from tandem.core.errors import Invalid
 from tandem.marketing.models import Recipient, SuppressedAddress, SuppressionReason, TouchKind
 from tandem.marketing.services import record_touch
@@ -96,6 +96,8 @@ def unsubscribe(token: str) -> Recipient | None:
 def suppress(*, email: str, reason: str, source: str, token: str = "", at=None) -> bool:
     """Suppress an address for good; returns whether a known person was flagged."""
     normalized = normalize_email(email)
+    if not normalized:
+        raise Invalid("An email address is required.", field="email")
     at = at or timezone.now()
     SuppressedAddress.objects.update_or_create(
         email_normalized=normalized, defaults={"reason": reason, "source": source[:100], "at": at}
@@ -116,6 +118,7 @@ def suppress(*, email: str, reason: str, source: str, token: str = "", at=None) 
 def suppressions_import(*, actor, text: str, reason: str) -> dict:
     """Lines of `email[,reason]` (CSV, a header row is skipped). Bad rows are reported by row
     number; good rows go in."""
+    access.require_create(actor, "campaign")
     if reason not in SuppressionReason.values:
         raise Invalid("Choose a reason.", field="reason")
     result = {"added": 0, "people": 0, "errors": []}
@@ -159,3 +162,20 @@ def on_tracking_event(event) -> None:
         )
     except Invalid:
         return
+
+
+def suppressions_add(*, actor, items: list[dict]) -> dict:
+    """The API's hand import: each {email, reason}; bad items reported by index."""
+    access.require_create(actor, "campaign")
+    result = {"added": 0, "people": 0, "errors": {}}
+    for index, item in enumerate(items):
+        try:
+            flagged = suppress(
+                email=item["email"], reason=item["reason"], source=f"api by {actor.username}"
+            )
+        except Invalid as exc:
+            result["errors"][index] = exc.message
+            continue
+        result["added"] += 1
+        result["people"] += flagged
+    return result
