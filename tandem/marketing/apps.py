@@ -20,4 +20,4 @@ class MarketingConfig(AppConfig):
 def _on_tracking(sender, event, esp_name, **kwargs):
     from tandem.marketing import tracking
 
-    tracking.on_tracking_event(event)
+    tracking.on_tracking_event(event, esp_name)

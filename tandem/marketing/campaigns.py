@@ -160,9 +160,9 @@ def suppression_reasons(campaign: Campaign) -> dict[str, Q]:
     if campaign.require_consent:
         reasons["no consent"] = ~Q(consent=ConsentStatus.GRANTED)
     if not campaign.include_open_opportunities:
-        reasons["open opportunity"] = Q(sales_owns_conversation=True) | Q(
-            pk__in=Person.objects.filter(opportunities__closed_at__isnull=True).values("pk")
-        )
+        opportunity = Person._meta.get_field("opportunities").related_model
+        open_ones = opportunity.objects.filter(person=OuterRef("pk"), closed_at__isnull=True)
+        reasons["open opportunity"] = Q(sales_owns_conversation=True) | Q(Exists(open_ones))
     return reasons
 
 
@@ -378,11 +378,11 @@ def _deliver(outgoing) -> tuple[list[int], dict[int, str]]:
     if not outgoing:
         return sent, failed
     try:
-        with mail.get_connection() as connection:
+        mailer = mail.mailers.default
+        with mailer:
             for recipient, msg in outgoing:
-                msg.connection = connection
                 try:
-                    msg.send()
+                    mailer.send_messages([msg])
                     sent.append(recipient.pk)
                 except Exception as exc:  # noqa: BLE001 - a refused address fails alone
                     failed[recipient.pk] = f"{type(exc).__name__}: {exc}"

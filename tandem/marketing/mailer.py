@@ -36,8 +36,8 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
 _MERGE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _MERGE_INNER = re.compile(r'^\s*([a-z_]+)\s*(?:\|\s*default\s*:\s*"([^"{}<>]{0,100})"\s*)?$')
 _HREF = re.compile(r'href="([^"]*)"')
-_LINK = "\x00L{}\x00"
-_SPLIT = re.compile(r"\x00L(\d+)\x00|\{\{(.*?)\}\}", re.S)
+_LINK = "\ue000{}\ue001"  # private-use marks: survive nh3, never typed by a user
+_SPLIT = re.compile(r"\ue000(\d+)\ue001|\{\{(.*?)\}\}", re.S)
 _markdown = MarkdownIt("commonmark", {"html": False})
 
 
@@ -94,7 +94,7 @@ def _tokenize(source: str) -> list:
 
 
 def _to_text(clean_html: str) -> str:
-    text = re.sub(r'<a href="(\x00L\d+\x00)"[^>]*>(.*?)</a>', r"\2 (\1)", clean_html, flags=re.S)
+    text = re.sub(r'<a href="(\ue000\d+\ue001)"[^>]*>(.*?)</a>', r"\2 (\1)", clean_html, flags=re.S)
     text = re.sub(r"<br\s*/?>|</p>|</h\d>|</li>|</tr>", "\n", text)
     text = re.sub(r"<li>", "- ", text)
     text = nh3.clean(text, tags=set())
@@ -102,7 +102,7 @@ def _to_text(clean_html: str) -> str:
 
 
 def compile_body(body: str, body_format: str) -> Compiled:
-    clean = sanitize(body, body_format)
+    clean = sanitize(re.sub("[\ue000\ue001]", "", body), body_format)
     links: list[str] = []
 
     def swap(match):

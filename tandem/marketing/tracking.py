@@ -142,7 +142,7 @@ def suppressions_import(*, actor, text: str, reason: str) -> dict:
     return result
 
 
-def on_tracking_event(event) -> None:
+def on_tracking_event(event, esp_name: str) -> None:
     """anymail's tracking signal: hard bounces and complaints suppress the address."""
     reason = {
         "bounced": SuppressionReason.BOUNCED,
@@ -156,7 +156,7 @@ def on_tracking_event(event) -> None:
         suppress(
             email=event.recipient,
             reason=reason,
-            source=f"{event.esp_name} webhook: {event.event_type}",
+            source=f"{esp_name} webhook: {event.event_type}",
             token=token,
             at=event.timestamp,
         )
