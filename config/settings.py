@@ -203,7 +203,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Rate limits count in this cache: keep one process per site, or point it at a shared cache.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Bounces and complaints arrive at /anymail/mailgun/tracking/, signed with the webhook key.
+# Bounces and complaints arrive at /e/webhooks/mailgun/tracking/, signed with the webhook key.
 ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
     "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),

@@ -14,7 +14,6 @@ urlpatterns = [
     path("insights/", include("tandem.insights.urls")),
     path("f/", include(public_urls.forms)),
     path("e/", include(public_urls.tracking)),
-    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -303,14 +303,14 @@ def test_signed_webhook_bounce_and_complaint(world, settings):
     }
     client = Client()
     forged = _mailgun_event("wrong-key", event)
-    response = client.post("/anymail/mailgun/tracking/", json.dumps(forged),
+    response = client.post("/e/webhooks/mailgun/tracking/", json.dumps(forged),
                            content_type="application/json", HTTP_AUTHORIZATION=auth)  # fmt: skip
     assert response.status_code == 400
     bouncer.refresh_from_db()
     assert bouncer.bounced_at is None and not SuppressedAddress.objects.exists()
 
     signed = _mailgun_event("key-test", event)
-    response = client.post("/anymail/mailgun/tracking/", json.dumps(signed),
+    response = client.post("/e/webhooks/mailgun/tracking/", json.dumps(signed),
                            content_type="application/json", HTTP_AUTHORIZATION=auth)  # fmt: skip
     assert response.status_code == 200
     bouncer.refresh_from_db()
@@ -321,7 +321,7 @@ def test_signed_webhook_bounce_and_complaint(world, settings):
     complaint = _mailgun_event(
         "key-test", {**event, "event": "complained", "recipient": "angry@example.com", "id": "e2"}
     )
-    client.post("/anymail/mailgun/tracking/", json.dumps(complaint),
+    client.post("/e/webhooks/mailgun/tracking/", json.dumps(complaint),
                 content_type="application/json", HTTP_AUTHORIZATION=auth)  # fmt: skip
     assert SuppressedAddress.objects.get(email_normalized="angry@example.com").reason == (
         "complained"

@@ -46,7 +46,12 @@ class Organization(TimeStamped):
     region = models.CharField(max_length=100, blank=True, default="")
     city = models.CharField(max_length=100, blank=True, default="")
     owner = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # org_owner_idx leads with it
     )
     is_customer = models.BooleanField(default=False)
     search_text = models.TextField(blank=True, default="", editable=False)
@@ -78,7 +83,12 @@ class Person(TimeStamped):
     title = models.CharField(max_length=150, blank=True, default="")
     phone = models.CharField(max_length=50, blank=True, default="")
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        db_index=False,  # person_org_idx
     )
     country = models.CharField(max_length=2, blank=True, default="")
     region = models.CharField(max_length=100, blank=True, default="")
@@ -88,7 +98,12 @@ class Person(TimeStamped):
     )
     stage_changed_at = models.DateTimeField(default=timezone.now)
     owner = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # person_owner_idx leads with it
     )
     sales_owns_conversation = models.BooleanField(
         default=False, help_text="Sales holds the conversation: marketing sends hold off."
@@ -107,6 +122,7 @@ class Person(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sourced_people",
+        db_index=False,  # person_source_idx leads with it
         help_text="The program of the person's first touch.",
     )
     first_touch_at = models.DateTimeField(null=True, blank=True)
@@ -151,7 +167,12 @@ class Person(TimeStamped):
 
 
 class LifecycleTransition(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transitions")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        db_index=False,  # transition_person_idx leads with it
+    )
     from_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
     at = models.DateTimeField(default=timezone.now)

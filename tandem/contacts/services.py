@@ -169,11 +169,22 @@ def organization_update(*, actor, via: str = "ui", organization: Organization, d
     return organization
 
 
-@transaction.atomic
-def person_capture(*, email: str, data: dict, via: str = "form") -> tuple[Person, bool]:
+@transaction.atomic(savepoint=False)
+def person_capture(
+    *,
+    email: str,
+    data: dict,
+    via: str = "form",
+    on_create: dict | None = None,
+    retry_in_savepoint: bool = True,
+) -> tuple[Person, bool]:
     """Find a person by normalized email or create one, for trusted system callers (forms,
     campaigns, ingestion) that act for no user. An existing person only gains blank fields:
-    what sales or marketing already recorded is never overwritten by a stranger's input."""
+    what sales or marketing already recorded is never overwritten by a stranger's input.
+    `on_create` holds fields only a new person starts with (first touch, consent).
+    Two requests may create the same person at once: one wins, the other takes the winner's
+    row, inside a savepoint; or, with retry_in_savepoint=False, the IntegrityError goes up
+    for the caller to retry its whole transaction (one round trip less on a hot path)."""
     normalized = normalize_email(email)
     if not normalized:
         raise Invalid("An email address is required.", field="email")
@@ -192,13 +203,22 @@ def person_capture(*, email: str, data: dict, via: str = "form") -> tuple[Person
                 person.save()
                 activity.record(actor=None, via=via, verb="updated", target=person, changes=changes)
             return person, False
-        person = Person(email=email.strip(), email_normalized=normalized, custom=custom, **data)
+        person = Person(
+            email=email.strip(),
+            email_normalized=normalized,
+            custom=custom,
+            **data,
+            **(on_create or {}),
+        )
         _refresh_person_search(person)
-        try:
-            with transaction.atomic():
-                person.save()
-        except IntegrityError:
-            continue  # created by a concurrent request: take that one
+        if not retry_in_savepoint:
+            person.save()
+        else:
+            try:
+                with transaction.atomic():
+                    person.save()
+            except IntegrityError:
+                continue  # created by a concurrent request: take that one
         LifecycleTransition.objects.create(
             person=person, from_stage="", to_stage=person.lifecycle_stage, reason=f"via {via}"
         )
@@ -207,14 +227,14 @@ def person_capture(*, email: str, data: dict, via: str = "form") -> tuple[Person
     raise Conflict("The person could not be saved; try again.", field="email")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def person_record_consent(
     *, person: Person, granted: bool, wording: str, source: str, via: str = "form", at=None
 ) -> ConsentRecord:
     """Proof of consent; granting again lifts an earlier unsubscribe, never a bounce."""
     at = at or timezone.now()
-    record = ConsentRecord.objects.create(
-        person=person, granted=granted, wording=wording, source=source[:100], at=at
+    record = consent_proof(
+        person=person, granted=granted, wording=wording, source=source, via=via, at=at
     )
     person.consent = ConsentStatus.GRANTED if granted else ConsentStatus.WITHDRAWN
     person.consent_at = at
@@ -226,6 +246,17 @@ def person_record_consent(
         person.unsubscribed_at = at
         fields.append("unsubscribed_at")
     person.save(update_fields=fields)
+    return record
+
+
+def consent_proof(
+    *, person: Person, granted: bool, wording: str, source: str, via: str, at
+) -> ConsentRecord:
+    """The consent record and its timeline entry, for a person whose consent fields already
+    say so (person_record_consent sets them; a person created with consent starts so)."""
+    record = ConsentRecord.objects.create(
+        person=person, granted=granted, wording=wording, source=source[:100], at=at
+    )
     activity.record(
         actor=None,
         via=via,

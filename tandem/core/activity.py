@@ -1,5 +1,7 @@
 """The timeline and audit trail: every service write records one entry in its transaction."""
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -27,6 +29,24 @@ def apply_changes(instance: models.Model, data: dict) -> dict:
     return changes
 
 
+_pending = threading.local()
+
+
+@contextmanager
+def batched():
+    """Entries recorded inside go in with one INSERT when the block ends without error: for
+    hot paths (a form submission writes several). Use it inside the writer's transaction."""
+    if getattr(_pending, "entries", None) is not None:
+        yield  # already batching: the outer block writes them
+        return
+    _pending.entries = []
+    try:
+        yield
+        TimelineEntry.objects.bulk_create(_pending.entries)
+    finally:
+        _pending.entries = None
+
+
 def record(
     *,
     actor,
@@ -36,7 +56,7 @@ def record(
     summary: str = "",
     changes: dict | None = None,
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         via=via or Via.SYSTEM,
         verb=verb,
@@ -45,6 +65,11 @@ def record(
         summary=summary[:300],
         changes=changes or {},
     )
+    if getattr(_pending, "entries", None) is not None:
+        _pending.entries.append(entry)
+    else:
+        entry.save()
+    return entry
 
 
 def timeline_for(target: models.Model, *, limit: int = 50):

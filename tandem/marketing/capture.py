@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from tandem.contacts.models import ConsentStatus
 from tandem.contacts.normalize import normalize_email
-from tandem.contacts.services import person_capture, person_record_consent
+from tandem.contacts.services import consent_proof, person_capture, person_record_consent
 from tandem.core import access, activity
 from tandem.core.errors import DomainError, Invalid
 from tandem.marketing import tasks
 from tandem.marketing.models import LeadForm, Submission, TouchKind
+from tandem.marketing.selectors import forget_public_form
 from tandem.marketing.services import record_touch
 
 REPEAT_WINDOW = timedelta(minutes=10)
@@ -145,6 +147,7 @@ def form_update(*, actor, via: str = "ui", form: LeadForm, data: dict) -> LeadFo
     changes = activity.apply_changes(form, data)
     if changes:
         form.save()
+        transaction.on_commit(lambda: forget_public_form(form.key))
         activity.record(actor=actor, via=via, verb="updated", target=form, changes=changes)
     return form
 
@@ -208,25 +211,46 @@ def submit(form: LeadForm, post, *, ip: str | None, referrer: str = "", now=None
     if outcome.errors:
         return outcome
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            _record(form, post, outcome, ip=ip, referrer=referrer, now=now)
-    except DomainError as exc:
-        outcome.errors[exc.field if exc.field in outcome.values else "__all__"] = exc.message
+    for attempt in range(2):
+        try:
+            with transaction.atomic(), activity.batched():
+                _record(form, post, outcome, ip=ip, referrer=referrer, now=now)
+            break
+        except IntegrityError:
+            if attempt:  # the person a concurrent request created is there now
+                raise
+        except DomainError as exc:
+            outcome.errors[exc.field if exc.field in outcome.values else "__all__"] = exc.message
+            break
     return outcome
 
 
 def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> None:
     values = outcome.values
-    person, _ = person_capture(email=values["email"], data=_person_data(values), via="form")
-    # person_capture holds the person's row lock: identical submissions queue here, so the
-    # repeat check below sees the first one's row.
-    fingerprint = _fingerprint(form, values)
-    earlier = (
-        Submission.objects.filter(form=form, fingerprint=fingerprint, at__gte=now - REPEAT_WINDOW)
-        .order_by("at")
-        .first()
+    consent = bool(values["consent"] and form.consent_wording)
+    consent_now = consent and not form.double_opt_in
+    starts_with = {"source_program_id": form.program_id, "first_touch_at": now}
+    if consent_now:
+        starts_with.update(consent=ConsentStatus.GRANTED, consent_at=now)
+    person, created = person_capture(
+        email=values["email"],
+        data=_person_data(values),
+        via="form",
+        on_create=starts_with,
+        retry_in_savepoint=False,
     )
+    # person_capture holds the person's row lock: identical submissions queue here, so the
+    # repeat check below sees the first one's row. A person this request created has none.
+    fingerprint = _fingerprint(form, values)
+    earlier = None
+    if not created:
+        earlier = (
+            Submission.objects.filter(
+                form=form, fingerprint=fingerprint, at__gte=now - REPEAT_WINDOW
+            )
+            .order_by("at")
+            .first()
+        )
     outcome.accepted = True
     if earlier is not None:
         outcome.repeated, outcome.submission = True, earlier
@@ -236,31 +260,39 @@ def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -
     touch = record_touch(
         {
             "person": person,
-            "program": form.program,
+            "program_id": form.program_id,
             "kind": TouchKind.FORM_SUBMITTED,
             "occurred_at": now,
             "referrer": (str(post.get("referrer") or "") or referrer)[:2000],
             **utm,
-        }
+        },
+        first_touch_set=created,
     )
-    submission = Submission.objects.create(
-        form=form, person=person, touch=touch, fingerprint=fingerprint, data=values, ip=ip, at=now
+    token = secrets.token_urlsafe(32) if consent and form.double_opt_in else None
+    outcome.submission = Submission.objects.create(
+        form=form,
+        person=person,
+        touch=touch,
+        fingerprint=fingerprint,
+        data=values,
+        ip=ip,
+        at=now,
+        confirm_token=token,
     )
-    outcome.submission = submission
-    if values["consent"] and form.consent_wording:
-        if form.double_opt_in:
-            submission.confirm_token = secrets.token_urlsafe(32)
-            submission.save(update_fields=["confirm_token"])
-            outcome.pending_confirmation = True
-            transaction.on_commit(lambda: tasks.send_confirmation.enqueue(submission.pk))
-        else:
-            person_record_consent(
-                person=person,
-                granted=True,
-                wording=form.consent_wording,
-                source=f"form {form.pk}: {form.name}",
-                at=now,
-            )
+    source = f"form {form.pk}: {form.name}"
+    if token:
+        outcome.pending_confirmation = True
+        submission_id = outcome.submission.pk
+        transaction.on_commit(lambda: tasks.send_confirmation.enqueue(submission_id))
+    elif consent_now and created:
+        consent_proof(
+            person=person, granted=True, wording=form.consent_wording, source=source, via="form",
+            at=now,
+        )  # fmt: skip
+    elif consent_now:
+        person_record_consent(
+            person=person, granted=True, wording=form.consent_wording, source=source, at=now
+        )
 
 
 def confirmation_for(token: str) -> Submission | None:

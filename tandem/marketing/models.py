@@ -90,9 +90,17 @@ class TouchKind(models.TextChoices):
 class Touch(models.Model):
     """One interaction between a person and a program or a rep: the raw fact behind reports."""
 
-    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="touches")
+    # Both foreign keys lead a composite index below: no separate index of their own.
+    person = models.ForeignKey(
+        "contacts.Person", on_delete=models.CASCADE, related_name="touches", db_index=False
+    )
     program = models.ForeignKey(
-        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touches",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=TouchKind.choices)
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -144,7 +152,9 @@ class LeadForm(TimeStamped):
 class Submission(models.Model):
     """One accepted form submission; repeats within ten minutes fold into the first."""
 
-    form = models.ForeignKey(LeadForm, on_delete=models.CASCADE, related_name="submissions")
+    form = models.ForeignKey(
+        LeadForm, on_delete=models.CASCADE, related_name="submissions", db_index=False
+    )  # submission_form_idx leads with it
     person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
     touch = models.ForeignKey(Touch, null=True, on_delete=models.SET_NULL, related_name="+")
     fingerprint = models.CharField(max_length=64)

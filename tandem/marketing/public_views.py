@@ -119,8 +119,9 @@ def form_page(request, key: str):
         return _ending(request, form, outcome)
     if _wants_json(request):
         return _cors(JsonResponse({"ok": False, "errors": outcome.errors}, status=422))
+    # The page again, with messages: a 200, as browsers expect of a re-rendered form.
     context = _form_context(form, outcome, request)
-    return _form_csp(render(request, "public/form.html", context, status=422))
+    return _form_csp(render(request, "public/form.html", context))
 
 
 @csrf_exempt

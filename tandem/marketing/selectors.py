@@ -1,3 +1,4 @@
+import time
 from datetime import date
 
 from django.db.models import Count, QuerySet, Sum
@@ -129,6 +130,7 @@ def program_card(*, program: Program) -> dict:
 
 
 def _simple_list(actor, model, resource: str, params, *, related=("owner",)) -> listing.Page:
+    access.require_see(actor, resource)
     qs, applied = listing.apply(
         access.scope(actor, model.objects.all(), resource), NAMED_LIST, params
     )
@@ -152,9 +154,27 @@ def form_get_for(*, actor, id, action: str = access.READ) -> LeadForm:
     return access.get_for(actor, LeadForm.objects.select_related("program"), "form", id, action)
 
 
+_PUBLIC_FORMS: dict[str, tuple[float, LeadForm]] = {}
+PUBLIC_FORM_TTL = 5.0  # seconds an edit takes to reach every server process
+
+
 def form_public(*, key: str) -> LeadForm | None:
-    """A form as the public reaches it: by its key, only while active."""
-    return LeadForm.objects.filter(key=key or "-", is_active=True).select_related("program").first()
+    """A form as the public reaches it: by its key, only while active. Each process keeps a
+    found form for a few seconds, so a burst of submissions does not fetch it every time."""
+    now = time.monotonic()
+    hit = _PUBLIC_FORMS.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    form = LeadForm.objects.filter(key=key or "-", is_active=True).first()
+    if form is None:
+        _PUBLIC_FORMS.pop(key, None)
+    else:
+        _PUBLIC_FORMS[key] = (now + PUBLIC_FORM_TTL, form)
+    return form
+
+
+def forget_public_form(key: str) -> None:
+    _PUBLIC_FORMS.pop(key, None)
 
 
 def submissions_of(*, form: LeadForm, limit: int = 50):

@@ -109,10 +109,11 @@ def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
     return touch
 
 
-def record_touch(data: dict) -> Touch:
-    """The touch itself, for trusted callers; the first touch of a person sets its program."""
+def record_touch(data: dict, *, first_touch_set: bool = False) -> Touch:
+    """The touch itself, for trusted callers; the first touch of a person sets its program
+    (unless the caller created the person with this touch as its first)."""
     touch = Touch.objects.create(**data)
-    if touch.program_id:
+    if touch.program_id and not first_touch_set:
         Person.objects.filter(pk=touch.person_id).filter(
             Q(first_touch_at__isnull=True) | Q(first_touch_at__gt=touch.occurred_at)
         ).update(source_program_id=touch.program_id, first_touch_at=touch.occurred_at)
