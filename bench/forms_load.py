@@ -1,9 +1,10 @@
 """The form endpoint under sustained load on loopback, on PostgreSQL.
 
-Starts granian (the WSGI server Tandem deploys with) on a fresh database, then an asyncio client posts unique submissions (new
-people, with consent and UTM values) for BENCH_SECONDS (default 60) from BENCH_CLIENTS
-concurrent connections. Prints accepted submissions a second, latency percentiles, and checks
-that the stored touches and submissions equal the accepted responses.
+Starts granian (the WSGI server Tandem deploys with) on a fresh database, then an asyncio
+client posts unique submissions (new people, with consent and UTM values) for BENCH_SECONDS
+(default 60) from BENCH_CLIENTS concurrent keep-alive connections. Prints accepted submissions
+a second, latency percentiles, and checks that the stored touches and submissions equal the
+accepted responses.
 
     .venv/bin/python bench/forms_load.py
 """
