@@ -8,7 +8,7 @@ TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_BASE_URL=http://testserver TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
 RUN_ENV := DEBUG=1 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
 
-.PHONY: install run test lint test-sqlite test-postgres bench demo-large clean
+.PHONY: install run test lint test-sqlite test-postgres bench bench-marketing demo-large clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Tandem needs Python 3.12, found " + sys.version' 
@@ -25,6 +25,10 @@ run: install
 	@echo "Tandem is at http://127.0.0.1:8000  (password for every demo login: tandem-demo)"
 	@echo "  admin: admin   marketing manager: maria   marketer: marketer   sales manager: sam   sales rep: rita"
 	@echo
+	@echo "  demo form: http://127.0.0.1:8000/f/demo-contact-us/   (campaign email is printed here)"
+	@echo
+	$(RUN_ENV) $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
@@ -45,6 +49,10 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	$(PY) bench/run.py
+
+bench-marketing: install
+	$(PY) bench/forms_load.py
+	$(PY) bench/campaign_send.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/postgres-tested

@@ -140,3 +140,27 @@ def test_segment_builder_counts_live(page, world):  # noqa: F811
     page.wait_for_selector("[data-testid=segment-total]")
     assert page.inner_text("[data-testid=segment-total]") == "3"
     assert page.outside == [] and page.problems == []
+
+
+def test_marketing_pages_render_clean_in_the_browser(page, world):  # noqa: F811
+    segment = f.segment(world.marketer, [{"group": 1, "field": "country", "op": "in",
+                                          "value": "DE"}], name="Germany")  # fmt: skip
+    f.person(country="DE", consent="granted", first_name="Dora")
+    campaign = f.campaign(world.program, segment, world.marketer, name="Autumn news")
+    form = f.lead_form(world.program, world.marketer, name="Webinar signup")
+    login(page, world.marketer.username)
+    nav = page.locator("nav").inner_text()
+    assert all(link in nav for link in ("Forms", "Segments", "Campaigns")), nav
+    for url, text in (
+        ("/marketing/campaigns/", "Autumn news"),
+        (f"/marketing/campaigns/{campaign.pk}/", "Hi Dora"),
+        ("/marketing/forms/", "Webinar signup"),
+        (f"/marketing/forms/{form.pk}/", "data-tandem-form"),
+        ("/marketing/segments/", "Germany"),
+        (f"/marketing/segments/{segment.pk}/", "Dora"),
+        ("/marketing/suppressions/", "Suppression list"),
+        ("/marketing/campaigns/new", "Merge fields"),
+    ):
+        page.goto(url)
+        assert text in page.inner_text("main"), url
+    assert page.outside == [] and page.problems == []

@@ -202,6 +202,7 @@ def _finish(writer, world, sales, rng, start, as_of) -> None:
     _quotas(world, sales, rng, start, as_of)
     _plans(world, as_of)
     _discount_requests(world)
+    _outreach(world)
 
 
 def _quarters(start: date, as_of: date):
@@ -310,3 +311,51 @@ def _discount_requests(world, count: int = 40) -> None:
 def _analyze() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def _outreach(world) -> None:
+    """A form on the web site's program, two segments and a draft newsletter to explore."""
+    User = w.model("accounts.User")
+    marketer = User.objects.filter(username="marketer").first()
+    w.model("marketing.LeadForm").objects.create(
+        program_id=world.site_program,
+        name="Contact us",
+        key="demo-contact-us",
+        fields=[
+            {"name": "email", "label": "Work email", "required": True},
+            {"name": "first_name", "label": "First name", "required": True},
+            {"name": "last_name", "label": "Last name", "required": False},
+            {"name": "custom:company", "label": "Company", "required": False},
+        ],
+        consent_wording="Yes, send me Tandem's product news. I can unsubscribe at any time.",
+        thank_you="Thank you! We will be in touch within one business day.",
+        owner=marketer,
+    )
+    Segment = w.model("marketing.Segment")
+    engaged = Segment.objects.create(
+        name="Engaged leads in Germany",
+        description="Leads and MQLs in Germany with a score of 20 or more",
+        conditions=[
+            {"group": 1, "field": "country", "op": "in", "value": "DE", "since": "", "until": ""},
+            {"group": 1, "field": "stage", "op": "in", "value": "lead,mql", "since": "",
+             "until": ""},
+            {"group": 1, "field": "score", "op": "gte", "value": "20", "since": "", "until": ""},
+        ],
+        owner=marketer,
+    )  # fmt: skip
+    Segment.objects.create(
+        name="Customers and advocates",
+        conditions=[{"group": 1, "field": "customer", "op": "is", "value": "yes", "since": "",
+                     "until": ""}],
+        owner=marketer,
+    )  # fmt: skip
+    w.model("marketing.Campaign").objects.create(
+        program_id=world.newsletter_program,
+        segment=engaged,
+        name="Monthly newsletter (draft)",
+        subject='{{ first_name | default:"Hello" }}, what is new this month',
+        body='Hi {{ first_name | default:"there" }},\n\nthis month we shipped '
+        "[pipeline forecasts](https://example.com/forecast).\n",
+        links=["https://example.com/forecast"],
+        owner=marketer,
+    )

@@ -105,6 +105,7 @@ class CampaignForm(forms.ModelForm):
             "require_consent": "Only people who gave consent",
             "ab_sample_percent": "A/B sample, percent of recipients",
             "ab_wait_minutes": "A/B wait before picking the winner, minutes",
+            "ab_metric": "A/B winner by",
         }
         help_texts = {
             "body": "Markdown or simple HTML. Merge fields: {{ first_name }}, {{ last_name }}, "
