@@ -129,8 +129,16 @@ def main() -> None:
     ready.wait(10)
     workers = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
-             "--no-startup-delay", "-v0"],  # fmt: skip
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "0.2",
+                "--no-startup-delay",
+                "-v0",
+            ],  # fmt: skip
             cwd=ROOT,
             env=env,
         )

@@ -432,3 +432,30 @@ def test_campaign_api_flow(world, as_user, django_capture_on_commit_callbacks):
     stats = client.get(f"/api/campaigns/{cid}/stats").json()
     assert stats["sent"] == 0
     assert re.match(r"^\d+$", str(stats["recipients"]))
+
+
+def test_leads_and_mqls_created_count_moves_after_the_send(world):
+    from datetime import timedelta
+
+    from tandem.contacts.models import LifecycleTransition
+
+    program = f.program(channel="email")
+    campaign = f.campaign(program)
+    sent_at = timezone.now() - timedelta(days=5)
+    Campaign.objects.filter(pk=campaign.pk).update(started_at=sent_at, status="sent")
+    campaign.refresh_from_db()
+    people = [f.person(lifecycle_stage="subscriber") for _ in range(4)]
+    for i, p in enumerate(people):
+        Recipient.objects.create(campaign=campaign, person=p, token=f"t{i}", sent_at=sent_at)
+    outsider = f.person()
+    moves = [
+        (people[0], "lead", sent_at + timedelta(days=1)),  # counts as a lead
+        (people[0], "mql", sent_at + timedelta(days=2)),  # and an MQL
+        (people[1], "mql", sent_at - timedelta(days=1)),  # before the send: no
+        (people[2], "mql", sent_at + timedelta(days=40)),  # after 30 days: no
+        (outsider, "mql", sent_at + timedelta(days=1)),  # not a recipient: no
+    ]
+    for person, stage, at in moves:
+        LifecycleTransition.objects.create(person=person, to_stage=stage, at=at)
+    stats = campaigns.stats(campaign)
+    assert (stats["leads"], stats["mqls"]) == (1, 1)

@@ -180,3 +180,21 @@ def test_segments_api(crowd, as_user):
     assert bad.status_code == 422
     sales = as_user(crowd["world"].owner)
     assert sales.get(f"/api/segments/{seg_id}").status_code == 404
+
+
+def test_segment_export_streams_csv_with_formulas_neutralized(crowd, as_user):
+    world = crowd["world"]
+    f.person(country="DE", first_name='=HYPERLINK("http://x")', last_name="+1", title="@cmd")
+    seg = f.segment(world.marketer, [{"group": 1, "field": "country", "op": "in", "value": "DE"}])
+    response = as_user(world.marketer).get(f"/marketing/segments/{seg.pk}/export.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == len(_expected(lambda p: p.country == "DE"))
+    evil = next(r for r in rows if r["last_name"] == "'+1")
+    assert evil["first_name"] == '\'=HYPERLINK("http://x")' and evil["title"] == "'@cmd"
+    assert as_user(world.owner).get(f"/marketing/segments/{seg.pk}/export.csv").status_code == 404
+    api = as_user(world.marketer).get(f"/api/segments/{seg.pk}/people?size=5").json()
+    assert api["meta"]["total"] == len(rows) and len(api["items"]) == 5

@@ -2,8 +2,9 @@
 
 from ninja import Router, Status
 
+from tandem.contacts.schemas import PersonPage
 from tandem.contacts.selectors import person_get_for
-from tandem.core import access
+from tandem.core import access, listing
 from tandem.core.api_support import idempotent_create, page_out, resolve_refs
 from tandem.core.errors import Conflict
 from tandem.marketing import campaigns, capture, segments, selectors, tracking
@@ -225,3 +226,13 @@ def list_suppressions(request):
 @router.post("/suppressions", response=SuppressionsOut)
 def add_suppressions(request, payload: SuppressionsIn):
     return tracking.suppressions_add(actor=request.user, items=payload.dict()["items"])
+
+
+@router.get("/segments/{segment_id}/people", response=PersonPage)
+def segment_people(request, segment_id: int):
+    """The people in the segment now, paged (page, size), newest first."""
+    segment = selectors.segment_get_for(actor=request.user, id=segment_id)
+    people = access.scope(request.user, segments.people(segment.conditions), "person")
+    number, size = listing.page_numbers(request.GET)
+    page = listing.paginate(people.order_by("-created_at", "-id"), number=number, size=size)
+    return page_out(page)

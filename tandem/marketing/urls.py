@@ -18,6 +18,7 @@ urlpatterns = [
     path("segments/count", segment_views.segment_count, name="segment_count"),
     path("segments/<int:pk>/", segment_views.segment_detail, name="segment"),
     path("segments/<int:pk>/edit", segment_views.segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/export.csv", segment_views.segment_export, name="segment_export"),
     path("campaigns/", campaign_views.campaigns_list, name="campaigns"),
     path("campaigns/new", campaign_views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
