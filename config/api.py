@@ -9,6 +9,7 @@ from tandem.contacts.api import router as contacts_router
 from tandem.core.api_support import NulFreeParser
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
+from tandem.handoff.api import router as handoff_router
 from tandem.marketing.api import router as marketing_router
 from tandem.marketing.outreach_api import router as outreach_router
 from tandem.sales.api import router as sales_router
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/", contacts_router)
 api.add_router("/", marketing_router)
 api.add_router("/", outreach_router)
+api.add_router("/", handoff_router)
 api.add_router("/", sales_router)
 api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)

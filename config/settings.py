@@ -116,6 +116,8 @@ TANDEM_REDIRECT_HOSTS = env_list("TANDEM_REDIRECT_HOSTS", [])
 # Form submissions per minute: per client address, and for the whole site.
 TANDEM_FORM_RATE_PER_IP = env_int("TANDEM_FORM_RATE_PER_IP", 20)
 TANDEM_FORM_RATE_GLOBAL = env_int("TANDEM_FORM_RATE_GLOBAL", 20000)
+# How often the incremental scoring sweep looks for new touches.
+TANDEM_RESCORE_EVERY_SECONDS = env_int("TANDEM_RESCORE_EVERY_SECONDS", 15)
 
 DATABASES = {
     "default": database_settings(

@@ -39,7 +39,15 @@ def navigation(request):
     sections.append(
         ("Contacts", [("People", "contacts:people"), ("Organizations", "contacts:organizations")])
     )
-    sections.append(("Handoff", [("Handoff queue", "handoff:queue")]))
+    handoff = [("Handoff queue", "handoff:queue")]
+    if getattr(user, "role", None) == "sales_rep" or access.is_admin(user):
+        handoff.append(("My handoffs", "handoff:inbox"))
+    if function in (Function.MARKETING, Function.ADMIN):
+        handoff.append(("MQL queue", "handoff:mqls"))
+    if getattr(user, "role", None) == "sales_manager" or access.is_admin(user):
+        handoff.append(("SLA board", "handoff:sla"))
+    handoff.append(("Scoring", "handoff:scoring"))
+    sections.append(("Handoff", handoff))
     sections.append(("Insights", [("Funnel", "insights:funnel")]))
     if access.is_admin(user):
         sections.append(("Admin", [("Django admin", "admin:index")]))

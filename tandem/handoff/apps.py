@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class HandoffConfig(AppConfig):
     name = "tandem.handoff"
     label = "handoff"
+
+    def ready(self):
+        from tandem.core import registry
+        from tandem.handoff import sections
+
+        registry.add_section("person", sections.person_score)

@@ -9,6 +9,14 @@ class HandoffStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected, back to nurture"
     EXPIRED = "expired", "SLA missed"
+    CONVERTED = "converted", "Converted to an opportunity"
+
+
+class RejectReason(models.TextChoices):
+    NOT_A_FIT = "not_a_fit", "Not a fit"
+    BAD_DATA = "bad_data", "Bad data"
+    DUPLICATE = "duplicate", "Duplicate"
+    NOT_NOW = "not_now", "Not now (recycle later)"
 
 
 class Handoff(models.Model):
@@ -23,6 +31,17 @@ class Handoff(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True, default="")
+    rule = models.CharField(
+        max_length=300, blank=True, default="", help_text="Which routing rule chose the rep."
+    )
+    reject_reason = models.CharField(
+        max_length=10, choices=RejectReason.choices, blank=True, default=""
+    )
+    recycle_on = models.DateField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    opportunity = models.ForeignKey(
+        "sales.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -31,3 +50,67 @@ class Handoff(models.Model):
             )
         ]
         indexes = [models.Index(fields=["rep", "status", "due_at"], name="handoff_rep_idx")]
+
+
+class RuleKind(models.TextChoices):
+    FIT = "fit", "Fit (who they are)"
+    ENGAGEMENT = "engagement", "Engagement (what they did)"
+
+
+class ScoringRule(models.Model):
+    """Fit: a person attribute equals a value → points. Engagement: each touch of a kind (and
+    optionally of a program) → points, halving every `half_life_days`."""
+
+    kind = models.CharField(max_length=10, choices=RuleKind.choices)
+    attribute = models.CharField(max_length=40, blank=True, default="")
+    value = models.CharField(max_length=200, blank=True, default="")
+    touch_kind = models.CharField(max_length=20, blank=True, default="")
+    program = models.ForeignKey(
+        "marketing.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    points = models.IntegerField()
+    half_life_days = models.PositiveIntegerField(default=30)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        if self.kind == RuleKind.FIT:
+            return f"{self.attribute} = {self.value}: {self.points:+d}"
+        what = self.touch_kind or "any touch"
+        return f"{what}{f' of {self.program}' if self.program_id else ''}: {self.points:+d}"
+
+
+class ScoringConfig(models.Model):
+    """One row: the MQL threshold and the handoff contract's terms."""
+
+    mql_threshold = models.PositiveIntegerField(default=60)
+    sla_business_hours = models.PositiveIntegerField(default=8)
+    work_start_hour = models.PositiveSmallIntegerField(default=9)
+    work_end_hour = models.PositiveSmallIntegerField(default=17)
+    work_days = models.CharField(
+        max_length=20, default="0,1,2,3,4", help_text="Weekdays, Monday = 0."
+    )
+    max_open_per_rep = models.PositiveIntegerField(default=25)
+    reassign_on_breach = models.BooleanField(default=False)
+    stale_after_days = models.PositiveIntegerField(
+        default=7, help_text="Accepted with no activity this long counts as stranded."
+    )
+    last_swept_touch = models.BigIntegerField(default=0, editable=False)
+
+    @classmethod
+    def get(cls) -> "ScoringConfig":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ScoreSnapshot(models.Model):
+    """A person's score when it changed, with the points that make it up."""
+
+    person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    score = models.IntegerField()
+    breakdown = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-at"], name="score_person_idx")]

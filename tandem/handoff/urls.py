@@ -3,4 +3,14 @@ from django.urls import path
 from tandem.handoff import views
 
 app_name = "handoff"
-urlpatterns = [path("", views.queue, name="queue")]
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("mqls/", views.mqls, name="mqls"),
+    path("sla/", views.sla_board, name="sla"),
+    path("scoring/", views.scoring, name="scoring"),
+    path("<int:pk>/accept", views.accept, name="accept"),
+    path("<int:pk>/reject", views.reject, name="reject"),
+    path("<int:pk>/convert", views.convert, name="convert"),
+    path("<int:pk>/reassign", views.reassign, name="reassign"),
+]

@@ -1,8 +1,18 @@
-from django.utils import timezone
+from datetime import date
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tandem.core.errors import DomainError, Invalid
+from tandem.core.roles import Role
 from tandem.core.web import guarded, render_list
-from tandem.handoff import selectors
-from tandem.handoff.models import HandoffStatus
+from tandem.handoff import rules, selectors, services
+from tandem.handoff.models import HandoffStatus, RejectReason, RuleKind
+from tandem.handoff.scoring import FIT_ATTRIBUTES
+from tandem.marketing.models import TouchKind
 
 
 @guarded
@@ -14,3 +24,128 @@ def queue(request):
         "now": timezone.now(),
     }
     return render_list(request, "handoff/queue.html", page, extra)
+
+
+@guarded
+def inbox(request):
+    """The rep's handoffs: accept, reject with a reason, or convert to an opportunity."""
+    context = {
+        "waiting": selectors.inbox(actor=request.user, status=HandoffStatus.PENDING),
+        "accepted": selectors.inbox(actor=request.user, status=HandoffStatus.ACCEPTED),
+        "reasons": RejectReason.choices,
+        "now": timezone.now(),
+        "tomorrow": (timezone.localdate() + timezone.timedelta(days=1)).isoformat(),
+    }
+    return render(request, "handoff/inbox.html", context)
+
+
+@guarded
+def mqls(request):
+    """Marketing's MQL queue: every MQL and where its handoff stands."""
+    page = selectors.mql_list(actor=request.user, params=request.GET)
+    return render_list(request, "handoff/mqls.html", page, {"now": timezone.now()})
+
+
+@guarded
+def sla_board(request):
+    selectors.require_manager(request.user)
+    context = {
+        "rows": selectors.sla_board(actor=request.user),
+        "overdue": selectors.overdue(actor=request.user),
+        "reps": get_user_model().objects.filter(role=Role.SALES_REP, is_active=True),
+        "now": timezone.now(),
+    }
+    return render(request, "handoff/sla.html", context)
+
+
+def _act(request, pk: int, action, done: str, back: str = "handoff:inbox"):
+    handoff = selectors.handoff_get_for(actor=request.user, id=pk)
+    try:
+        result = action(handoff)
+        messages.success(request, done)
+        if hasattr(result, "get_absolute_url") and result.__class__.__name__ == "Opportunity":
+            return redirect(result.get_absolute_url())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or back)
+
+
+@require_POST
+@guarded
+def accept(request, pk: int):
+    return _act(request, pk, lambda h: services.accept(actor=request.user, handoff=h), "Accepted.")
+
+
+@require_POST
+@guarded
+def reject(request, pk: int):
+    raw = request.POST.get("recycle_on") or ""
+    try:
+        recycle_on = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise Invalid("The recycle date is not a date.") from None
+    return _act(
+        request,
+        pk,
+        lambda h: services.reject(
+            actor=request.user,
+            handoff=h,
+            reason=request.POST.get("reason", ""),
+            note=(request.POST.get("note") or "")[:200],
+            recycle_on=recycle_on,
+        ),
+        "Rejected: the lead is back in marketing's nurture.",
+    )
+
+
+@require_POST
+@guarded
+def convert(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda h: services.convert(actor=request.user, handoff=h),
+        "Converted: the opportunity is yours.",
+    )
+
+
+@require_POST
+@guarded
+def reassign(request, pk: int):
+    rep = get_user_model().objects.filter(pk=request.POST.get("rep") or 0).first()
+    return _act(
+        request,
+        pk,
+        lambda h: services.reassign(actor=request.user, handoff=h, rep=rep),
+        "Reassigned.",
+        back="handoff:sla",
+    )
+
+
+@guarded
+def scoring(request):
+    """Marketing's scoring rules and the contract's terms."""
+    can_edit = rules.can_edit(request.user)
+    if request.method == "POST":
+        rules.require_edit(request.user)
+        try:
+            if request.POST.get("form") == "config":
+                rules.config_update(actor=request.user, data=request.POST)
+            elif request.POST.get("delete"):
+                rules.rule_delete(actor=request.user, id=request.POST["delete"])
+            else:
+                rules.rule_create(actor=request.user, data=request.POST)
+            messages.success(request, "Saved.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("handoff:scoring")
+    context = {
+        "rules": rules.rule_list(),
+        "config": rules.config(),
+        "can_edit": can_edit,
+        "kinds": RuleKind.choices,
+        "attributes": [(k, label) for k, (label, _) in FIT_ATTRIBUTES.items()],
+        "touch_kinds": TouchKind.choices,
+        "programs": selectors.programs(),
+    }
+    return render(request, "handoff/scoring.html", context)
