@@ -27,6 +27,7 @@ run: install
 	@echo
 	@echo "  demo form: http://127.0.0.1:8000/f/demo-contact-us/   (campaign email is printed here)"
 	@echo
+	$(RUN_ENV) $(PY) manage.py rescore --follow >/dev/null
 	$(RUN_ENV) $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000

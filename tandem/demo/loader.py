@@ -35,7 +35,10 @@ COLUMNS = {
         "utm_term utm_content referrer"
     ),
     "contacts.LifecycleTransition": "person_id from_stage to_stage at actor_id reason",
-    "handoff.Handoff": "person_id rep_id routed_at due_at status decided_at reason",
+    "handoff.Handoff": (
+        "person_id rep_id routed_at due_at status decided_at reason rule reject_reason "
+        "recycle_on breached_at opportunity_id"
+    ),
     "core.TimelineEntry": "at actor_id via verb target_type target_id summary changes",
     "sales.Opportunity": (
         "id created_at updated_at name organization_id person_id owner_id pipeline_id stage_id "
@@ -109,6 +112,7 @@ def load(*, size: str, seed: int, as_of: date | None = None, progress=print) -> 
     with transaction.atomic():
         _finish(writer, world, sales, rng, start, as_of)
     _analyze()
+    _scoring(world, as_of)
     return Result(people=people_count, counts=writer.counts, logins=world.logins)
 
 
@@ -359,3 +363,28 @@ def _outreach(world) -> None:
         links=["https://example.com/forecast"],
         owner=marketer,
     )
+
+
+def _scoring(world, as_of) -> None:
+    """Scoring rules marketing would start with, and everyone scored by them (no one is
+    re-qualified: the demo's lifecycle already happened)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from tandem.handoff import scoring_sql
+
+    Rule = w.model("handoff.ScoringRule")
+    Rule.objects.bulk_create(
+        [
+            Rule(kind="fit", attribute="title", value="marketing", points=10),
+            Rule(kind="fit", attribute="company_size", value="201-1000", points=15),
+            Rule(kind="fit", attribute="company_size", value="1000+", points=20),
+            Rule(kind="engagement", touch_kind="form_submitted", points=25, half_life_days=30),
+            Rule(kind="engagement", touch_kind="event_attended", points=20, half_life_days=45),
+            Rule(kind="engagement", touch_kind="email_clicked", points=6, half_life_days=14),
+            Rule(kind="engagement", touch_kind="page_visited", points=2, half_life_days=7),
+        ]
+    )
+    w.model("handoff.ScoringConfig").objects.get_or_create(pk=1)
+    scoring_sql.rescore_all(now=timezone.make_aware(datetime.combine(as_of, time(18))))

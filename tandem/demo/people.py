@@ -37,6 +37,12 @@ REJECT_REASONS = (
     "Wrong contact",
     "No budget this year",
 )
+REJECT_CODES = {
+    "Not a fit: too small": "not_a_fit",
+    "Student or job seeker": "not_a_fit",
+    "Wrong contact": "bad_data",
+    "No budget this year": "not_now",
+}
 DISQUALIFY_REASONS = ("No project", "Chose to build in-house", "Budget frozen")
 
 
@@ -272,7 +278,13 @@ class PeopleGenerator:
             decided, status, reason = None, "expired", "Nobody worked it"
         if (decided or due) > now:
             decided, status, reason = None, "pending", ""
-        batch.handoffs.append((pid, rep, routed, due, status, decided, reason))
+        code = REJECT_CODES.get(reason, "") if status == "rejected" else ""
+        recycle = (decided + timedelta(days=180)).date() if code == "not_now" else None
+        breached = due if status == "expired" else None
+        rule = "account owner: the organization's owner"
+        batch.handoffs.append(
+            (pid, rep, routed, due, status, decided, reason, rule, code, recycle, breached, None)
+        )
         return rep
 
     def _qualify(self, pid, org, rep, sal_at, quality, steps, batch):
