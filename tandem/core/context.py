@@ -46,7 +46,7 @@ def navigation(request):
         handoff.append(("MQL queue", "handoff:mqls"))
     if getattr(user, "role", None) == "sales_manager" or access.is_admin(user):
         handoff.append(("SLA board", "handoff:sla"))
-    handoff.append(("Scoring", "handoff:scoring"))
+    handoff += [("Leakage", "handoff:leakage"), ("Scoring", "handoff:scoring")]
     sections.append(("Handoff", handoff))
     sections.append(("Insights", [("Funnel", "insights:funnel")]))
     if access.is_admin(user):

@@ -9,7 +9,7 @@ from tandem.contacts.selectors import person_get_for
 from tandem.core import access
 from tandem.core.api_support import PageMeta, page_out
 from tandem.core.errors import Forbidden
-from tandem.handoff import rules, scoring, selectors, services
+from tandem.handoff import leakage, rules, scoring, selectors, services
 from tandem.handoff.models import RejectReason
 
 router = Router(tags=["handoff"])
@@ -180,3 +180,28 @@ def rescore(request, person_id: int):
         raise Forbidden("You may not rescore this person.")
     scoring.rescore_person(person.pk)
     return person_score(request, person_id)
+
+
+class LeakageRow(Schema):
+    key: str
+    label: str
+    counts: dict[str, int]
+    median_hours: dict[str, float | None]
+
+
+@router.get("/leakage", response=list[LeakageRow])
+def leakage_report(request, since: date, until: date, by: str = "program"):
+    """MQLs of the period by program (or by=rep): handed, accepted, SQL, won, stranded
+    (unassigned, late, idle) and median hours between steps. The last row is the total."""
+    rows = leakage.report(actor=request.user, since=since, until=until, by=by)
+    return [
+        {"key": str(r.key), "label": r.label, "counts": r.counts(), "median_hours": r.medians()}
+        for r in rows
+    ]
+
+
+@router.get("/leakage/people", response=list[int])
+def leakage_people(request, since: date, until: date, key: str, step: str, by: str = "program"):
+    """The ids of the people behind one number of the report."""
+    people = leakage.drill(actor=request.user, since=since, until=until, by=by, key=key, step=step)
+    return list(people.values_list("pk", flat=True))

@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError, Invalid
+from tandem.core.period_form import period_from
 from tandem.core.roles import Role
 from tandem.core.web import guarded, render_list
+from tandem.handoff import leakage as leakage_report
 from tandem.handoff import rules, selectors, services
 from tandem.handoff.models import HandoffStatus, RejectReason, RuleKind
 from tandem.handoff.scoring import FIT_ATTRIBUTES
@@ -149,3 +151,26 @@ def scoring(request):
         "programs": selectors.programs(),
     }
     return render(request, "handoff/scoring.html", context)
+
+
+@guarded
+def leakage(request):
+    """MQLs of a period by program or rep, how far they got, where they are stuck."""
+    form, since, until = period_from(request.GET)
+    by = "rep" if request.GET.get("by") == "rep" else "program"
+    step, key = request.GET.get("step"), request.GET.get("key")
+    context = {
+        "form": form,
+        "by": by,
+        "since": since,
+        "until": until,
+        "rows": leakage_report.report(actor=request.user, since=since, until=until, by=by),
+        "steps": leakage_report.STEPS,
+        "stranded": leakage_report.STRANDED,
+    }
+    if step and key:
+        people = leakage_report.drill(
+            actor=request.user, since=since, until=until, by=by, key=key, step=step
+        )
+        context.update(drill=people[:500], drill_total=people.count(), step=step, key=key)
+    return render(request, "handoff/leakage.html", context)
