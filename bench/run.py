@@ -58,6 +58,7 @@ def main() -> None:
         run(["bench/pages.py"], url, DEBUG="0")
         run(["bench/board.py"], url, DEBUG="0")
         run(["bench/forecast.py"], url, DEBUG="0")
+        run(["bench/rescore.py"], url, DEBUG="0")
     print("\n=== marketing: form endpoint and a 100,000-recipient campaign, PostgreSQL ===")
     subprocess.run([PY, "bench/forms_load.py"], cwd=ROOT, check=True)
     subprocess.run([PY, "bench/campaign_send.py"], cwd=ROOT, check=True)

@@ -502,6 +502,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/people/{person_id}/score"),
         ("POST", "/people/{person_id}/rescore"),
         ("GET", "/leakage"),
+        ("GET", "/people/{person_id}/prediction"),
         ("GET", "/leakage/people"),
         ("POST", "/suppressions"),
         ("GET", "/opportunities"),

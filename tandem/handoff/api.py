@@ -9,7 +9,7 @@ from tandem.contacts.selectors import person_get_for
 from tandem.core import access
 from tandem.core.api_support import PageMeta, page_out
 from tandem.core.errors import Forbidden
-from tandem.handoff import leakage, rules, scoring, selectors, services
+from tandem.handoff import leakage, predictive, rules, scoring, selectors, services
 from tandem.handoff.models import RejectReason
 
 router = Router(tags=["handoff"])
@@ -205,3 +205,26 @@ def leakage_people(request, since: date, until: date, key: str, step: str, by: s
     """The ids of the people behind one number of the report."""
     people = leakage.drill(actor=request.user, since=since, until=until, by=by, key=key, step=step)
     return list(people.values_list("pk", flat=True))
+
+
+class PredictionOut(Schema):
+    person_id: int
+    probability: float | None
+    factors: list
+    model_auc: float | None
+    trained_at: datetime | None
+
+
+@router.get("/people/{person_id}/prediction", response=PredictionOut)
+def person_prediction(request, person_id: int):
+    """The predictive score and its top factors (null without a trained model)."""
+    person = person_get_for(actor=request.user, id=person_id)
+    stored = predictive.latest()
+    result = predictive.predict(person, stored) if stored else None
+    return {
+        "person_id": person.pk,
+        "probability": result["probability"] if result else None,
+        "factors": result["factors"] if result else [],
+        "model_auc": stored.auc if stored else None,
+        "trained_at": stored.trained_at if stored else None,
+    }

@@ -114,3 +114,14 @@ class ScoreSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "-at"], name="score_person_idx")]
+
+
+class PredictiveModel(models.Model):
+    """A trained model: when, how good (AUC on the newest people it never saw), and the model."""
+
+    trained_at = models.DateTimeField(default=timezone.now)
+    auc = models.FloatField()
+    trained_on = models.PositiveIntegerField()
+    validated_on = models.PositiveIntegerField()
+    positives = models.PositiveIntegerField()
+    blob = models.BinaryField()

@@ -58,6 +58,8 @@ def hand_off(*, person: Person, config=None, now=None, exclude=()) -> Handoff | 
         due_at=sla.add_business_hours(now, config.sla_business_hours, config),
         rule=route.rule[:300],
     )
+    # Sales holds the conversation from now on: campaigns leave this person out.
+    Person.objects.filter(pk=person.pk).update(sales_owns_conversation=True)
     activity.record(
         actor=None, via="system", verb="handed_off", target=person,
         summary=f"to {route.rep.display_name}: {route.rule}",
@@ -173,6 +175,8 @@ def convert(*, actor, via: str = "ui", handoff: Handoff, amount=None, close_by=N
                         to_stage=LifecycleStage.OPPORTUNITY, reason=opportunity.name)  # fmt: skip
     handoff.status, handoff.opportunity = HandoffStatus.CONVERTED, opportunity
     handoff.save(update_fields=["status", "opportunity"])
+    # The open opportunity keeps campaigns away now; once it closes, marketing may write again.
+    Person.objects.filter(pk=person.pk).update(sales_owns_conversation=False)
     return opportunity
 
 
