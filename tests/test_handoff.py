@@ -139,6 +139,13 @@ def test_routing_rules_in_priority_order_with_explanations(world):
     german = f.person(country="DE")
     route = routing.route(german, config)
     assert route.rep == world.outsider and "territory DACH" in route.rule
+    big = f.organization(name="Konzern AG", size="1000+", country="DE")
+    Territory.objects.create(
+        name="DACH enterprise", team=world.owner.team, countries=["DE"], company_sizes=["1000+"]
+    )
+    enterprise = f.person(country="DE", organization=big)
+    assert "territory DACH enterprise" in routing.route(enterprise, config).rule  # more specific
+    assert "territory DACH (" in routing.route(german, config).rule  # no size: the wider one
     # round robin by capacity, skipping reps at the cap
     world.owner.capacity, world.teammate.capacity = 300, 100
     world.owner.save()

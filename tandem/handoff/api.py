@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from tandem.contacts.selectors import person_get_for
 from tandem.core import access
@@ -141,13 +141,13 @@ def list_rules(request):
 
 @router.post("/scoring/rules", response={201: RuleOut})
 def add_rule(request, payload: RuleIn):
-    return 201, rules.rule_create(actor=request.user, via="api", data=payload.dict())
+    return Status(201, rules.rule_create(actor=request.user, via="api", data=payload.dict()))
 
 
 @router.delete("/scoring/rules/{rule_id}", response={204: None})
 def remove_rule(request, rule_id: int):
     rules.rule_delete(actor=request.user, via="api", id=rule_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/scoring/config", response=ConfigIO)

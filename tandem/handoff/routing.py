@@ -33,12 +33,14 @@ def _territory(person) -> Territory | None:
     country = (person.country or (org.country if org else "")).upper()
     region = person.region or (org.region if org else "")
     industry = org.industry if org else ""
+    size = org.size if org else ""
     best, best_hits = None, 0
     for territory in Territory.objects.exclude(team=None).order_by("pk"):
         checks = [
             (territory.countries, country),
             (territory.regions, region),
             (territory.industries, industry),
+            (territory.company_sizes, size),
         ]
         hits = 0
         for allowed, value in checks:
@@ -70,8 +72,8 @@ def _round_robin(team_id, cap: int, exclude=()):
 
 
 def route(person, config, *, exclude=()) -> Route | None:
-    """1. the existing account owner; 2. the territory (country, region, industry) and its
-    team; 3. round robin over all reps. Round robin weighs by capacity and skips reps at the
+    """1. the existing account owner; 2. the territory (country, region, industry, company
+    size; the most specific match wins) and its team; 3. round robin over all reps. Round robin weighs by capacity and skips reps at the
     open-handoff cap."""
     owner = _sales_owner(person)
     if owner is not None and owner.pk not in exclude:

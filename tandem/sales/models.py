@@ -88,6 +88,9 @@ class Territory(models.Model):
     countries = models.JSONField(default=list, blank=True, help_text="ISO country codes.")
     regions = models.JSONField(default=list, blank=True)
     industries = models.JSONField(default=list, blank=True)
+    company_sizes = models.JSONField(
+        default=list, blank=True, help_text="Company size bands, like 201-1000."
+    )
 
     class Meta:
         verbose_name_plural = "territories"
