@@ -73,8 +73,8 @@ def _round_robin(team_id, cap: int, exclude=()):
 
 def route(person, config, *, exclude=()) -> Route | None:
     """1. the existing account owner; 2. the territory (country, region, industry, company
-    size; the most specific match wins) and its team; 3. round robin over all reps. Round robin weighs by capacity and skips reps at the
-    open-handoff cap."""
+    size; the most specific match wins) and its team; 3. round robin over all reps. Round
+    robin weighs by capacity and skips reps at the open-handoff cap."""
     owner = _sales_owner(person)
     if owner is not None and owner.pk not in exclude:
         return Route(owner, f"account owner: {owner.display_name} already owns this account")
