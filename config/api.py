@@ -16,6 +16,7 @@ from tandem.sales.api import router as sales_router
 from tandem.sales.forecast_views import router as forecast_router
 from tandem.sales.partner_views import router as partner_router
 from tandem.sales.pricing_api import router as pricing_router
+from tandem.transfer.api import router as transfer_router
 
 api = NinjaAPI(
     title="Tandem API",
@@ -30,6 +31,7 @@ api.add_router("/", contacts_router)
 api.add_router("/", marketing_router)
 api.add_router("/", outreach_router)
 api.add_router("/", handoff_router)
+api.add_router("/", transfer_router)
 api.add_router("/", sales_router)
 api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)

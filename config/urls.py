@@ -12,6 +12,7 @@ urlpatterns = [
     path("sales/", include("tandem.sales.urls")),
     path("handoff/", include("tandem.handoff.urls")),
     path("insights/", include("tandem.insights.urls")),
+    path("transfer/", include("tandem.transfer.urls")),
     path("f/", include(public_urls.forms)),
     path("e/", include(public_urls.tracking)),
     path("admin/", admin.site.urls),

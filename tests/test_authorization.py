@@ -380,6 +380,13 @@ def test_every_url_is_in_the_matrix():
         "handoff:convert",
         "handoff:reassign",
         "insights:funnel",
+        # Imports belong to whoever started them: test_import.py.
+        "transfer:imports",
+        "transfer:job",
+        "transfer:cancel",
+        "transfer:resume",
+        "transfer:undo",
+        "transfer:errors",
     }
     names = set()
     for pattern in get_resolver().url_patterns:
@@ -503,6 +510,14 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/people/{person_id}/rescore"),
         ("GET", "/leakage"),
         ("GET", "/people/{person_id}/prediction"),
+        # Imports: test_import.py.
+        ("POST", "/imports"),
+        ("GET", "/imports/{job_id}"),
+        ("PUT", "/imports/{job_id}/mapping"),
+        ("POST", "/imports/{job_id}/start"),
+        ("POST", "/imports/{job_id}/cancel"),
+        ("POST", "/imports/{job_id}/undo"),
+        ("GET", "/imports/{job_id}/errors"),
         ("GET", "/leakage/people"),
         ("POST", "/suppressions"),
         ("GET", "/opportunities"),

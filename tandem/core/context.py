@@ -37,7 +37,14 @@ def navigation(request):
     if sales_links:
         sections.append(("Sales", sales_links))
     sections.append(
-        ("Contacts", [("People", "contacts:people"), ("Organizations", "contacts:organizations")])
+        (
+            "Contacts",
+            [
+                ("People", "contacts:people"),
+                ("Organizations", "contacts:organizations"),
+                ("Import", "transfer:imports"),
+            ],
+        )
     )
     handoff = [("Handoff queue", "handoff:queue")]
     if getattr(user, "role", None) == "sales_rep" or access.is_admin(user):

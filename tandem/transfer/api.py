@@ -1,0 +1,101 @@
+"""API for imports: upload, see the proposed mapping, set it, start, follow, cancel, undo."""
+
+from datetime import datetime
+
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+
+from tandem.transfer import engine, selectors
+from tandem.transfer.models import Policy, RowAction
+
+router = Router(tags=["import"])
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    format: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, str]
+    policy: str
+    status: str
+    total: int
+    processed: int
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    rows_per_second: float | None
+    seconds_left: float | None
+    error: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_rows_per_second(obj):
+        return obj.rate
+
+    @staticmethod
+    def resolve_seconds_left(obj):
+        return obj.seconds_left
+
+
+class MappingIn(Schema):
+    mapping: dict[str, str] = Field(..., description="{column index: field or 'custom'}")
+    policy: Policy = Policy.UPDATE
+
+
+class RowError(Schema):
+    row: int
+    column: str
+    reason: str
+
+
+@router.post("/imports", response={201: JobOut})
+def upload(request, kind: Form[str], file: File[UploadedFile]):
+    """Upload a CSV or XLSX; the answer proposes the mapping. Nothing is written yet."""
+    job = engine.job_create(actor=request.user, kind=kind, upload=file, filename=file.name)
+    return Status(201, job)
+
+
+@router.get("/imports/{job_id}", response=JobOut)
+def get_job(request, job_id: int):
+    return selectors.job_get_for(actor=request.user, id=job_id)
+
+
+@router.put("/imports/{job_id}/mapping", response=JobOut)
+def set_mapping(request, job_id: int, payload: MappingIn):
+    job = selectors.job_get_for(actor=request.user, id=job_id)
+    return engine.job_configure(
+        actor=request.user, job=job, mapping=payload.mapping, policy=payload.policy
+    )
+
+
+@router.post("/imports/{job_id}/start", response={202: JobOut})
+def start(request, job_id: int):
+    """Start (or resume after a failure or a cancel) in the background."""
+    job = selectors.job_get_for(actor=request.user, id=job_id)
+    return Status(202, engine.job_start(actor=request.user, job=job))
+
+
+@router.post("/imports/{job_id}/cancel", response=JobOut)
+def cancel(request, job_id: int):
+    job = selectors.job_get_for(actor=request.user, id=job_id)
+    return engine.job_cancel(actor=request.user, job=job)
+
+
+@router.post("/imports/{job_id}/undo", response=JobOut)
+def undo(request, job_id: int):
+    job = selectors.job_get_for(actor=request.user, id=job_id)
+    engine.job_undo(actor=request.user, job=job)
+    job.refresh_from_db()
+    return job
+
+
+@router.get("/imports/{job_id}/errors", response=list[RowError])
+def errors(request, job_id: int):
+    """Refused rows: the row number as a spreadsheet shows it, the column, the reason."""
+    job = selectors.job_get_for(actor=request.user, id=job_id)
+    rows = job.rows.filter(action=RowAction.FAILED).order_by("number")[:10_000]
+    return [{"row": r.number, "column": r.column, "reason": r.message} for r in rows]

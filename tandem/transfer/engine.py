@@ -1,0 +1,370 @@
+"""Running an import: batches of rows, each batch written with the record of its rows in one
+transaction. A crash loses at most the batch in flight (rolled back, nothing half-written), and
+running the job again starts after the last recorded row, so nothing is doubled."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from tandem.contacts.models import LifecycleTransition, Organization, Person
+from tandem.contacts.normalize import normalize_email, person_search_text
+from tandem.core import access, tabular
+from tandem.core.errors import Conflict, Forbidden, Invalid
+from tandem.core.models import TimelineEntry
+from tandem.transfer import fields
+from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
+
+BATCH = 1000
+PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "region", "city")
+
+
+def _require(actor, kind: str) -> None:
+    resource = "person" if kind == "people" else "organization"
+    if not access.can_create(actor, resource):
+        raise Forbidden(f"Your role may not import {kind}.")
+
+
+def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
+    """Keep the file, read its header, propose the mapping."""
+    if kind not in fields.TARGETS:
+        raise Invalid("Import people or organizations.", field="kind")
+    _require(actor, kind)
+    folder = Path(settings.TANDEM_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+    size = 0
+    with open(path, "wb") as out:
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+            size += len(chunk)
+            if size > settings.TANDEM_IMPORT_MAX_BYTES:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise Invalid("The file is larger than the import limit.", field="file")
+            out.write(chunk)
+    try:
+        table = tabular.open_table(path)
+    except Invalid:
+        path.unlink(missing_ok=True)
+        raise
+    total = tabular.count_rows(path, table)
+    return ImportJob.objects.create(
+        kind=kind,
+        filename=filename[:255],
+        path=str(path),
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        header=table.header,
+        mapping=fields.auto_map(kind, table.header),
+        total=total,
+        owner=actor,
+    )
+
+
+def job_configure(*, actor, job: ImportJob, mapping: dict, policy: str) -> ImportJob:
+    if job.status != JobStatus.PREVIEW:
+        raise Conflict("The import has started: its mapping is fixed.")
+    if policy not in Policy.values:
+        raise Invalid("Choose what happens to a match.", field="policy")
+    job.mapping = fields.clean_mapping(job.kind, job.header, mapping)
+    job.policy = policy
+    job.save(update_fields=["mapping", "policy"])
+    return job
+
+
+def job_start(*, actor, job: ImportJob) -> ImportJob:
+    from tandem.transfer import tasks
+
+    fields.clean_mapping(job.kind, job.header, job.mapping)
+    updated = ImportJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.PREVIEW, JobStatus.FAILED, JobStatus.CANCELLED]
+    ).update(status=JobStatus.QUEUED, cancel_requested=False, error="")
+    if not updated:
+        raise Conflict("The import is already queued, running or finished.")
+    transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def job_cancel(*, actor, job: ImportJob) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.CANCELLED)
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def job_undo(*, actor, job: ImportJob) -> int:
+    """Remove what this import created (people or organizations); returns how many."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+        raise Conflict("Cancel the import before undoing it.")
+    if job.status == JobStatus.UNDONE:
+        return 0
+    model = Person if job.kind == "people" else Organization
+    ids = list(job.rows.filter(action=RowAction.CREATED).values_list("object_id", flat=True))
+    removed = 0
+    for i in range(0, len(ids), 5000):
+        removed += (
+            model.objects.filter(pk__in=ids[i : i + 5000]).delete()[1].get(model._meta.label, 0)
+        )
+    Organization.objects.filter(pk__in=_created_orgs(job)).filter(people=None).delete()
+    job.status = JobStatus.UNDONE
+    job.save(update_fields=["status"])
+    return removed
+
+
+def _created_orgs(job) -> list[int]:
+    return list(
+        TimelineEntry.objects.filter(
+            target_type="organization", verb="created", via="import", summary=f"import {job.pk}"
+        ).values_list("target_id", flat=True)
+    )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
+    """Process the job from the row after the last one recorded."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED):
+        return job
+    done_until = job.rows.aggregate(m=Max("number"))["m"] or 1
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=job.started_at or timezone.now()
+    )
+    table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
+    pending = []
+    try:
+        for number, cells in tabular.rows(Path(job.path), table, start=done_until + 1):
+            pending.append((number, cells))
+            if len(pending) >= batch:
+                _write_batch(job, pending)
+                pending = []
+                if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                    ImportJob.objects.filter(pk=job.pk).update(
+                        status=JobStatus.CANCELLED, finished_at=timezone.now()
+                    )
+                    return ImportJob.objects.get(pk=job.pk)
+        if pending:
+            _write_batch(job, pending)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _write_batch(job: ImportJob, pending: list) -> None:
+    with transaction.atomic():
+        if job.kind == "people":
+            rows = _people_batch(job, pending)
+        else:
+            rows = _organizations_batch(job, pending)
+        ImportRow.objects.bulk_create(rows)
+        counts = {a: sum(1 for r in rows if r.action == a) for a in RowAction.values}
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed=F("processed") + len(rows),
+            created=F("created") + counts["created"],
+            updated=F("updated") + counts["updated"],
+            skipped=F("skipped") + counts["skipped"],
+            failed=F("failed") + counts["failed"],
+        )
+
+
+def _failed(job, number, errors) -> ImportRow:
+    column = "; ".join(c for c, _ in errors)[:200]
+    message = "; ".join(f"{c}: {m}" for c, m in errors)[:500]
+    return ImportRow(job=job, number=number, action=RowAction.FAILED, column=column,
+                     message=message)  # fmt: skip
+
+
+def _organizations_by_name(job, names: set[str]) -> dict[str, int]:
+    """Find organizations by name (case-insensitive), creating the missing ones."""
+    found = {}
+    for org in Organization.objects.filter(name__in=names).only("pk", "name"):
+        found.setdefault(org.name.lower(), org.pk)
+    wanted = {n for n in names if n.lower() not in found}
+    new = Organization.objects.bulk_create(
+        [Organization(name=n, search_text=n.lower(), owner=job.owner) for n in sorted(wanted)]
+    )
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            actor=job.owner,
+            via="import",
+            verb="created",
+            target_type="organization",
+            target_id=o.pk,
+            summary=f"import {job.pk}",
+        )  # fmt: skip
+        for o in new
+    )
+    found.update({o.name.lower(): o.pk for o in new})
+    return found
+
+
+def _people_batch(job: ImportJob, pending: list) -> list[ImportRow]:
+    parsed, rows = [], []
+    for number, cells in pending:
+        data, custom, errors = fields.parse_row("people", job.header, job.mapping, cells)
+        if not errors and not (
+            data.get("email") or data.get("first_name") or data.get("last_name")
+        ):
+            errors = [("email", "the row has neither an email address nor a name")]
+        if errors:
+            rows.append(_failed(job, number, errors))
+            continue
+        data["email_normalized"] = normalize_email(data.get("email", ""))
+        parsed.append((number, data, custom))
+    emails = {d["email_normalized"] for _, d, _ in parsed if d["email_normalized"]}
+    existing = {p.email_normalized: p for p in Person.objects.filter(email_normalized__in=emails)}
+    org_names = {d["organization"] for _, d, _ in parsed if d.get("organization")}
+    orgs = _organizations_by_name(job, org_names) if org_names else {}
+    create, update, batch_emails, deferred = [], {}, {}, []
+    rep_owner = job.owner if job.owner.role == "sales_rep" else None  # as person_create does
+    for number, data, custom in parsed:
+        email_key = data["email_normalized"]
+        org_id = orgs.get(data.pop("organization", "").lower())
+        stage = data.pop("lifecycle_stage", "") or "lead"
+        match = existing.get(email_key) or batch_emails.get(email_key)
+        if match is None:
+            person = Person(**data, organization_id=org_id, custom=custom, lifecycle_stage=stage,
+                            owner=rep_owner)  # fmt: skip
+            create.append((number, person))
+            if email_key:
+                batch_emails[email_key] = person
+            continue
+        if job.policy != Policy.UPDATE:
+            row = ImportRow(job=job, number=number, action=RowAction.SKIPPED,
+                            object_id=match.pk, message="matched by email")  # fmt: skip
+        else:
+            for name in PERSON_UPDATABLE:
+                if data.get(name):
+                    setattr(match, name, data[name])
+            if org_id and not match.organization_id:
+                match.organization_id = org_id
+            if custom:
+                match.custom = {**match.custom, **custom}
+            if match.pk is not None:
+                update[match.pk] = match
+            row = ImportRow(job=job, number=number, action=RowAction.UPDATED,
+                            object_id=match.pk, message="matched by email")  # fmt: skip
+        rows.append(row)
+        if match.pk is None:  # a person this batch creates: its id comes after the insert
+            deferred.append((row, match))
+    for _, person in create:
+        person.search_text = person_search_text(
+            first_name=person.first_name, last_name=person.last_name,
+            email=person.email_normalized,
+        )  # fmt: skip
+    created = Person.objects.bulk_create([p for _, p in create])
+    for row, person in deferred:
+        row.object_id = person.pk
+    now = timezone.now()
+    LifecycleTransition.objects.bulk_create(
+        LifecycleTransition(
+            person=p,
+            from_stage="",
+            to_stage=p.lifecycle_stage,
+            at=now,
+            actor=job.owner,
+            reason=f"import {job.pk}",
+        )  # fmt: skip
+        for p in created
+    )
+    if update:
+        Person.objects.bulk_update(
+            list(update.values()), [*PERSON_UPDATABLE, "organization", "custom"]
+        )
+    TimelineEntry.objects.bulk_create(
+        [
+            *(TimelineEntry(actor=job.owner, via="import", verb="created", target_type="person",
+                            target_id=p.pk, summary=f"import {job.pk}") for p in created),
+            *(TimelineEntry(actor=job.owner, via="import", verb="updated", target_type="person",
+                            target_id=pk, summary=f"import {job.pk}") for pk in update),
+        ]
+    )  # fmt: skip
+    rows += [
+        ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=person.pk)
+        for (number, person) in create
+    ]
+    return rows
+
+
+def _organizations_batch(job: ImportJob, pending: list) -> list[ImportRow]:
+    rows, create, seen = [], [], {}
+    parsed = []
+    for number, cells in pending:
+        data, _, errors = fields.parse_row("organizations", job.header, job.mapping, cells)
+        if not errors and not data.get("name"):
+            errors = [("name", "the row has no name")]
+        if errors:
+            rows.append(_failed(job, number, errors))
+            continue
+        parsed.append((number, data))
+    domains = {d["domain"] for _, d in parsed if d.get("domain")}
+    names = {d["name"] for _, d in parsed}
+    by_domain = {o.domain: o for o in Organization.objects.filter(domain__in=domains)}
+    by_name = {o.name.lower(): o for o in Organization.objects.filter(name__in=names)}
+    update = {}
+    for number, data in parsed:
+        match = (by_domain.get(data.get("domain")) if data.get("domain") else None) or by_name.get(
+            data["name"].lower()
+        ) or seen.get(data["name"].lower())  # fmt: skip
+        if match is not None:
+            if job.policy != Policy.UPDATE or match.pk is None:
+                rows.append(ImportRow(job=job, number=number, action=RowAction.SKIPPED,
+                                      object_id=match.pk, message="matched"))  # fmt: skip
+                continue
+            for name, value in data.items():
+                if value and name != "domain":
+                    setattr(match, name, value)
+            update[match.pk] = match
+            rows.append(ImportRow(job=job, number=number, action=RowAction.UPDATED,
+                                  object_id=match.pk, message="matched"))  # fmt: skip
+            continue
+        org = Organization(**data, owner=job.owner, search_text=data["name"].lower())
+        create.append((number, org))
+        seen[data["name"].lower()] = org
+    created = Organization.objects.bulk_create([o for _, o in create])
+    if update:
+        Organization.objects.bulk_update(
+            list(update.values()), ["name", "industry", "size", "country", "region", "city"]
+        )
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            actor=job.owner,
+            via="import",
+            verb="created",
+            target_type="organization",
+            target_id=o.pk,
+            summary=f"import {job.pk}",
+        )  # fmt: skip
+        for o in created
+    )
+    rows += [
+        ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=org.pk)
+        for number, org in create
+    ]
+    return rows
+
+
+def errors_report(job: ImportJob):
+    """Row number, column, reason for each refused row: a CSV the user can fix and re-import."""
+    records = (
+        job.rows.filter(action=RowAction.FAILED)
+        .order_by("number")
+        .values_list("number", "column", "message")
+    )
+    return tabular.csv_stream(["row", "column", "reason"], records.iterator(2000))
+
+
+def discard_file(job: ImportJob) -> None:
+    Path(job.path).unlink(missing_ok=True)

@@ -1,0 +1,231 @@
+"""What each import kind can fill, the column headers that mean it (ours, HubSpot's,
+Salesforce's), and how a cell becomes a value (or a reason the row is refused)."""
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tandem.contacts.models import CompanySize, LifecycleStage
+from tandem.contacts.normalize import normalize_domain, normalize_email
+from tandem.core.errors import Invalid
+
+COUNTRIES = {
+    "germany": "DE", "deutschland": "DE", "united states": "US", "usa": "US",
+    "united states of america": "US", "us": "US", "united kingdom": "GB", "uk": "GB",
+    "great britain": "GB", "england": "GB", "france": "FR", "spain": "ES", "italy": "IT",
+    "netherlands": "NL", "the netherlands": "NL", "belgium": "BE", "austria": "AT",
+    "switzerland": "CH", "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI",
+    "poland": "PL", "portugal": "PT", "ireland": "IE", "czech republic": "CZ", "czechia": "CZ",
+    "canada": "CA", "mexico": "MX", "brazil": "BR", "argentina": "AR", "chile": "CL",
+    "colombia": "CO", "india": "IN", "china": "CN", "japan": "JP", "korea": "KR",
+    "south korea": "KR", "singapore": "SG", "australia": "AU", "new zealand": "NZ",
+    "south africa": "ZA", "nigeria": "NG", "kenya": "KE", "egypt": "EG", "israel": "IL",
+    "turkey": "TR", "united arab emirates": "AE", "uae": "AE", "saudi arabia": "SA",
+    "philippines": "PH", "indonesia": "ID", "malaysia": "MY", "thailand": "TH",
+    "vietnam": "VN", "hong kong": "HK", "taiwan": "TW", "russia": "RU", "ukraine": "UA",
+    "romania": "RO", "hungary": "HU", "greece": "GR", "kenia": "KE", "qatar": "QA",
+    "bahrain": "BH", "oman": "OM", "kuwait": "KW", "ghana": "GH", "sri lanka": "LK",
+    "bangladesh": "BD", "pakistan": "PK", "panama": "PA", "jordan": "JO",
+    "korea, republic of": "KR",
+}  # fmt: skip
+STAGES = {
+    **{v: v for v in LifecycleStage.values},
+    **{label.lower(): value for value, label in LifecycleStage.choices},
+    "marketing qualified lead": "mql", "marketingqualifiedlead": "mql",
+    "sales qualified lead": "sql", "salesqualifiedlead": "sql", "evangelist": "advocate",
+    "other": "lead", "open": "lead", "new": "lead", "working": "lead", "nurturing": "nurture",
+}  # fmt: skip
+
+
+def key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", (header or "").lower())
+
+
+def text(limit: int) -> Callable:
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if "\x00" in value:
+            raise Invalid("holds a NUL character")
+        if len(value) > limit:
+            raise Invalid(f"is longer than {limit} characters ({len(value):,})")
+        return value
+
+    return parse
+
+
+def email(raw: str) -> str:
+    value = text(254)(raw)
+    if value:
+        try:
+            normalize_email(value)
+        except Invalid:
+            raise Invalid(f"“{value[:60]}” is not an email address") from None
+    return value
+
+
+def country(raw: str) -> str:
+    value = text(100)(raw)
+    if not value:
+        return ""
+    if len(value) == 2 and value.isalpha():
+        return value.upper()
+    code = COUNTRIES.get(value.lower())
+    if code is None:  # real files misspell: “Philipines”
+        close = difflib.get_close_matches(value.lower(), COUNTRIES, n=1, cutoff=0.85)
+        code = COUNTRIES[close[0]] if close else None
+    if code is None:
+        raise Invalid(f"“{value[:40]}” is not a country we know (use the 2-letter code)")
+    return code
+
+
+def stage(raw: str) -> str:
+    value = text(100)(raw)
+    if not value:
+        return ""
+    code = STAGES.get(value.lower()) or STAGES.get(key(value))
+    if code is None:
+        raise Invalid(f"“{value[:40]}” is not a lifecycle stage")
+    return code
+
+
+def company_size(raw: str) -> str:
+    """A size band, or a number of employees turned into its band."""
+    value = text(30)(raw).replace(",", "").replace(" ", "")
+    if not value:
+        return ""
+    if value in CompanySize.values:
+        return value
+    try:
+        employees = int(float(value))
+    except ValueError:
+        raise Invalid(f"“{value[:20]}” is neither a size band nor a number of employees") from None
+    for upper, band in ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000")):
+        if employees <= upper:
+            return band
+    return "1000+"
+
+
+def domain(raw: str) -> str:
+    return normalize_domain(text(200)(raw))
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    parse: Callable
+    aliases: tuple[str, ...]
+
+
+PEOPLE = {
+    "email": Target("Email", email, ("email", "emailaddress", "workemail", "e-mail")),
+    "first_name": Target("First name", text(100), ("firstname", "givenname", "first")),
+    "last_name": Target("Last name", text(100), ("lastname", "surname", "familyname", "last")),
+    "title": Target("Job title", text(150), ("title", "jobtitle", "position")),
+    "phone": Target(
+        "Phone", text(50), ("phone", "phonenumber", "mobilephone", "mobilephonenumber", "telephone")
+    ),  # fmt: skip
+    "country": Target(
+        "Country", country, ("country", "countryregion", "mailingcountry", "billingcountry")
+    ),  # fmt: skip
+    "region": Target(
+        "Region or state", text(100), ("region", "state", "stateregion", "mailingstate", "province")
+    ),  # fmt: skip
+    "city": Target("City", text(100), ("city", "mailingcity")),
+    "organization": Target(
+        "Organization (by name)",
+        text(200),
+        (
+            "organization",
+            "company",
+            "companyname",
+            "account",
+            "accountname",
+            "associatedcompany",
+        ),
+    ),  # fmt: skip
+    "lifecycle_stage": Target("Lifecycle stage", stage, ("lifecyclestage", "stage")),
+}
+ORGANIZATIONS = {
+    "name": Target(
+        "Name",
+        text(200),
+        ("name", "account", "accountname", "companyname", "company", "organization"),
+    ),  # fmt: skip
+    "domain": Target(
+        "Domain or web site", domain, ("domain", "website", "companydomainname", "web", "url")
+    ),  # fmt: skip
+    "industry": Target("Industry", text(100), ("industry", "sector")),
+    "size": Target(
+        "Company size or employees",
+        company_size,
+        (
+            "size",
+            "companysize",
+            "employees",
+            "numberofemployees",
+            "numberofemployeestotal",
+        ),
+    ),  # fmt: skip
+    "country": Target(
+        "Country", country, ("country", "countryregion", "billingcountry", "officelocation")
+    ),  # fmt: skip
+    "region": Target(
+        "Region or state", text(100), ("region", "state", "stateregion", "billingstate")
+    ),  # fmt: skip
+    "city": Target("City", text(100), ("city", "billingcity")),
+}
+TARGETS = {"people": PEOPLE, "organizations": ORGANIZATIONS}
+CUSTOM = "custom"
+
+
+def auto_map(kind: str, header: list[str]) -> dict[str, str]:
+    """{column index: field} for the headers we recognize; the rest stay unmapped."""
+    targets, mapping, used = TARGETS[kind], {}, set()
+    for index, name in enumerate(header):
+        k = key(name)
+        for field, target in targets.items():
+            if field not in used and (k == key(field) or k in target.aliases):
+                mapping[str(index)] = field
+                used.add(field)
+                break
+    return mapping
+
+
+def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
+    targets, mapping, seen = TARGETS[kind], {}, set()
+    for index, field in (raw or {}).items():
+        if not field:
+            continue
+        if not str(index).isdigit() or int(index) >= len(header):
+            raise Invalid(f"There is no column {index}.", field="mapping")
+        if field != CUSTOM and field not in targets:
+            raise Invalid(f"“{field}” is not a field of {kind}.", field="mapping")
+        if field != CUSTOM and field in seen:
+            raise Invalid(f"Two columns map to {targets[field].label}.", field="mapping")
+        seen.add(field)
+        mapping[str(index)] = field
+    if kind == "people" and "email" not in seen and not {"first_name", "last_name"} & seen:
+        raise Invalid("Map the email column (or at least a name).", field="mapping")
+    if kind == "organizations" and "name" not in seen:
+        raise Invalid("Map the name column.", field="mapping")
+    return mapping
+
+
+def parse_row(kind: str, header: list[str], mapping: dict, cells: list[str]):
+    """(data, custom, errors as [(column, reason)])."""
+    targets, data, custom, errors = TARGETS[kind], {}, {}, []
+    for index, field in mapping.items():
+        i = int(index)
+        raw = cells[i] if i < len(cells) else ""
+        column = header[i] if i < len(header) else f"column {i + 1}"
+        try:
+            if field == CUSTOM:
+                value = text(500)(raw)
+                if value:
+                    custom[key(column)[:40] or f"column{i + 1}"] = value
+            else:
+                data[field] = targets[field].parse(raw or "")
+        except Invalid as exc:
+            errors.append((column, exc.message))
+    return data, custom, errors

@@ -1,0 +1,59 @@
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from tandem.core.errors import DomainError
+from tandem.transfer import engine
+from tandem.transfer.models import ImportJob, JobStatus, Policy
+
+
+class Command(BaseCommand):
+    help = "Import people or organizations from a CSV or XLSX file (or resume an import)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=["people", "organizations", "resume"])
+        parser.add_argument("file", help="The file; for `resume`, the import's number.")
+        parser.add_argument("--as", dest="username", default="admin", help="Who imports.")
+        parser.add_argument("--policy", choices=Policy.values, default=Policy.UPDATE)
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="COLUMN=FIELD",
+            help="Map a column by its header (repeat); the rest are mapped automatically.",
+        )  # fmt: skip
+
+    def handle(self, *args, kind, file, username, policy, map, **options):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user “{username}”.")
+        try:
+            if kind == "resume":
+                job = ImportJob.objects.get(pk=int(file))
+                ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+            else:
+                job = self._create(user, kind, Path(file), policy, map)
+            started = time.perf_counter()
+            job = engine.run(job.pk)
+        except (DomainError, ImportJob.DoesNotExist, ValueError) as exc:
+            raise CommandError(getattr(exc, "message", str(exc))) from exc
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"import {job.pk}: {job.status}; {job.processed} rows in {seconds:.1f} s "
+            f"({job.processed / max(seconds, 1e-9):,.0f} rows/s): {job.created} created, "
+            f"{job.updated} updated, {job.skipped} skipped, {job.failed} failed"
+        )
+        if job.failed:
+            self.stdout.write(f"errors: /transfer/imports/{job.pk}/errors.csv")
+
+    def _create(self, user, kind, path, policy, overrides):
+        with open(path, "rb") as handle:
+            job = engine.job_create(actor=user, kind=kind, upload=handle, filename=path.name)
+        mapping = dict(job.mapping)
+        for item in overrides:
+            column, _, field = item.partition("=")
+            if column not in job.header:
+                raise CommandError(f"No column “{column}” in {path.name}.")
+            mapping[str(job.header.index(column))] = field
+        engine.job_configure(actor=user, job=job, mapping=mapping, policy=policy)
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+        return job

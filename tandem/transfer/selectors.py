@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from tandem.core import access, tabular
+from tandem.core.errors import NotFound
+from tandem.transfer.models import ImportJob
+
+
+def job_qs(actor):
+    jobs = ImportJob.objects.select_related("owner")
+    return jobs if access.is_admin(actor) else jobs.filter(owner=actor)
+
+
+def job_get_for(*, actor, id) -> ImportJob:
+    """An import belongs to whoever started it (and admins)."""
+    job = job_qs(actor).filter(pk=id).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def sample(job: ImportJob, n: int = 5) -> list[list[str]]:
+    table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
+    out = []
+    for _, cells in tabular.rows(Path(job.path), table):
+        out.append([c[:80] for c in cells])
+        if len(out) == n:
+            break
+    return out

@@ -1,0 +1,8 @@
+from django.tasks import task
+
+from tandem.transfer import engine
+
+
+@task()
+def run_import(job_id: int) -> None:
+    engine.run(job_id)

@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tandem.core.errors import DomainError, Invalid
+from tandem.core.web import guarded
+from tandem.transfer import engine, fields, selectors
+from tandem.transfer.models import ImportKind, JobStatus, Policy
+
+
+@guarded
+def imports(request):
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose a file to import.")
+            return redirect("transfer:imports")
+        try:
+            job = engine.job_create(
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                upload=upload,
+                filename=upload.name,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("transfer:imports")
+        return redirect(job.get_absolute_url())
+    context = {"jobs": selectors.job_qs(request.user).order_by("-created_at")[:50],
+               "kinds": ImportKind.choices}  # fmt: skip
+    return render(request, "transfer/imports.html", context)
+
+
+def _job_context(request, job) -> dict:
+    targets = fields.TARGETS[job.kind]
+    columns = [
+        {"index": str(i), "name": name, "field": job.mapping.get(str(i), "")}
+        for i, name in enumerate(job.header)
+    ]
+    return {
+        "job": job,
+        "columns": columns,
+        "targets": [(k, t.label) for k, t in targets.items()],
+        "policies": Policy.choices,
+        "sample": selectors.sample(job) if job.status == JobStatus.PREVIEW else [],
+        "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+    }
+
+
+@guarded
+def job(request, pk: int):
+    obj = selectors.job_get_for(actor=request.user, id=pk)
+    if request.method == "POST":
+        mapping = {str(i): request.POST.get(f"map-{i}", "") for i in range(len(obj.header))}
+        try:
+            engine.job_configure(actor=request.user, job=obj, mapping=mapping,
+                                 policy=request.POST.get("policy", ""))  # fmt: skip
+            engine.job_start(actor=request.user, job=obj)
+            messages.success(request, "Import started.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(obj.get_absolute_url())
+    context = _job_context(request, obj)
+    if request.htmx:
+        return render(request, "transfer/job.html#progress", context)
+    return render(request, "transfer/job.html", context)
+
+
+def _act(request, pk, action, done):
+    obj = selectors.job_get_for(actor=request.user, id=pk)
+    try:
+        action(obj)
+        messages.success(request, done)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(obj.get_absolute_url())
+
+
+@require_POST
+@guarded
+def cancel(request, pk: int):
+    return _act(request, pk, lambda j: engine.job_cancel(actor=request.user, job=j), "Cancelling.")
+
+
+@require_POST
+@guarded
+def resume(request, pk: int):
+    return _act(request, pk, lambda j: engine.job_start(actor=request.user, job=j), "Resumed.")
+
+
+@require_POST
+@guarded
+def undo(request, pk: int):
+    return _act(request, pk, lambda j: engine.job_undo(actor=request.user, job=j),
+                "Undone: what this import created is removed.")  # fmt: skip
+
+
+@guarded
+def errors(request, pk: int):
+    obj = selectors.job_get_for(actor=request.user, id=pk)
+    if obj.status == JobStatus.PREVIEW:
+        raise Invalid("The import has not run yet.")
+    response = StreamingHttpResponse(engine.errors_report(obj), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{obj.pk}-errors.csv"'
+    return response

@@ -1,0 +1,274 @@
+"""Import: bad input gets a clear message per row and nothing else is lost; jobs resume,
+cancel and undo; HubSpot and Salesforce headers map themselves."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tandem.contacts.models import LifecycleTransition, Organization, Person
+from tandem.core import tabular
+from tandem.core.errors import Invalid
+from tandem.transfer import engine
+from tandem.transfer.models import ImportJob, ImportRow, JobStatus
+from tests import factories as f
+
+HEADER = "Email,First Name,Last Name,Company Name,Country/Region,Job Title\n"
+ROWS = (
+    "ada@example.com,Ada,Lovelace,Analytical Engines,United Kingdom,Countess\n"
+    "grace@example.com,Grace,Hopper,Navy,US,Rear Admiral\n"
+    "not-an-email,Bad,Row,,DE,\n"
+    "linus@example.com,Linus,Torvalds,,Finland,Maintainer\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _import_dir(settings, tmp_path):
+    settings.TANDEM_IMPORT_DIR = tmp_path / "imports"
+
+
+def _job(world, content: bytes, name="people.csv", kind="people", policy="update", mapping=None):
+    job = engine.job_create(
+        actor=world.marketer, kind=kind, upload=SimpleUploadedFile(name, content), filename=name
+    )
+    engine.job_configure(actor=world.marketer, job=job, mapping=mapping or job.mapping,
+                         policy=policy)  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    return job
+
+
+def _run(world, content: bytes, **kw) -> ImportJob:
+    return engine.run(_job(world, content, **kw).pk)
+
+
+def _failures(job):
+    return list(
+        job.rows.filter(action="failed").order_by("number").values_list("number", "message")
+    )
+
+
+def test_hubspot_headers_map_and_good_rows_go_in(world):
+    job = _run(world, (HEADER + ROWS).encode())
+    assert job.status == "done" and (job.created, job.failed) == (3, 1)
+    assert job.mapping == {"0": "email", "1": "first_name", "2": "last_name", "3": "organization",
+                           "4": "country", "5": "title"}  # fmt: skip
+    ada = Person.objects.get(email_normalized="ada@example.com")
+    assert (ada.country, ada.organization.name, ada.title) == (
+        "GB",
+        "Analytical Engines",
+        "Countess",
+    )
+    assert _failures(job) == [(4, "Email: “not-an-email” is not an email address")]
+    assert LifecycleTransition.objects.filter(person=ada, to_stage="lead").exists()
+
+
+def test_salesforce_headers_map(world):
+    header = "FirstName,LastName,Email,Title,Account Name,MailingCountry,Phone\n"
+    job = _job(world, (header + "A,B,a@b.io,CTO,Acme,DE,123\n").encode())
+    assert set(job.mapping.values()) == {"first_name", "last_name", "email", "title",
+                                         "organization", "country", "phone"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b""), ("latin-1", b"")],
+)
+def test_encodings(world, encoding, bom):
+    text = HEADER + "zoe@example.com,Zoë,Ångström,Café Müller,DE,Chef\n"
+    job = _run(world, bom + text.encode(encoding))
+    assert job.created == 1, _failures(job)
+    zoe = Person.objects.get(email_normalized="zoe@example.com")
+    assert (zoe.first_name, zoe.last_name, zoe.organization.name) == (
+        "Zoë",
+        "Ångström",
+        "Café Müller",
+    )
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiters_quoted_newlines_and_ragged_rows(world, delimiter):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["email", "first_name", "last_name", "title"])
+    writer.writerow(["multi@example.com", "Multi", "Line", "Head of\nthings"])
+    writer.writerow(["short@example.com", "Short"])  # ragged: fewer cells
+    writer.writerow(["long@example.com", "Long", "Row", "CEO", "extra", "cells"])
+    job = _run(world, buffer.getvalue().encode())
+    assert job.created == 3 and job.failed == 0, _failures(job)
+    assert Person.objects.get(email_normalized="multi@example.com").title == "Head of\nthings"
+    assert job.delimiter == delimiter
+
+
+def test_empty_file_and_header_only(world):
+    with pytest.raises(Invalid, match="empty"):
+        _job(world, b"")
+    job = _run(world, HEADER.encode())
+    assert (job.status, job.total, job.created) == ("done", 0, 0)
+
+
+def test_a_50_mb_field_is_refused_alone(world):
+    big = "x" * (50 * 1024 * 1024)
+    content = (HEADER + f"big@example.com,{big},B,,DE,\n" + "ok@example.com,O,K,,DE,\n").encode()
+    job = _run(world, content)
+    assert (job.created, job.failed) == (1, 1)
+    assert "longer than 100 characters" in _failures(job)[0][1]
+    assert Person.objects.filter(email_normalized="ok@example.com").exists()
+
+
+def test_duplicates_within_the_file_and_policies(world):
+    f.person(email="known@example.com", first_name="Old", title="")
+    rows = (
+        "email,first_name,title\n"
+        "known@example.com,New,Engineer\n"
+        "twice@example.com,First,\n"
+        "TWICE@example.com,Second,Boss\n"
+    )
+    job = _run(world, rows.encode(), policy="update")
+    assert (job.created, job.updated) == (1, 2)
+    assert Person.objects.filter(email_normalized="twice@example.com").count() == 1
+    assert Person.objects.get(email_normalized="twice@example.com").first_name == "Second"
+    known = Person.objects.get(email_normalized="known@example.com")
+    assert (known.first_name, known.title) == ("New", "Engineer")
+    skip = _run(world, b"email,first_name\nknown@example.com,Again\n", policy="skip")
+    assert skip.skipped == 1
+    known.refresh_from_db()
+    assert known.first_name == "New"
+
+
+def test_formula_payloads_are_stored_as_given_and_neutralized_on_export(world):
+    job = _run(world, b"email,first_name,last_name\nf@example.com,=HYPERLINK(1),@SUM(A1)\n")
+    person = Person.objects.get(pk=job.rows.get().object_id)
+    assert person.first_name == "=HYPERLINK(1)"
+    exported = "".join(
+        tabular.csv_stream(["first", "last"], [(person.first_name, person.last_name)])
+    )
+    assert "'=HYPERLINK(1)" in exported and "'@SUM(A1)" in exported
+
+
+def test_a_crash_mid_import_then_resume_never_doubles(world, monkeypatch):
+    lines = "".join(f"crash{i}@example.com,P{i},L,,DE,\n" for i in range(25))
+    job = _job(world, (HEADER + lines).encode())
+    original, calls = engine._people_batch, {"n": 0}
+
+    def crash_on_third(job_obj, pending):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return original(job_obj, pending)
+
+    monkeypatch.setattr(engine, "_people_batch", crash_on_third)
+    with pytest.raises(RuntimeError):
+        engine.run(job.pk, batch=10)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.processed == 20
+    assert Person.objects.filter(email_normalized__startswith="crash").count() == 20
+    monkeypatch.setattr(engine, "_people_batch", original)
+    job = engine.run(job.pk, batch=10)
+    assert job.status == "done" and job.processed == 25 and job.created == 25
+    assert Person.objects.filter(email_normalized__startswith="crash").count() == 25
+    assert ImportRow.objects.filter(job=job).count() == 25
+
+
+def test_cancel_between_batches_and_undo(world):
+    lines = "".join(f"c{i}@example.com,C{i},L,Org {i % 3},DE,\n" for i in range(30))
+    job = _job(world, (HEADER + lines).encode())
+    engine.job_cancel(actor=world.marketer, job=job)  # queued: cancelled before it starts
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    ImportJob.objects.filter(pk=job.pk).update(status="queued", cancel_requested=True)
+    job = engine.run(job.pk, batch=10)  # stops after the first batch
+    assert job.status == "cancelled" and job.processed == 10
+    ImportJob.objects.filter(pk=job.pk).update(status="queued", cancel_requested=False)
+    job = engine.run(job.pk, batch=10)
+    assert job.processed == 30
+    before_orgs = Organization.objects.count()
+    assert engine.job_undo(actor=world.marketer, job=job) == 30
+    assert not Person.objects.filter(email_normalized__startswith="c").exists()
+    assert Organization.objects.count() == before_orgs - 3
+    assert Person.objects.filter(pk=world.person.pk).exists()
+
+
+def test_organizations_import_with_employee_counts(world):
+    content = (
+        "account,sector,employees,office_location,website\n"
+        "Acme Corporation,technolgy,2822,United States,acme.example\n"
+        "Betasoloin,medical,495,United States,\n"
+        "Nowhere Inc,retail,lots,Atlantis,\n"
+    )
+    job = _run(world, content.encode(), kind="organizations", name="accounts.csv")
+    assert (job.created, job.failed) == (2, 1)
+    acme = Organization.objects.get(name="Acme Corporation")
+    assert (acme.industry, acme.size, acme.country, acme.domain) == (
+        "technolgy", "1000+", "US", "acme.example",
+    )  # fmt: skip
+    message = _failures(job)[0][1]
+    assert "employees" in message and "Atlantis" in message
+
+
+def test_maven_accounts_import_as_they_are(world):
+    path = Path(__file__).resolve().parents[2] / "shared/datasets/maven-crm/accounts.csv"
+    if not path.exists():
+        pytest.skip("the shared data sets are not here")
+    job = _run(world, path.read_bytes(), kind="organizations", name="accounts.csv")
+    with open(path, newline="", encoding="utf-8") as handle:
+        expected = {row["account"] for row in csv.DictReader(handle)}
+    assert job.total == len(expected) == 85
+    assert job.created + job.failed == 85
+    stored = set(Organization.objects.filter(pk__in=job.rows.values("object_id"))
+                 .values_list("name", flat=True))  # fmt: skip
+    assert _failures(job) == []  # every account goes in, “Philipines” and “technolgy” too
+    assert stored == expected
+    assert Organization.objects.get(name="Bioholding").country == "PH"
+
+
+def test_wizard_and_api(world, as_user, django_capture_on_commit_callbacks):
+    client = as_user(world.marketer)
+    upload = SimpleUploadedFile("leads.csv", (HEADER + ROWS).encode())
+    response = client.post("/transfer/imports/", {"kind": "people", "file": upload})
+    job = ImportJob.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "Company Name" in page and "Analytical Engines" in page
+    form = {f"map-{i}": v for i, v in job.mapping.items()} | {"policy": "update"}
+    with django_capture_on_commit_callbacks():
+        client.post(f"/transfer/imports/{job.pk}/", form)
+    job.refresh_from_db()
+    assert job.status == "queued"
+    engine.run(job.pk)
+    progress = client.get(f"/transfer/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "3 created" in progress and "1 failed" in progress
+    report = client.get(f"/transfer/imports/{job.pk}/errors.csv")
+    text = b"".join(report.streaming_content).decode()
+    assert text.splitlines()[1] == "4,Email,Email: “not-an-email” is not an email address"
+    api = client.post("/api/imports", {"kind": "organizations", "file": SimpleUploadedFile(
+        "orgs.csv", b"Company name,Industry\nX Co,Retail\n")})  # fmt: skip
+    assert api.status_code == 201 and api.json()["mapping"] == {"0": "name", "1": "industry"}
+    jid = api.json()["id"]
+    bad = client.put(f"/api/imports/{jid}/mapping", {"mapping": {"0": "salary"}},
+                     content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422
+    assert client.get(f"/api/imports/{job.pk}/errors").json()[0]["row"] == 4
+    assert as_user(world.owner).get(f"/api/imports/{jid}").status_code == 404
+
+
+def test_imports_belong_to_whoever_started_them(world, as_user):
+    job = _run(world, (HEADER + ROWS).encode())
+    for who, status in (("marketer", 200), ("owner", 404), ("marketing_manager", 404),
+                        ("admin", 200)):  # fmt: skip
+        client = as_user(getattr(world, who))
+        assert client.get(f"/transfer/imports/{job.pk}/").status_code == status, who
+        assert client.get(f"/api/imports/{job.pk}").status_code == status, who
+    assert as_user(world.owner).post(f"/transfer/imports/{job.pk}/undo").status_code == 404
+    assert Person.objects.filter(email_normalized="ada@example.com").exists()
+    rep_job = engine.run(_job_as(world.owner, b"email\nrep-lead@example.com\n").pk)
+    lead = Person.objects.get(pk=rep_job.rows.get().object_id)
+    assert lead.owner == world.owner  # a rep's imported leads are the rep's, as when typed in
+    assert as_user(world.owner).get(f"/contacts/people/{lead.pk}/").status_code == 200
+
+
+def _job_as(user, content):
+    job = engine.job_create(actor=user, kind="people", upload=SimpleUploadedFile("x.csv", content),
+                            filename="x.csv")  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    return job
