@@ -302,6 +302,8 @@ def test_every_url_is_in_the_matrix():
         "accounts:account",
         "accounts:revoke_token",
         "contacts:people",
+        "contacts:people_export",
+        "contacts:organizations_export",
         "contacts:person",
         "contacts:person_new",
         "contacts:person_edit",

@@ -272,3 +272,31 @@ def _job_as(user, content):
                             filename="x.csv")  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     return job
+
+
+def test_lists_export_with_their_filters_and_reimport(world, as_user):
+    from openpyxl import load_workbook
+
+    f.person(email="de1@example.com", country="DE", lifecycle_stage="mql", first_name="=cmd|x")
+    f.person(email="fr1@example.com", country="FR", lifecycle_stage="lead")
+    client = as_user(world.marketer)
+    response = client.get("/contacts/people/export?format=csv&stage=mql")
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["email"] for r in rows] == ["de1@example.com"]
+    assert rows[0]["first_name"] == "'=cmd|x"
+    xlsx = client.get("/contacts/people/export?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    emails = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {"de1@example.com", "fr1@example.com"} <= emails
+    assert as_user(world.outsider).get("/contacts/people/export?format=csv").status_code == 200
+    outsider_rows = b"".join(
+        as_user(world.outsider).get("/contacts/people/export?format=csv").streaming_content
+    ).decode()
+    assert world.person.email not in outsider_rows  # scoped like the list
+    job = engine.job_create(actor=world.marketer, kind="people",
+                            upload=SimpleUploadedFile("people.csv", text.encode()),
+                            filename="people.csv")  # fmt: skip
+    assert {"email", "first_name", "organization", "lifecycle_stage"} <= set(job.mapping.values())
+    bad = client.get("/contacts/people/export?format=pdf")
+    assert bad.status_code == 400

@@ -111,3 +111,50 @@ def organization_search(*, actor, q: str, limit: int = 8) -> list[Organization]:
 
 def person_transitions(*, person: Person):
     return person.transitions.select_related("actor").order_by("-at", "-id")[:50]
+
+
+PERSON_EXPORT = (
+    ("id", "pk"),
+    ("email", "email"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("title", "title"),
+    ("phone", "phone"),
+    ("organization", "organization__name"),
+    ("country", "country"),
+    ("region", "region"),
+    ("city", "city"),
+    ("lifecycle_stage", "lifecycle_stage"),
+    ("score", "score"),
+    ("owner", "owner__username"),
+    ("consent", "consent"),
+    ("created_at", "created_at"),
+)
+ORGANIZATION_EXPORT = (
+    ("id", "pk"),
+    ("name", "name"),
+    ("domain", "domain"),
+    ("industry", "industry"),
+    ("size", "size"),
+    ("country", "country"),
+    ("region", "region"),
+    ("city", "city"),
+    ("owner", "owner__username"),
+    ("is_customer", "is_customer"),
+)
+
+
+def person_export(*, actor, params):
+    """The filtered list, every page: (header, row iterator)."""
+    qs, _ = listing.apply(person_qs(actor), PERSON_LIST, params)
+    return _export(qs, PERSON_EXPORT)
+
+
+def organization_export(*, actor, params):
+    qs, _ = listing.apply(organization_qs(actor), ORGANIZATION_LIST, params)
+    return _export(qs, ORGANIZATION_EXPORT)
+
+
+def _export(qs, columns):
+    rows = qs.values_list(*(lookup for _, lookup in columns)).iterator(chunk_size=5000)
+    return [name for name, _ in columns], rows

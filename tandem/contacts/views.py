@@ -4,7 +4,7 @@ from django.views.decorators.http import require_POST
 from tandem.contacts import selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
-from tandem.core import access, registry, saved_filters
+from tandem.core import access, export, registry, saved_filters
 from tandem.core.activity import timeline_for
 from tandem.core.web import guarded, render_list, save_form
 
@@ -140,3 +140,15 @@ def organization_edit(request, pk: int):
         "contacts/form.html",
         {"title": f"Edit {obj}"},
     )
+
+
+@guarded
+def people_export(request):
+    header, rows = selectors.person_export(actor=request.user, params=request.GET)
+    return export.response(request.GET.get("format", "csv"), "people", header, rows)
+
+
+@guarded
+def organizations_export(request):
+    header, rows = selectors.organization_export(actor=request.user, params=request.GET)
+    return export.response(request.GET.get("format", "csv"), "organizations", header, rows)
