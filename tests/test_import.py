@@ -300,3 +300,44 @@ def test_lists_export_with_their_filters_and_reimport(world, as_user):
     assert {"email", "first_name", "organization", "lifecycle_stage"} <= set(job.mapping.values())
     bad = client.get("/contacts/people/export?format=pdf")
     assert bad.status_code == 400
+
+
+def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
+    """The sales-pipeline data set as it is (blank accounts, `GTXPro`, CRLF): won amounts per
+    sales agent after the import equal those computed from the file directly."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from tandem.sales.models import Opportunity
+
+    path = Path(__file__).resolve().parents[2] / "shared/datasets/maven-crm/sales_pipeline.csv"
+    if not path.exists():
+        pytest.skip("the shared data sets are not here")
+    expected, stages = defaultdict(Decimal), defaultdict(int)
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            stages[row["deal_stage"]] += 1
+            if row["deal_stage"] == "Won":
+                expected[row["sales_agent"]] += Decimal(row["close_value"])
+    assert sum(expected.values()) == 10_005_534  # the SOURCE.md oracle
+    job = engine.job_create(actor=world.sales_manager, kind="opportunities",
+                            upload=SimpleUploadedFile("p.csv", path.read_bytes()),
+                            filename="sales_pipeline.csv")  # fmt: skip
+    assert {"name", "owner", "stage", "amount", "organization", "opened", "close"} <= set(
+        job.mapping.values()
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    job = engine.run(job.pk)
+    assert (job.total, job.created, job.failed) == (8800, 8800, 0), _failures(job)[:3]
+    imported = Opportunity.objects.filter(pk__in=job.rows.values("object_id"))
+    won = {
+        f"{r['owner__first_name']} {r['owner__last_name']}": r["total"]
+        for r in imported.filter(stage__kind="won")
+        .values("owner__first_name", "owner__last_name")
+        .annotate(total=Sum("amount"))
+    }
+    assert won == dict(expected)
+    assert imported.filter(stage__kind="lost").count() == stages["Lost"] == 2473
+    assert imported.filter(organization__name="No account (imported)").count() == 1425

@@ -15,7 +15,8 @@ from tandem.contacts.normalize import normalize_email, person_search_text
 from tandem.core import access, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
-from tandem.transfer import fields
+from tandem.sales.models import Opportunity
+from tandem.transfer import fields, opportunities
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
 BATCH = 1000
@@ -23,7 +24,7 @@ PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "reg
 
 
 def _require(actor, kind: str) -> None:
-    resource = "person" if kind == "people" else "organization"
+    resource = {"people": "person", "organizations": "organization"}.get(kind, "opportunity")
     if not access.can_create(actor, resource):
         raise Forbidden(f"Your role may not import {kind}.")
 
@@ -31,7 +32,7 @@ def _require(actor, kind: str) -> None:
 def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
     """Keep the file, read its header, propose the mapping."""
     if kind not in fields.TARGETS:
-        raise Invalid("Import people or organizations.", field="kind")
+        raise Invalid("Import people, organizations or opportunities.", field="kind")
     _require(actor, kind)
     folder = Path(settings.TANDEM_IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,7 +106,7 @@ def job_undo(*, actor, job: ImportJob) -> int:
         raise Conflict("Cancel the import before undoing it.")
     if job.status == JobStatus.UNDONE:
         return 0
-    model = Person if job.kind == "people" else Organization
+    model = {"people": Person, "organizations": Organization}.get(job.kind, Opportunity)
     ids = list(job.rows.filter(action=RowAction.CREATED).values_list("object_id", flat=True))
     removed = 0
     for i in range(0, len(ids), 5000):
@@ -166,6 +167,8 @@ def _write_batch(job: ImportJob, pending: list) -> None:
     with transaction.atomic():
         if job.kind == "people":
             rows = _people_batch(job, pending)
+        elif job.kind == "opportunities":
+            rows = opportunities.batch(job, pending)
         else:
             rows = _organizations_batch(job, pending)
         ImportRow.objects.bulk_create(rows)
@@ -179,14 +182,14 @@ def _write_batch(job: ImportJob, pending: list) -> None:
         )
 
 
-def _failed(job, number, errors) -> ImportRow:
+def failed_row(job, number, errors) -> ImportRow:
     column = "; ".join(c for c, _ in errors)[:200]
     message = "; ".join(f"{c}: {m}" for c, m in errors)[:500]
     return ImportRow(job=job, number=number, action=RowAction.FAILED, column=column,
                      message=message)  # fmt: skip
 
 
-def _organizations_by_name(job, names: set[str]) -> dict[str, int]:
+def organizations_by_name(job, names: set[str]) -> dict[str, int]:
     """Find organizations by name (case-insensitive), creating the missing ones."""
     found = {}
     for org in Organization.objects.filter(name__in=names).only("pk", "name"):
@@ -219,14 +222,14 @@ def _people_batch(job: ImportJob, pending: list) -> list[ImportRow]:
         ):
             errors = [("email", "the row has neither an email address nor a name")]
         if errors:
-            rows.append(_failed(job, number, errors))
+            rows.append(failed_row(job, number, errors))
             continue
         data["email_normalized"] = normalize_email(data.get("email", ""))
         parsed.append((number, data, custom))
     emails = {d["email_normalized"] for _, d, _ in parsed if d["email_normalized"]}
     existing = {p.email_normalized: p for p in Person.objects.filter(email_normalized__in=emails)}
     org_names = {d["organization"] for _, d, _ in parsed if d.get("organization")}
-    orgs = _organizations_by_name(job, org_names) if org_names else {}
+    orgs = organizations_by_name(job, org_names) if org_names else {}
     create, update, batch_emails, deferred = [], {}, {}, []
     rep_owner = job.owner if job.owner.role == "sales_rep" else None  # as person_create does
     for number, data, custom in parsed:
@@ -306,7 +309,7 @@ def _organizations_batch(job: ImportJob, pending: list) -> list[ImportRow]:
         if not errors and not data.get("name"):
             errors = [("name", "the row has no name")]
         if errors:
-            rows.append(_failed(job, number, errors))
+            rows.append(failed_row(job, number, errors))
             continue
         parsed.append((number, data))
     domains = {d["domain"] for _, d in parsed if d.get("domain")}

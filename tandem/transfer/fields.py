@@ -5,6 +5,8 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.contacts.normalize import normalize_domain, normalize_email
@@ -110,6 +112,45 @@ def domain(raw: str) -> str:
     return normalize_domain(text(200)(raw))
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y",
+                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d %b %Y", "%b %d, %Y")  # fmt: skip
+
+
+def a_date(raw: str):
+    """ISO first; then day-first and month-first forms (an ambiguous 03/04 is read month
+    first, as US exports write it, unless the day is above 12)."""
+    value = text(40)(raw)
+    if not value:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid(f"“{value[:20]}” is not a date")
+
+
+def amount(raw: str):
+    """1054 · 1,054.50 · 1.054,50 · $1,054 · 1 054,5 → Decimal; negative amounts are refused."""
+    value = re.sub(r"[^\d,.\-]", "", text(40)(raw))
+    if not value:
+        return None
+    if "," in value and "." in value:
+        value = value.replace(",", "") if value.rfind(".") > value.rfind(",") else (
+            value.replace(".", "").replace(",", ".")
+        )  # fmt: skip
+    elif "," in value:
+        head, _, tail = value.rpartition(",")
+        value = value.replace(",", "") if len(tail) == 3 else f"{head.replace(',', '')}.{tail}"
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise Invalid(f"“{raw.strip()[:20]}” is not an amount") from None
+    if number < 0:
+        raise Invalid("an amount cannot be negative")
+    return number.quantize(Decimal("0.01"))
+
+
 @dataclass(frozen=True)
 class Target:
     label: str
@@ -175,7 +216,44 @@ ORGANIZATIONS = {
     ),  # fmt: skip
     "city": Target("City", text(100), ("city", "billingcity")),
 }
-TARGETS = {"people": PEOPLE, "organizations": ORGANIZATIONS}
+OPPORTUNITIES = {
+    "name": Target(
+        "Name or number",
+        text(200),
+        ("name", "opportunityname", "dealname", "opportunityid", "opportunity", "deal"),
+    ),  # fmt: skip
+    "organization": Target(
+        "Organization (by name)",
+        text(200),
+        (
+            "organization",
+            "account",
+            "accountname",
+            "company",
+            "companyname",
+            "associatedcompany",
+        ),
+    ),  # fmt: skip
+    "owner": Target(
+        "Owner (a user's name)",
+        text(150),
+        (
+            "owner",
+            "salesagent",
+            "opportunityowner",
+            "dealowner",
+            "rep",
+            "salesrep",
+        ),
+    ),  # fmt: skip
+    "stage": Target("Stage", text(100), ("stage", "dealstage", "pipelinestage")),
+    "amount": Target("Amount", amount, ("amount", "closevalue", "value", "dealamount")),
+    "opened": Target(
+        "Opened on", a_date, ("opened", "engagedate", "createdate", "created", "createddate")
+    ),  # fmt: skip
+    "close": Target("Close date", a_date, ("close", "closedate", "expectedclose")),
+}
+TARGETS = {"people": PEOPLE, "organizations": ORGANIZATIONS, "opportunities": OPPORTUNITIES}
 CUSTOM = "custom"
 
 
@@ -209,6 +287,8 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
         raise Invalid("Map the email column (or at least a name).", field="mapping")
     if kind == "organizations" and "name" not in seen:
         raise Invalid("Map the name column.", field="mapping")
+    if kind == "opportunities" and not {"name", "owner", "stage"} <= seen:
+        raise Invalid("Map the name, owner and stage columns.", field="mapping")
     return mapping
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 class ImportKind(models.TextChoices):
     PEOPLE = "people", "People"
     ORGANIZATIONS = "organizations", "Organizations"
+    OPPORTUNITIES = "opportunities", "Opportunities"
 
 
 class Policy(models.TextChoices):
