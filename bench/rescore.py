@@ -1,7 +1,7 @@
 """Scoring on the large demo: a bulk rescore of everyone, and an incremental rescore for one new
 touch. Run on a loaded database (make bench loads one; or DATABASE_URL=... demo --size large).
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tandem_large .venv/bin/python bench/rescore.py
+    DATABASE_URL=postgresql://…/tandem_large .venv/bin/python bench/rescore.py
 """
 
 import statistics
