@@ -341,3 +341,51 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
     assert won == dict(expected)
     assert imported.filter(stage__kind="lost").count() == stages["Lost"] == 2473
     assert imported.filter(organization__name="No account (imported)").count() == 1425
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2017-03-01", "2017-03-01"),
+        ("01.03.2017", "2017-03-01"),
+        ("03/01/2017", "2017-03-01"),  # month first, as US exports write it
+        ("25/12/2017", "2017-12-25"),  # a day above 12 can only be day first
+        ("2017/03/01", "2017-03-01"),
+        ("1 Mar 2017", "2017-03-01"),
+        ("Mar 1, 2017", "2017-03-01"),
+        ("2017-03-01T10:30:00", "2017-03-01"),
+    ],
+)
+def test_dates_in_many_formats(raw, expected):
+    from tandem.transfer import fields
+
+    assert fields.a_date(raw).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1054", "1054.00"), ("1,054.50", "1054.50"), ("1.054,50", "1054.50"),
+     ("$1,054", "1054.00"), ("1 054,5", "1054.50"), ("€ 12.345.678,9", "12345678.90"),
+     ("0.5", "0.50")],
+)  # fmt: skip
+def test_amounts_in_many_formats(raw, expected):
+    from tandem.transfer import fields
+
+    assert str(fields.amount(raw)) == expected
+
+
+@pytest.mark.parametrize("raw", ["31/31/2017", "yesterday", "2017-02-30"])
+def test_bad_dates_are_refused_with_the_value(raw):
+    from tandem.transfer import fields
+
+    with pytest.raises(Invalid, match="is not a date"):
+        fields.a_date(raw)
+
+
+def test_bad_amounts_are_refused():
+    from tandem.transfer import fields
+
+    with pytest.raises(Invalid, match="negative"):
+        fields.amount("-5")
+    with pytest.raises(Invalid, match="not an amount"):
+        fields.amount("1.2.3,4,5")
