@@ -92,3 +92,20 @@ def smtp(settings):
     }
     yield inbox
     controller.stop()
+
+
+def shared_dataset(relative: str):
+    """A file of ../shared/datasets, wherever this checkout is (CI clones it elsewhere)."""
+    import os
+    from pathlib import Path
+
+    roots = [
+        os.environ.get("TANDEM_DATASETS", ""),
+        str(Path(__file__).resolve().parents[2] / "shared" / "datasets"),
+        "/work/shared/datasets",
+    ]
+    for root in filter(None, roots):
+        path = Path(root) / relative
+        if path.exists():
+            return path
+    pytest.skip(f"the shared data set {relative} is not on this machine")

@@ -389,6 +389,10 @@ def test_every_url_is_in_the_matrix():
         "transfer:resume",
         "transfer:undo",
         "transfer:errors",
+        "transfer:duplicates",
+        "transfer:duplicates_scan",
+        "transfer:pair",
+        "transfer:dismiss",
     }
     names = set()
     for pattern in get_resolver().url_patterns:
@@ -520,6 +524,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/imports/{job_id}/cancel"),
         ("POST", "/imports/{job_id}/undo"),
         ("GET", "/imports/{job_id}/errors"),
+        ("GET", "/duplicates"),
+        ("POST", "/duplicates/{candidate_id}/dismiss"),
+        ("POST", "/merges"),
         ("GET", "/leakage/people"),
         ("POST", "/suppressions"),
         ("GET", "/opportunities"),

@@ -15,6 +15,7 @@ from tandem.handoff.models import Handoff, ScoreSnapshot, ScoringConfig, Scoring
 from tandem.marketing.models import Touch
 from tandem.sales.models import Opportunity, Territory
 from tests import factories as f
+from tests.conftest import shared_dataset
 
 NOW = timezone.make_aware(datetime(2026, 11, 18, 10, 0))  # a Wednesday
 
@@ -483,13 +484,10 @@ def test_predictive_model_learns_from_history_and_explains(world, as_user):
 
 
 def test_x_education_leads_load_as_they_are_and_score():
-    from pathlib import Path
 
     from tandem.handoff import predictive
 
-    path = Path(__file__).resolve().parents[2] / "shared/datasets/x-education-leads/Leads.csv"
-    if not path.exists():
-        pytest.skip("the shared data sets are not here")
+    path = shared_dataset("x-education-leads/Leads.csv")
     data = predictive.x_education_dataset(path)
     assert data.X.shape[0] == 9240 and int(data.y.sum()) == 3561
     assert "Tags" not in data.names and "Lead Quality" not in data.names

@@ -3,7 +3,6 @@ cancel and undo; HubSpot and Salesforce headers map themselves."""
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +13,7 @@ from tandem.core.errors import Invalid
 from tandem.transfer import engine
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus
 from tests import factories as f
+from tests.conftest import shared_dataset
 
 HEADER = "Email,First Name,Last Name,Company Name,Country/Region,Job Title\n"
 ROWS = (
@@ -208,9 +208,7 @@ def test_organizations_import_with_employee_counts(world):
 
 
 def test_maven_accounts_import_as_they_are(world):
-    path = Path(__file__).resolve().parents[2] / "shared/datasets/maven-crm/accounts.csv"
-    if not path.exists():
-        pytest.skip("the shared data sets are not here")
+    path = shared_dataset("maven-crm/accounts.csv")
     job = _run(world, path.read_bytes(), kind="organizations", name="accounts.csv")
     with open(path, newline="", encoding="utf-8") as handle:
         expected = {row["account"] for row in csv.DictReader(handle)}
@@ -312,9 +310,7 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
 
     from tandem.sales.models import Opportunity
 
-    path = Path(__file__).resolve().parents[2] / "shared/datasets/maven-crm/sales_pipeline.csv"
-    if not path.exists():
-        pytest.skip("the shared data sets are not here")
+    path = shared_dataset("maven-crm/sales_pipeline.csv")
     expected, stages = defaultdict(Decimal), defaultdict(int)
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):

@@ -43,6 +43,7 @@ def navigation(request):
                 ("People", "contacts:people"),
                 ("Organizations", "contacts:organizations"),
                 ("Import", "transfer:imports"),
+                ("Duplicates", "transfer:duplicates"),
             ],
         )
     )

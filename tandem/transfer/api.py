@@ -4,7 +4,8 @@ from datetime import datetime
 
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
-from tandem.transfer import engine, selectors
+from tandem.contacts.selectors import person_get_for
+from tandem.transfer import dedupe_views, engine, merge, selectors
 from tandem.transfer.models import Policy, RowAction
 
 router = Router(tags=["import"])
@@ -99,3 +100,48 @@ def errors(request, job_id: int):
     job = selectors.job_get_for(actor=request.user, id=job_id)
     rows = job.rows.filter(action=RowAction.FAILED).order_by("number")[:10_000]
     return [{"row": r.number, "column": r.column, "reason": r.message} for r in rows]
+
+
+class CandidateOut(Schema):
+    id: int
+    first_id: int
+    second_id: int
+    confidence: float
+    reason: str
+    status: str
+
+
+class MergeIn(Schema):
+    survivor_id: int
+    other_id: int
+    take: dict[str, bool] = Field(default_factory=dict, description="{field: take the other's}")
+
+
+class MergeOut(Schema):
+    id: int
+    survivor_id: int | None
+    merged_id: int
+    chosen: dict
+    moved: dict[str, int]
+    dropped: list
+
+
+@router.get("/duplicates", response=list[CandidateOut])
+def duplicates(request):
+    """Open pairs (both people visible to you), the surest first; at most 500."""
+    return list(dedupe_views.candidates_for(request.user)[:500])
+
+
+@router.post("/duplicates/{candidate_id}/dismiss", response={204: None})
+def dismiss_duplicate(request, candidate_id: int):
+    merge.dismiss(actor=request.user, candidate=dedupe_views._candidate(request, candidate_id))
+    return Status(204, None)
+
+
+@router.post("/merges", response=MergeOut)
+def merge_people(request, payload: MergeIn):
+    """Merge `other` into `survivor`; `take` picks the fields whose value comes from `other`."""
+    survivor = person_get_for(actor=request.user, id=payload.survivor_id)
+    other = person_get_for(actor=request.user, id=payload.other_id)
+    return merge.merge(actor=request.user, via="api", survivor=survivor, other=other,
+                       take=payload.take)  # fmt: skip

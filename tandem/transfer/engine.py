@@ -161,6 +161,10 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
         )
         raise
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+    if job.kind == "people":  # new people may be old acquaintances under another email
+        from tandem.transfer import tasks
+
+        transaction.on_commit(tasks.scan_duplicates.enqueue)
     return ImportJob.objects.get(pk=job.pk)
 
 

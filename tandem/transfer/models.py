@@ -99,3 +99,44 @@ class ImportRow(models.Model):
                 fields=["job", "action"], name="import_row_action_idx", condition=~Q(action="")
             )
         ]
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", "To review"
+    MERGED = "merged", "Merged"
+    DISMISSED = "dismissed", "Not duplicates"
+
+
+class DuplicateCandidate(models.Model):
+    """Two people who look like the same human, with how sure we are and why."""
+
+    first = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
+    confidence = models.FloatField()
+    reason = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "-confidence"], name="duplicate_queue_idx")]
+
+
+class MergeLog(models.Model):
+    """A merge, kept whole: the removed person's values, what moved, who did it."""
+
+    survivor = models.ForeignKey(
+        "contacts.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_id = models.BigIntegerField()
+    merged_values = models.JSONField()
+    chosen = models.JSONField(default=dict, help_text="{field: value taken from the other}")
+    moved = models.JSONField(default=dict, help_text="{relation: rows moved}")
+    dropped = models.JSONField(default=list, help_text="Rows that would have doubled.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
