@@ -11,6 +11,8 @@ import unicodedata
 from collections import defaultdict
 from itertools import combinations
 
+from django.db.models import Count
+
 from tandem.contacts.models import Person
 from tandem.transfer.models import CandidateStatus, DuplicateCandidate
 
@@ -18,6 +20,7 @@ FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook
              "live.com", "icloud.com", "me.com", "aol.com", "gmx.de", "web.de", "proton.me",
              "protonmail.com", "mail.com", "yandex.ru"}  # fmt: skip
 MAX_BLOCK = 50
+SHARED_PHONE = 3
 THRESHOLD = 0.8
 
 
@@ -74,10 +77,26 @@ def _rows(queryset):
         }
 
 
+def shared_phones(queryset) -> set[str]:
+    """Numbers many people give (a switchboard, a placeholder): they prove nothing."""
+    common = (
+        queryset.exclude(phone="")
+        .values("phone")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=SHARED_PHONE)
+        .values_list("phone", flat=True)
+    )
+    return {phone_key(p) for p in common}
+
+
 def find_pairs(queryset=None) -> list[tuple[int, int, float, str]]:
     """(smaller id, larger id, confidence, reason) for every likely pair."""
+    queryset = queryset if queryset is not None else Person.objects.all()
+    ignore_phones = shared_phones(queryset)
     blocks = defaultdict(list)
-    for row in _rows(queryset if queryset is not None else Person.objects.all()):
+    for row in _rows(queryset):
+        if row["phone"] in ignore_phones:
+            row["phone"] = ""
         if row["company"]:
             blocks[("c", row["last"], row["company"])].append(row)
         if row["phone"]:
