@@ -29,12 +29,13 @@ def _import_dir(settings, tmp_path):
     settings.TANDEM_IMPORT_DIR = tmp_path / "imports"
 
 
-def _job(world, content: bytes, name="people.csv", kind="people", policy="update", mapping=None):
+def _job(world, content: bytes, name="people.csv", kind="people", policy="update", mapping=None,
+         program=None):  # fmt: skip
     job = engine.job_create(
         actor=world.marketer, kind=kind, upload=SimpleUploadedFile(name, content), filename=name
     )
     engine.job_configure(actor=world.marketer, job=job, mapping=mapping or job.mapping,
-                         policy=policy)  # fmt: skip
+                         policy=policy, program=program)  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     return job
 
@@ -385,3 +386,43 @@ def test_bad_amounts_are_refused():
         fields.amount("-5")
     with pytest.raises(Invalid, match="not an amount"):
         fields.amount("1.2.3,4,5")
+
+
+def test_trade_show_list_imports_as_touches_once(world):
+    from tandem.marketing.models import Touch
+
+    show = f.program(name="Berlin Expo", channel="trade_show")
+    known = f.person(email="known@example.com")
+    content = (
+        "Email,First Name,Company,Date\n"
+        "known@example.com,Kim,,2026-10-01\n"
+        "new@visitor.example,Nia,Visitor GmbH,2026-10-01\n"
+        "broken,X,,2026-10-01\n"
+        "late@visitor.example,Lu,,31/31/2026\n"
+    )
+    job = engine.job_create(actor=world.marketer, kind="touches",
+                            upload=SimpleUploadedFile("scans.csv", content.encode()),
+                            filename="scans.csv")  # fmt: skip
+    assert job.mapping == {"0": "email", "1": "first_name", "2": "organization", "3": "occurred_at"}
+    with pytest.raises(Invalid, match="program"):
+        engine.job_configure(actor=world.marketer, job=job, mapping=job.mapping, policy="update")
+    engine.job_configure(actor=world.marketer, job=job, mapping=job.mapping, policy="update",
+                         program=show)  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    job = engine.run(job.pk)
+    assert (job.created, job.failed) == (2, 2)
+    touches = Touch.objects.filter(program=show)
+    assert {t.person.email_normalized for t in touches} == {"known@example.com",
+                                                           "new@visitor.example"}  # fmt: skip
+    assert {t.kind for t in touches} == {"event_attended"}
+    newcomer = Person.objects.get(email_normalized="new@visitor.example")
+    assert newcomer.source_program == show and newcomer.organization.name == "Visitor GmbH"
+    known.refresh_from_db()
+    assert known.source_program == show
+    again = _job(world, content.encode(), kind="touches", name="scans.csv", program=show)
+    again = engine.run(again.pk)  # the same list again
+    assert again.skipped == 2 and touches.all().count() == 2  # nothing doubled
+    assert engine.job_undo(actor=world.marketer, job=job) == 2
+    assert touches.all().count() == 0
+    assert not Person.objects.filter(email_normalized="new@visitor.example").exists()
+    assert Person.objects.filter(pk=known.pk).exists()

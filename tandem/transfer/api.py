@@ -45,6 +45,7 @@ class JobOut(Schema):
 class MappingIn(Schema):
     mapping: dict[str, str] = Field(..., description="{column index: field or 'custom'}")
     policy: Policy = Policy.UPDATE
+    program_id: int | None = Field(None, description="Touches: the program of every row")
 
 
 class RowError(Schema):
@@ -68,9 +69,15 @@ def get_job(request, job_id: int):
 @router.put("/imports/{job_id}/mapping", response=JobOut)
 def set_mapping(request, job_id: int, payload: MappingIn):
     job = selectors.job_get_for(actor=request.user, id=job_id)
-    return engine.job_configure(
-        actor=request.user, job=job, mapping=payload.mapping, policy=payload.policy
+    program = (
+        selectors.program_for(actor=request.user, id=payload.program_id)
+        if payload.program_id
+        else None
     )
+    return engine.job_configure(
+        actor=request.user, job=job, mapping=payload.mapping, policy=payload.policy,
+        program=program,
+    )  # fmt: skip
 
 
 @router.post("/imports/{job_id}/start", response={202: JobOut})

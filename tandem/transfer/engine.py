@@ -16,8 +16,9 @@ from tandem.contacts.normalize import normalize_email, person_search_text
 from tandem.core import access, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
+from tandem.marketing.models import Touch
 from tandem.sales.models import Opportunity
-from tandem.transfer import fields, opportunities
+from tandem.transfer import fields, opportunities, touches
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
 BATCH = 1000
@@ -25,7 +26,9 @@ PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "reg
 
 
 def _require(actor, kind: str) -> None:
-    resource = {"people": "person", "organizations": "organization"}.get(kind, "opportunity")
+    resource = {"people": "person", "organizations": "organization", "touches": "touch"}.get(
+        kind, "opportunity"
+    )
     if not access.can_create(actor, resource):
         raise Forbidden(f"Your role may not import {kind}.")
 
@@ -33,7 +36,7 @@ def _require(actor, kind: str) -> None:
 def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
     """Keep the file, read its header, propose the mapping."""
     if kind not in fields.TARGETS:
-        raise Invalid("Import people, organizations or opportunities.", field="kind")
+        raise Invalid("Import people, organizations, opportunities or touches.", field="kind")
     _require(actor, kind)
     folder = Path(settings.TANDEM_IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,14 +70,19 @@ def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
     )
 
 
-def job_configure(*, actor, job: ImportJob, mapping: dict, policy: str) -> ImportJob:
+def job_configure(*, actor, job: ImportJob, mapping: dict, policy: str, program=None) -> ImportJob:
     if job.status != JobStatus.PREVIEW:
         raise Conflict("The import has started: its mapping is fixed.")
     if policy not in Policy.values:
         raise Invalid("Choose what happens to a match.", field="policy")
     job.mapping = fields.clean_mapping(job.kind, job.header, mapping)
     job.policy = policy
-    job.save(update_fields=["mapping", "policy"])
+    if program is not None:
+        job.program = program
+    if job.kind == "touches" and job.program is None and "program" not in job.mapping.values():
+        raise Invalid("Choose the program of these touches, or map a program column.",
+                      field="program")  # fmt: skip
+    job.save(update_fields=["mapping", "policy", "program"])
     return job
 
 
@@ -107,23 +115,27 @@ def job_undo(*, actor, job: ImportJob) -> int:
         raise Conflict("Cancel the import before undoing it.")
     if job.status == JobStatus.UNDONE:
         return 0
-    model = {"people": Person, "organizations": Organization}.get(job.kind, Opportunity)
+    model = {"people": Person, "organizations": Organization, "touches": Touch}.get(
+        job.kind, Opportunity
+    )
     ids = list(job.rows.filter(action=RowAction.CREATED).values_list("object_id", flat=True))
     removed = 0
     for i in range(0, len(ids), 5000):
         removed += (
             model.objects.filter(pk__in=ids[i : i + 5000]).delete()[1].get(model._meta.label, 0)
         )
-    Organization.objects.filter(pk__in=_created_orgs(job)).filter(people=None).delete()
+    if job.kind == "touches":  # the people a list brought in, unless they did more since
+        Person.objects.filter(pk__in=_created(job, "person"), touches=None).delete()
+    Organization.objects.filter(pk__in=_created(job, "organization")).filter(people=None).delete()
     job.status = JobStatus.UNDONE
     job.save(update_fields=["status"])
     return removed
 
 
-def _created_orgs(job) -> list[int]:
+def _created(job, target_type: str) -> list[int]:
     return list(
         TimelineEntry.objects.filter(
-            target_type="organization", verb="created", via="import", summary=f"import {job.pk}"
+            target_type=target_type, verb="created", via="import", summary=f"import {job.pk}"
         ).values_list("target_id", flat=True)
     )
 
@@ -174,6 +186,8 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             rows = _people_batch(job, pending)
         elif job.kind == "opportunities":
             rows = opportunities.batch(job, pending)
+        elif job.kind == "touches":
+            rows = touches.batch(job, pending)
         else:
             rows = _organizations_batch(job, pending)
         ImportRow.objects.bulk_create(rows)

@@ -253,7 +253,64 @@ OPPORTUNITIES = {
     ),  # fmt: skip
     "close": Target("Close date", a_date, ("close", "closedate", "expectedclose")),
 }
-TARGETS = {"people": PEOPLE, "organizations": ORGANIZATIONS, "opportunities": OPPORTUNITIES}
+
+
+def touch_kind(raw: str) -> str:
+    from tandem.marketing.models import TouchKind
+
+    value = text(50)(raw)
+    if not value:
+        return ""
+    codes = {**{v: v for v in TouchKind.values}, **{key(lb): v for v, lb in TouchKind.choices}}
+    code = codes.get(value.lower()) or codes.get(key(value))
+    if code is None:
+        raise Invalid(f"“{value[:30]}” is not a touch kind")
+    return code
+
+
+def a_moment(raw: str):
+    """A date, or a date and time (ISO)."""
+    value = text(40)(raw)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.combine(a_date(value), datetime.min.time())
+    return moment
+
+
+TOUCHES = {
+    "email": PEOPLE["email"],
+    "first_name": PEOPLE["first_name"],
+    "last_name": PEOPLE["last_name"],
+    "title": PEOPLE["title"],
+    "organization": PEOPLE["organization"],
+    "country": PEOPLE["country"],
+    "program": Target(
+        "Program (by name)",
+        text(200),
+        ("program", "campaign", "event", "campaignname", "programname"),
+    ),  # fmt: skip
+    "kind": Target(
+        "Touch kind", touch_kind, ("kind", "touchkind", "type", "activity", "interaction")
+    ),  # fmt: skip
+    "occurred_at": Target(
+        "When",
+        a_moment,
+        ("occurredat", "when", "date", "timestamp", "attended", "visited", "clicked"),
+    ),  # fmt: skip
+    "utm_source": Target("UTM source", text(200), ("utmsource", "source")),
+    "utm_medium": Target("UTM medium", text(200), ("utmmedium", "medium")),
+    "utm_campaign": Target("UTM campaign", text(200), ("utmcampaign",)),
+    "referrer": Target("Referrer", text(2000), ("referrer", "referer", "url", "page")),
+}
+TARGETS = {
+    "people": PEOPLE,
+    "organizations": ORGANIZATIONS,
+    "opportunities": OPPORTUNITIES,
+    "touches": TOUCHES,
+}
 CUSTOM = "custom"
 
 
@@ -289,6 +346,8 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
         raise Invalid("Map the name column.", field="mapping")
     if kind == "opportunities" and not {"name", "owner", "stage"} <= seen:
         raise Invalid("Map the name, owner and stage columns.", field="mapping")
+    if kind == "touches" and "email" not in seen:
+        raise Invalid("Map the email column: touches find their people by email.", field="mapping")
     return mapping
 
 

@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
     PEOPLE = "people", "People"
     ORGANIZATIONS = "organizations", "Organizations"
     OPPORTUNITIES = "opportunities", "Opportunities"
+    TOUCHES = "touches", "Touches or program members (event, trade show, ad lists)"
 
 
 class Policy(models.TextChoices):
@@ -40,6 +41,10 @@ class ImportJob(models.Model):
     header = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="{column index: field}")
     policy = models.CharField(max_length=6, choices=Policy.choices, default=Policy.UPDATE)
+    program = models.ForeignKey(
+        "marketing.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Touches: the program of rows without a program column.",
+    )  # fmt: skip
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PREVIEW)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)

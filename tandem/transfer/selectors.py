@@ -2,6 +2,7 @@ from pathlib import Path
 
 from tandem.core import access, tabular
 from tandem.core.errors import NotFound
+from tandem.marketing.models import Program
 from tandem.transfer.models import ImportJob
 
 
@@ -26,3 +27,11 @@ def sample(job: ImportJob, n: int = 5) -> list[list[str]]:
         if len(out) == n:
             break
     return out
+
+
+def programs(*, actor):
+    return access.scope(actor, Program.objects.order_by("name"), "program")
+
+
+def program_for(*, actor, id) -> Program:
+    return access.get_for(actor, Program.objects.all(), "program", id)

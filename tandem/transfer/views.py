@@ -45,6 +45,7 @@ def _job_context(request, job) -> dict:
         "policies": Policy.choices,
         "sample": selectors.sample(job) if job.status == JobStatus.PREVIEW else [],
         "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "programs": selectors.programs(actor=request.user) if job.kind == "touches" else [],
     }
 
 
@@ -53,9 +54,14 @@ def job(request, pk: int):
     obj = selectors.job_get_for(actor=request.user, id=pk)
     if request.method == "POST":
         mapping = {str(i): request.POST.get(f"map-{i}", "") for i in range(len(obj.header))}
+        program = None
+        if request.POST.get("program"):
+            program = selectors.program_for(actor=request.user, id=request.POST["program"])
         try:
-            engine.job_configure(actor=request.user, job=obj, mapping=mapping,
-                                 policy=request.POST.get("policy", ""))  # fmt: skip
+            engine.job_configure(
+                actor=request.user, job=obj, mapping=mapping,
+                policy=request.POST.get("policy", ""), program=program,
+            )  # fmt: skip
             engine.job_start(actor=request.user, job=obj)
             messages.success(request, "Import started.")
         except DomainError as exc:
