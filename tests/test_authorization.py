@@ -346,6 +346,7 @@ def test_every_url_is_in_the_matrix():
         "track:unsubscribe",
         "track:mailgun_webhook",
         "sales:opportunities",
+        "sales:opportunities_export",
         "sales:board",
         "sales:objection_add",
         "sales:competitor_add",

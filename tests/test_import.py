@@ -426,3 +426,22 @@ def test_trade_show_list_imports_as_touches_once(world):
     assert touches.all().count() == 0
     assert not Person.objects.filter(email_normalized="new@visitor.example").exists()
     assert Person.objects.filter(pk=known.pk).exists()
+
+
+def test_opportunities_export_is_scoped_and_reimportable(world, as_user):
+    f.opportunity(world.outsider, name="West deal")
+    text = b"".join(
+        as_user(world.owner).get("/sales/opportunities/export?format=csv").streaming_content
+    ).decode()
+    names = [r["name"] for r in csv.DictReader(io.StringIO(text))]
+    assert "Owner Deal" in names and "West deal" not in names
+    assert as_user(world.marketer).get("/sales/opportunities/export").status_code == 403
+    job = engine.job_create(
+        actor=world.owner,
+        kind="opportunities",
+        upload=SimpleUploadedFile("o.csv", text.encode()),
+        filename="o.csv",
+    )
+    assert {"name", "organization", "owner", "stage", "amount", "opened", "close"} <= set(
+        job.mapping.values()
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("opportunities/", views.opportunities, name="opportunities"),
     path("board/", views.board, name="board"),
     path("opportunities/bulk", views.opportunities_bulk, name="opportunities_bulk"),
+    path("opportunities/export", views.opportunities_export, name="opportunities_export"),
     path("opportunities/new", views.opportunity_new, name="opportunity_new"),
     path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),
     path("opportunities/<int:pk>/edit", views.opportunity_edit, name="opportunity_edit"),

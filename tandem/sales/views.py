@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
-from tandem.core import access, saved_filters
+from tandem.core import access, export, saved_filters
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
@@ -279,3 +279,9 @@ def activity_done(request, pk: int):
     act = selectors.activity_get_for(actor=request.user, id=pk, action=access.WRITE)
     services.activity_complete(actor=request.user, act=act)
     return redirect(act.get_absolute_url())
+
+
+@guarded
+def opportunities_export(request):
+    header, rows = selectors.opportunity_export(actor=request.user, params=request.GET)
+    return export.response(request.GET.get("format", "csv"), "opportunities", header, rows)
