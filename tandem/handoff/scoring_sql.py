@@ -78,6 +78,7 @@ def rescore_all(*, now=None) -> dict:
     started = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS tandem_new_scores")
+        # `select` is built from fixed fragments; every value in it is a parameter
         cursor.execute(f"CREATE TEMPORARY TABLE tandem_new_scores AS {select}", params)
         cursor.execute(
             "INSERT INTO handoff_scoresnapshot (person_id, at, score, breakdown) "

@@ -11,14 +11,14 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from tandem.contacts.models import LifecycleTransition, Organization, Person
+from tandem.contacts.models import Organization, Person
 from tandem.contacts.normalize import normalize_email, person_search_text
 from tandem.core import access, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
 from tandem.sales.models import Opportunity
-from tandem.transfer import fields, opportunities, touches
+from tandem.transfer import fields, opportunities, touches, trail
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
 BATCH = 1000
@@ -217,17 +217,7 @@ def organizations_by_name(job, names: set[str]) -> dict[str, int]:
     new = Organization.objects.bulk_create(
         [Organization(name=n, search_text=n.lower(), owner=job.owner) for n in sorted(wanted)]
     )
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            actor=job.owner,
-            via="import",
-            verb="created",
-            target_type="organization",
-            target_id=o.pk,
-            summary=f"import {job.pk}",
-        )  # fmt: skip
-        for o in new
-    )
+    trail.record(job, "created", "organization", (o.pk for o in new))
     found.update({o.name.lower(): o.pk for o in new})
     return found
 
@@ -289,28 +279,10 @@ def _people_batch(job: ImportJob, pending: list) -> list[ImportRow]:
     created = Person.objects.bulk_create([p for _, p in create])
     for row, person in deferred:
         row.object_id = person.pk
-    now = timezone.now()
-    LifecycleTransition.objects.bulk_create(
-        LifecycleTransition(
-            person=p,
-            from_stage="",
-            to_stage=p.lifecycle_stage,
-            at=now,
-            actor=job.owner,
-            reason=f"import {job.pk}",
-        )  # fmt: skip
-        for p in created
-    )
+    trail.people_arrived(job, created)
     if update:
         _update_people(list(update.values()))
-    TimelineEntry.objects.bulk_create(
-        [
-            *(TimelineEntry(actor=job.owner, via="import", verb="created", target_type="person",
-                            target_id=p.pk, summary=f"import {job.pk}") for p in created),
-            *(TimelineEntry(actor=job.owner, via="import", verb="updated", target_type="person",
-                            target_id=pk, summary=f"import {job.pk}") for pk in update),
-        ]
-    )  # fmt: skip
+        trail.record(job, "updated", "person", update)
     rows += [
         ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=person.pk)
         for (number, person) in create
@@ -358,17 +330,7 @@ def _organizations_batch(job: ImportJob, pending: list) -> list[ImportRow]:
         Organization.objects.bulk_update(
             list(update.values()), ["name", "industry", "size", "country", "region", "city"]
         )
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            actor=job.owner,
-            via="import",
-            verb="created",
-            target_type="organization",
-            target_id=o.pk,
-            summary=f"import {job.pk}",
-        )  # fmt: skip
-        for o in created
-    )
+    trail.record(job, "created", "organization", (o.pk for o in created))
     rows += [
         ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=org.pk)
         for number, org in create

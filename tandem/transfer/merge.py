@@ -44,7 +44,7 @@ def _move(survivor: Person, other: Person) -> tuple[dict, list]:
     for rel in relations:
         if rel.related_model in NOT_MOVED:
             continue
-        model, name = rel.related_model, rel.field.name
+        model, name = rel.related_model, rel.field.name  # a field name from the schema
         rows = model._default_manager.filter(**{name: other})
         try:
             with transaction.atomic():

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from tandem.core.models import TimelineEntry
 from tandem.core.roles import Role
 from tandem.sales.models import Opportunity, Stage, StageHistory, StageKind
-from tandem.transfer import fields
+from tandem.transfer import fields, trail
 from tandem.transfer.models import ImportRow, RowAction
 
 NO_ACCOUNT = "No account (imported)"
@@ -113,17 +113,7 @@ def batch(job, pending: list) -> list[ImportRow]:
         )  # fmt: skip
         for o in created
     )
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            actor=job.owner,
-            via="import",
-            verb="created",
-            target_type="opportunity",
-            target_id=o.pk,
-            summary=f"import {job.pk}",
-        )  # fmt: skip
-        for o in created
-    )
+    trail.record(job, "created", "opportunity", (o.pk for o in created))
     rows += [
         ImportRow(job=job, number=n, action=RowAction.CREATED, object_id=o.pk, message=notes[n])
         for n, o in create

@@ -7,11 +7,10 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from tandem.contacts.models import LifecycleTransition, Person
+from tandem.contacts.models import Person
 from tandem.contacts.normalize import normalize_email, person_search_text
-from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Program, Touch, TouchKind
-from tandem.transfer import fields
+from tandem.transfer import fields, trail
 from tandem.transfer.models import ImportRow, RowAction
 
 KIND_BY_CHANNEL = {
@@ -84,29 +83,7 @@ def batch(job, pending: list) -> list[ImportRow]:
                       referrer=data.get("referrer", ""))  # fmt: skip
         touches.append((number, touch))
     created_people = Person.objects.bulk_create(list(new_people.values()))
-    now = timezone.now()
-    LifecycleTransition.objects.bulk_create(
-        LifecycleTransition(
-            person=p,
-            from_stage="",
-            to_stage=p.lifecycle_stage,
-            at=now,
-            actor=job.owner,
-            reason=f"import {job.pk}",
-        )  # fmt: skip
-        for p in created_people
-    )
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            actor=job.owner,
-            via="import",
-            verb="created",
-            target_type="person",
-            target_id=p.pk,
-            summary=f"import {job.pk}",
-        )  # fmt: skip
-        for p in created_people
-    )
+    trail.people_arrived(job, created_people)
     for _, touch in touches:
         touch.person_id = touch.person.pk
     seen = set(
