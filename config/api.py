@@ -10,6 +10,7 @@ from tandem.core.api_support import NulFreeParser
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
 from tandem.handoff.api import router as handoff_router
+from tandem.insights.api import router as insights_router
 from tandem.marketing.api import router as marketing_router
 from tandem.marketing.outreach_api import router as outreach_router
 from tandem.sales.api import router as sales_router
@@ -37,6 +38,7 @@ api.add_router("/", pricing_router)
 api.add_router("/", forecast_router)
 api.add_router("/", partner_router)
 api.add_router("/", saved_filter_router)
+api.add_router("/", insights_router)
 
 
 @api.exception_handler(DomainError)

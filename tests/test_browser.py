@@ -169,3 +169,40 @@ def test_drag_a_deal_across_stages_then_close_it_lost(page, world):
     )
     assert stages == ["Qualify", "Present", "Negotiate", "Closed lost"]
     assert page.outside == [] and page.problems == []
+
+
+def test_report_chart_drill_and_plan_in_the_browser(page, world):
+    """The attribution chart draws with the app's own Chart.js (no CDN, no CSP error), a number
+    drills down to its deals, and a manager records a control action on a plan."""
+    from decimal import Decimal
+
+    from tandem.insights import plans
+    from tandem.marketing.models import Touch
+    from tandem.sales.models import Opportunity, Stage
+
+    buyer = f.person(source_program=world.program, first_touch_at=timezone.now())
+    Touch.objects.create(person=buyer, program=world.program, kind="form_submitted")
+    deal = f.opportunity(world.owner, person=buyer, name="Charted Deal", amount=Decimal("7000"),
+                         stage=Stage.objects.get(name="Closed won"))  # fmt: skip
+    Opportunity.objects.filter(pk=deal.pk).update(closed_at=timezone.now())
+    login(page, world.marketing_manager.username)
+    page.goto("/insights/r/attribution/")
+    page.wait_for_selector("canvas.chart[data-drawn='1']")
+    page.click("[data-testid=report-table] a[data-drill]")
+    page.wait_for_selector("[data-testid=drill-table]")
+    assert "Charted Deal" in page.inner_text("[data-testid=drill-table]")
+    start = date_of_quarter_start()
+    plan = plans.plan_create(actor=world.marketing_manager, kind="quarter", period_start=start)
+    page.goto(f"/insights/plans/{plan.pk}/")
+    page.fill("[data-testid=action-form] textarea", "Shift spend to webinars")
+    page.click("[data-testid=action-form] button")
+    page.wait_for_selector("text=Control action recorded.")
+    assert "Shift spend to webinars" in page.inner_text("[data-testid=actions]")
+    assert page.outside == [] and page.problems == []
+
+
+def date_of_quarter_start():
+    from datetime import date
+
+    today = timezone.localdate()
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)

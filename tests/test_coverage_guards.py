@@ -98,6 +98,17 @@ def test_every_url_is_in_the_matrix():
         "handoff:convert",
         "handoff:reassign",
         "insights:funnel",
+        # Reports, drill-down, plans and the budget proposal: test_insights.py, test_plans.py.
+        "insights:index",
+        "insights:report",
+        "insights:drill",
+        "insights:plans",
+        "insights:plan",
+        "insights:plan_target",
+        "insights:plan_target_delete",
+        "insights:plan_action",
+        "insights:budget_accept",
+        "insights:budget_bound",
         # Imports belong to whoever started them: test_import.py.
         "transfer:imports",
         "transfer:job",
@@ -228,6 +239,18 @@ def test_every_api_operation_is_in_the_matrix():
         ("PUT", "/prices/{product_id}"),
         ("GET", "/discount-policies"),
         ("PUT", "/discount-policies"),
+        # Insights: test_insights.py and test_plans.py.
+        ("GET", "/insights/reports"),
+        ("GET", "/insights/reports/{name}"),
+        ("GET", "/insights/reports/{name}/drill"),
+        ("GET", "/plans"),
+        ("POST", "/plans"),
+        ("GET", "/plans/{plan_id}"),
+        ("POST", "/plans/{plan_id}/targets"),
+        ("DELETE", "/plans/{plan_id}/targets/{target_id}"),
+        ("POST", "/plans/{plan_id}/actions"),
+        ("POST", "/budget/accept"),
+        ("PUT", "/budget/bounds/{program_id}"),
     }
     found = set()
     for _, router in api._routers:

@@ -163,8 +163,8 @@ def test_funnel_counts_transitions(world, as_user):
 
     for stage in ("mql", "sal", "sql"):
         person_change_stage(actor=world.owner, person=world.person, to_stage=stage)
-    html = as_user(world.marketing_manager).get("/insights/funnel/").content.decode()
-    assert re.search(r"Sales-qualified</td><td class=\"num\">1</td>", html)
+    html = as_user(world.marketing_manager).get("/insights/funnel/?mode=period").content.decode()
+    assert re.search(r"Sales-qualified</td><td class=\"num\"><a [^>]*data-drill>1</a>", html)
 
 
 def test_healthz(client, db):

@@ -56,7 +56,7 @@ def navigation(request):
         handoff.append(("SLA board", "handoff:sla"))
     handoff += [("Leakage", "handoff:leakage"), ("Scoring", "handoff:scoring")]
     sections.append(("Handoff", handoff))
-    sections.append(("Insights", [("Funnel", "insights:funnel")]))
+    sections.append(("Insights", [("Reports", "insights:index"), ("Plans", "insights:plans")]))
     if access.is_admin(user):
         sections.append(("Admin", [("Django admin", "admin:index")]))
     return {"nav_sections": sections}

@@ -267,14 +267,82 @@ def _quotas(world, sales, rng, start, as_of) -> None:
 
 
 def _plans(world, as_of) -> None:
+    """Last quarter's plan with its control actions, and this quarter's plan with targets per
+    program, rep and the company, set about 10 % above what last quarter achieved."""
+    from django.db.models import Count, Sum
+
     Plan, Target = w.model("insights.Plan"), w.model("insights.Target")
+    Action, SalesCost = w.model("insights.ControlAction"), w.model("insights.SalesCost")
+    Bound, User = w.model("insights.BudgetBound"), w.model("accounts.User")
     q = quarter_start(as_of)
     q_end = quarter_start(q + timedelta(days=100)) - timedelta(days=1)
-    plan = Plan.objects.create(
-        name=f"Marketing plan {q:%Y} Q{(q.month - 1) // 3 + 1}", period_start=q, period_end=q_end
+    last = quarter_start(q - timedelta(days=1))
+    label = f"{q:%Y} Q{(q.month - 1) // 3 + 1}"
+    previous = Plan.objects.create(
+        name=f"Marketing plan {last:%Y} Q{(last.month - 1) // 3 + 1}",
+        period_start=last,
+        period_end=q - timedelta(days=1),
     )
-    targets = [("mql_to_sql_rate", 45), ("win_rate", 30), ("cost_per_lead", 60)]
-    Target.objects.bulk_create([Target(plan=plan, metric=m, value=Decimal(v)) for m, v in targets])
+    plan = Plan.objects.create(name=f"Marketing plan {label}", period_start=q, period_end=q_end)
+    managers = {
+        u.role: u for u in User.objects.filter(role__in=("marketing_manager", "sales_manager"))
+    }
+    notes = [
+        (10, "marketing_manager", "Cost per lead ran red on trade shows: "
+         "move a fifth of that budget to webinars next quarter."),
+        (5, "sales_manager", "MQL acceptance fell behind: "
+         "cap open handoffs at 20 a rep and reassign after the SLA."),
+    ]  # fmt: skip
+    Action.objects.bulk_create(
+        Action(plan=previous, on=q - timedelta(days=d), author=managers.get(role), note=note)
+        for d, role, note in notes
+    )
+    targets = [("mql_to_sql_rate", None, 45), ("win_rate", None, 30), ("cost_per_lead", None, 60)]
+    Person, Cost = w.model("contacts.Person"), w.model("marketing.ProgramCost")
+    leads = dict(
+        Person.objects.filter(first_touch_at__date__gte=last, first_touch_at__date__lt=q)
+        .values_list("source_program_id")
+        .annotate(n=Count("pk"))
+    )
+    costs = dict(
+        Cost.objects.filter(incurred_on__gte=last, incurred_on__lt=q)
+        .values_list("program_id")
+        .annotate(total=Sum("amount"))
+    )
+    for program, n in sorted(leads.items(), key=lambda kv: -kv[1])[:8]:
+        if program is None:
+            continue
+        targets.append(("leads", {"program_id": program}, round(n * 1.1)))
+        if costs.get(program):
+            targets.append(("budget", {"program_id": program}, round(costs[program])))
+            targets.append(
+                ("cost_per_lead", {"program_id": program}, round(costs[program] / max(n, 1), 2))
+            )
+    Quota = w.model("sales.Quota")
+    for quota in Quota.objects.filter(period_kind="quarter", period_start=q, user__isnull=False)[
+        :12
+    ]:
+        targets.append(("revenue", {"rep_id": quota.user_id}, quota.amount))
+        targets.append(("win_rate", {"rep_id": quota.user_id}, 30))
+    Target.objects.bulk_create(
+        [
+            Target(plan=plan, metric=m, value=Decimal(str(v)), **(scope or {}))
+            for m, scope, v in targets
+        ]
+    )
+    reps = User.objects.filter(role__in=("sales_rep", "sales_manager")).count()
+    month = last
+    while month <= as_of:
+        SalesCost.objects.create(
+            incurred_on=month,
+            amount=Decimal(9000 * max(reps, 1)),
+            description="Sales salaries and commissions",
+        )
+        month = (month + timedelta(days=32)).replace(day=1)
+    first_programs = list(
+        w.model("marketing.Program").objects.order_by("pk").values_list("pk", flat=True)[:2]
+    )
+    Bound.objects.bulk_create([Bound(program_id=pk, minimum=Decimal(500)) for pk in first_programs])
 
 
 def _discount_requests(world, count: int = 40) -> None:

@@ -1,0 +1,153 @@
+"""The program scorecard of a period, by DOMAIN.md's definitions, for every program.
+
+Leads are the people whose first touch came from the program in the period; MQLs, SQLs and
+customers are those leads that reached the stage (or a later one) by today. Cost is the program's
+cost entries dated in the period. Revenue is the won revenue of the period attributed to the
+program by the chosen model, and ROI = (attributed won revenue − cost) / cost."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
+from tandem.core import periods
+from tandem.insights import attribution, attribution_report
+from tandem.insights.tables import Column, Table, bar_chart, ratio
+from tandem.marketing.models import Program, ProgramCost
+
+LATER = {
+    "mqls": [
+        LifecycleStage.MQL,
+        LifecycleStage.SAL,
+        LifecycleStage.SQL,
+        LifecycleStage.OPPORTUNITY,
+        LifecycleStage.CUSTOMER,
+    ],
+    "sqls": [LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER],
+    "customers": [LifecycleStage.CUSTOMER],
+}
+
+
+@dataclass
+class Params:
+    since: date
+    until: date
+    model: str = "linear"
+
+
+def _leads(p: Params):
+    start, end = periods.days(p.since, p.until)
+    return Person.objects.filter(
+        first_touch_at__gte=start, first_touch_at__lt=end, source_program__isnull=False
+    )
+
+
+def figures(p: Params) -> dict[int, dict]:
+    """program id → its figures for the period."""
+    leads = _leads(p)
+    out: dict[int, dict] = {}
+
+    def cell(program):
+        return out.setdefault(
+            program, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0, "cost": Decimal(0)}
+        )
+
+    for program, n in leads.values_list("source_program_id").annotate(n=Count("pk")):
+        cell(program)["leads"] = n
+    for name, stages in LATER.items():
+        reached = (
+            LifecycleTransition.objects.filter(person__in=leads, to_stage__in=stages)
+            .values_list("person__source_program_id")
+            .annotate(n=Count("person_id", distinct=True))
+        )
+        for program, n in reached:
+            cell(program)[name] = n
+    spent = (
+        ProgramCost.objects.filter(incurred_on__gte=p.since, incurred_on__lte=p.until)
+        .values_list("program_id")
+        .annotate(total=Sum("amount"))
+    )
+    for program, total in spent:
+        cell(program)["cost"] = total
+    attributed = attribution_report.program_values(
+        attribution_report.Params(p.since, p.until, "won", "program"), p.model
+    )
+    for program, (deals, value) in attributed.items():
+        if deals or program in out:
+            c = cell(program)
+            c["won_deals"], c["revenue"] = deals, value
+    for c in out.values():
+        cost, leads_n = c["cost"], c["leads"]
+        c.setdefault("won_deals", 0.0)
+        c.setdefault("revenue", 0.0)
+        c["cpl"] = ratio(cost, leads_n)
+        c["cost_per_mql"] = ratio(cost, c["mqls"])
+        c["mql_rate"] = ratio(c["mqls"], leads_n, 100, 1)
+        c["sql_rate"] = ratio(c["sqls"], leads_n, 100, 1)
+        c["customer_rate"] = ratio(c["customers"], leads_n, 100, 1)
+        c["roi"] = ratio(c["revenue"] - float(cost), cost, 100, 1)
+    return out
+
+
+COLUMNS = [
+    Column("program", "Program", "text"),
+    Column("channel", "Channel", "text"),
+    Column("leads", "Leads", "int", drill=True),
+    Column("mqls", "MQLs", "int", drill=True),
+    Column("mql_rate", "Lead → MQL (%)", "pct"),
+    Column("sqls", "SQLs", "int", drill=True),
+    Column("sql_rate", "Lead → SQL (%)", "pct"),
+    Column("customers", "Customers", "int", drill=True),
+    Column("customer_rate", "Lead → customer (%)", "pct"),
+    Column("cost", "Cost", "money", drill=True),
+    Column("cpl", "Cost per lead", "money"),
+    Column("cost_per_mql", "Cost per MQL", "money"),
+    Column("revenue", "Attributed won revenue", "money", drill=True),
+    Column("roi", "ROI (%)", "pct"),
+]
+
+
+def report(actor, p: Params) -> Table:
+    data = figures(p)
+    programs = Program.objects.filter(pk__in=list(data)).order_by("name")
+    rows = []
+    for program in programs:
+        rows.append(
+            {
+                "key": str(program.pk),
+                "program": program.name,
+                "channel": program.get_channel_display(),
+                **data[program.pk],
+            }
+        )
+    notes = [f"Revenue attributed by the {attribution.LABELS[p.model].lower()} model."]
+    chart = bar_chart(
+        [r["program"] for r in rows],
+        {"Leads": [r["leads"] for r in rows], "MQLs": [r["mqls"] for r in rows]},
+    )
+    return Table("Program scorecard", COLUMNS, rows, notes=notes, chart=chart)
+
+
+def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
+    if not row.isdigit():
+        return "people", []
+    program = int(row)
+    if column == "cost":
+        ids = ProgramCost.objects.filter(
+            program_id=program, incurred_on__gte=p.since, incurred_on__lte=p.until
+        )
+        return "costs", list(ids.order_by("incurred_on", "pk").values_list("pk", flat=True))
+    if column == "revenue":
+        return attribution_report.drill(
+            actor, attribution_report.Params(p.since, p.until, "won", "program"), row, column
+        )
+    leads = _leads(p).filter(source_program_id=program)
+    if column in LATER:
+        leads = leads.filter(
+            pk__in=LifecycleTransition.objects.filter(to_stage__in=LATER[column]).values(
+                "person_id"
+            )
+        )
+    return "people", list(leads.order_by("pk").values_list("pk", flat=True))
