@@ -11,15 +11,15 @@ Conversion is the share of the stage before; the time is the median of days from
 stage before to reaching this one, over the people counted at this stage.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db.models import Q
+from django.db import connection
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import access, periods
-from tandem.insights.tables import Column, Table, bar_chart, median_or_none, ratio
+from tandem.insights import sql
+from tandem.insights.tables import Column, Table, bar_chart, ratio
 from tandem.marketing import segments
 from tandem.marketing.models import Channel, Program
 
@@ -53,33 +53,49 @@ def _people(actor, p: Params):
     if not access.is_admin(actor) and access.function_of(actor) != "marketing":
         people = access.scope(actor, people, "person")
     if p.mode == "cohort":
-        return people.filter(first_touch_at__gte=start, first_touch_at__lt=end)
+        return (people.filter(first_touch_at__gte=start, first_touch_at__lt=end),)
     moved = LifecycleTransition.objects.filter(at__gte=start, at__lt=end, to_stage__in=STAGES)
-    return people.filter(
-        Q(first_touch_at__gte=start, first_touch_at__lt=end) | Q(pk__in=moved.values("person_id"))
+    # two sets joined by UNION in _reach_sql: an OR of the two makes PostgreSQL rescan the
+    # transitions for every person
+    return (
+        people.filter(first_touch_at__gte=start, first_touch_at__lt=end),
+        people.filter(pk__in=moved.values("person_id")),
     )
 
 
-def reach_times(actor, p: Params) -> dict[int, tuple[object, list]]:
-    """person → (source program id, [time each stage was reached, or None])."""
-    people = _people(actor, p)
-    found: dict[int, tuple[object, list]] = {}
-    for pk, program, first in people.values_list("pk", "source_program_id", "first_touch_at"):
-        found[pk] = (program, [first, None, None, None, None, None])
-    rows = LifecycleTransition.objects.filter(
-        person_id__in=people.values("pk"), to_stage__in=STAGES
-    ).values_list("person_id", "to_stage", "at")
-    for person, stage, at in rows.iterator(chunk_size=50_000):
-        times = found[person][1]
-        k = INDEX[stage]
-        if times[k] is None or at < times[k]:
-            times[k] = at
-    for _, times in found.values():  # reaching a later stage passes the ones before it
-        for k in range(len(STAGES) - 2, -1, -1):
-            later = times[k + 1]
-            if later is not None and (times[k] is None or later < times[k]):
-                times[k] = later
-    return found
+def _reach_sql(actor, p: Params) -> tuple[str, list]:
+    """SQL of one row per person: id, group g, and r0..r5, when each stage was reached."""
+    parts = [
+        qs.values("id", "source_program_id", "first_touch_at").query.sql_with_params()
+        for qs in _people(actor, p)
+    ]
+    # UNION ALL: a person in both sets is grouped back into one row below, and MIN does not
+    # mind seeing a transition twice; UNION would sort the lot to remove the duplicates
+    people_sql = " UNION ALL ".join(f"({text})" for text, _ in parts)
+    people_params = [value for _, params in parts for value in params]
+    firsts = ", ".join(
+        f"MIN(CASE WHEN t.to_stage = %s THEN t.at END) AS s{k}" for k in range(len(STAGES))
+    )
+    reach = ", ".join(
+        f"{sql.least(([] if k else ['s.t0']) + [f's.s{j}' for j in range(k, len(STAGES))])} AS r{k}"
+        for k in range(len(STAGES))
+    )
+    group = {"program": "s.program", "channel": "mp.channel"}.get(p.by, "'all'")
+    marks = ", ".join(["%s"] * len(STAGES))
+    # Built from fixed fragments and numbers; every value goes in as a parameter.
+    text = f"""
+        WITH s AS (
+            SELECT p.id AS id, p.source_program_id AS program, p.first_touch_at AS t0, {firsts}
+            FROM ({people_sql}) p
+            LEFT JOIN contacts_lifecycletransition t
+                ON t.person_id = p.id AND t.to_stage IN ({marks})
+            GROUP BY p.id, p.source_program_id, p.first_touch_at
+        ), r AS (
+            SELECT s.id AS id, {group} AS g, {reach}
+            FROM s LEFT JOIN marketing_program mp ON mp.id = s.program
+        )"""  # noqa: S608
+    stages = [s.value for s in STAGES]
+    return text, [*stages, *people_params, *stages]
 
 
 def _group_labels(by: str) -> dict:
@@ -88,66 +104,64 @@ def _group_labels(by: str) -> dict:
     return dict(Channel.choices)
 
 
-def counted(actor, p: Params) -> dict[tuple, dict[int, list]]:
-    """(group, stage index) → the people counted there, each with their reach times."""
-    start, end = periods.days(p.since, p.until)
-    channel_of = dict(Program.objects.values_list("pk", "channel")) if p.by == "channel" else {}
-    cells: dict[tuple, dict[int, list]] = defaultdict(dict)
-    for person, (program, times) in reach_times(actor, p).items():
-        group = (
-            program
-            if p.by == "program"
-            else channel_of.get(program)
-            if p.by == "channel"
-            else "all"
-        )
-        for k, at in enumerate(times):
-            if at is None or (p.mode == "period" and not _within(at, start, end)):
-                continue
-            cells[(group, k)][person] = times
-    return cells
+def _counted(p: Params, k: int) -> tuple[str, list]:
+    """The condition, on a row of r, that the person is counted at stage k."""
+    if p.mode == "period":
+        start, end = periods.days(p.since, p.until)
+        return f"r.r{k} >= %s AND r.r{k} < %s", [sql.when(start), sql.when(end)]
+    return f"r.r{k} IS NOT NULL", []
 
 
-def _within(at: datetime, start: datetime, end: datetime) -> bool:
-    return start <= at < end
+def figures(actor, p: Params) -> dict:
+    """group → [(people counted at stage k, median days from the stage before)] for k = 0..5."""
+    text, params = _reach_sql(actor, p)
+    parts = []
+    for k in range(len(STAGES)):
+        cond, cond_params = _counted(p, k)
+        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}") if k else "0.0"
+        parts.append(f"SELECT r.g AS g, {k} AS k, {gap} AS d FROM r WHERE {cond}")  # noqa: S608
+        params += cond_params
+    text += f", d AS ({' UNION ALL '.join(parts)}) {sql.median_by('g, k', 'd', 'd')}"
+    out: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        for g, k, n, days in cursor.fetchall():
+            out.setdefault(g, [(0, None)] * len(STAGES))[k] = (n, days)
+    return out
 
 
-def _stage_figures(cells, group) -> list[dict]:
+def _stage_figures(found: dict, group) -> list[dict]:
+    cells = found.get(group, [(0, None)] * len(STAGES))
     figures, previous = [], None
     for k, stage in enumerate(STAGES):
-        people = cells.get((group, k), {})
-        days = [
-            (t[k] - t[k - 1]).total_seconds() / 86400
-            for t in people.values()
-            if k and t[k - 1] is not None
-        ]
+        n, days = cells[k]
         figures.append(
             {
                 "stage": stage.label,
-                "count": len(people),
-                "rate": ratio(len(people), previous, 100, 1) if k else None,
-                "days": median_or_none(days) if k else None,
+                "count": n,
+                "rate": ratio(n, previous, 100, 1) if k else None,
+                "days": round(float(days), 1) if k and days is not None else None,
             }
         )
-        previous = len(people)
+        previous = n
     return figures
 
 
 def report(actor, p: Params) -> Table:
-    cells = counted(actor, p)
+    cells = figures(actor, p)
     if p.by == "none":
-        figures = _stage_figures(cells, "all")
-        rows = [{"key": f"all:{k}", **f} for k, f in enumerate(figures)]
+        stages = _stage_figures(cells, "all")
+        rows = [{"key": f"all:{k}", **f} for k, f in enumerate(stages)]
         columns = [
             Column("stage", "Stage", "text"),
             Column("count", "People", "int", drill=True),
             Column("rate", "Conversion from the stage before (%)", "pct"),
             Column("days", "Median days from the stage before", "days"),
         ]
-        chart = bar_chart([f["stage"] for f in figures], {"People": [f["count"] for f in figures]})
+        chart = bar_chart([f["stage"] for f in stages], {"People": [f["count"] for f in stages]})
         return Table("Funnel", columns, rows, chart=chart, notes=[MODES[p.mode]])
     labels = _group_labels(p.by)
-    groups = sorted({g for g, _ in cells}, key=lambda g: str(labels.get(g, g or "")))
+    groups = sorted(cells, key=lambda g: str(labels.get(g, g or "")))
     columns = [Column("group", GROUPS[p.by], "text")]
     for k, stage in enumerate(STAGES):
         columns.append(Column(f"count_{k}", stage.label, "int", drill=True))
@@ -173,14 +187,22 @@ def report(actor, p: Params) -> Table:
 
 def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
     """The people behind one count."""
-    cells = counted(actor, p)
     if p.by == "none":
-        k = int(row.split(":")[1]) if ":" in row else 0
+        k = int(row.split(":")[1]) if ":" in row and row.split(":")[1].isdigit() else 0
         group = "all"
     else:
-        k = int(column.rsplit("_", 1)[1]) if column.startswith("count_") else 0
+        tail = column.rsplit("_", 1)[-1]
+        k = int(tail) if column.startswith("count_") and tail.isdigit() else 0
         group = _row_group(row, p.by)
-    return "people", sorted(cells.get((group, k), {}))
+    k = min(k, len(STAGES) - 1)
+    text, params = _reach_sql(actor, p)
+    cond, cond_params = _counted(p, k)
+    where = "r.g IS NULL" if group is None else "r.g = %s"
+    text += f" SELECT r.id FROM r WHERE {where} AND {cond} ORDER BY r.id"  # noqa: S608
+    params += ([] if group is None else [group]) + cond_params
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        return "people", [pk for (pk,) in cursor.fetchall()]
 
 
 def _row_group(row: str, by: str):

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.db import connection
 from django.db.models import Min
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import periods
-from tandem.insights import attribution
+from tandem.insights import attribution, sql
 from tandem.marketing.models import Channel, Program, Touch
 from tandem.sales.models import Opportunity, StageKind
 
@@ -99,46 +100,72 @@ def states(dimension: str) -> tuple[dict[int, int], list[tuple[str, str]]]:
     ]
 
 
-def _touches_by_person(people: list) -> dict[int, tuple[list, list]]:
-    """Each person's program touches, oldest first: (program ids, times)."""
-    found: dict[int, tuple[list, list]] = {}
+def _touches(people: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Program touches of these people, by person then time: (person, program, epoch seconds).
+
+    On PostgreSQL the ids go as one array parameter; SQLite takes them in chunks."""
     wanted = sorted({p for p in people if p is not None})
-    for i in range(0, len(wanted), 5_000):
-        rows = (
-            Touch.objects.filter(person_id__in=wanted[i : i + 5_000], program_id__isnull=False)
-            .order_by("person_id", "occurred_at", "pk")
-            .values_list("person_id", "program_id", "occurred_at")
+    base = Touch.objects.filter(program_id__isnull=False).annotate(epoch=sql.Epoch("occurred_at"))
+    columns = ("person_id", "program_id", "epoch")
+    if connection.vendor == "postgresql":
+        query = base.extra(where=["person_id = ANY(%s)"], params=[wanted])
+        chunks = [query]
+    else:
+        chunks = [
+            base.filter(person_id__in=wanted[i : i + 20_000]) for i in range(0, len(wanted), 20_000)
+        ]
+    rows: list = []
+    for chunk in chunks:
+        text, params = (
+            chunk.order_by("person_id", "occurred_at").values_list(*columns).query.sql_with_params()
         )
-        for person, program, at in rows.iterator(chunk_size=20_000):
-            programs, times = found.setdefault(person, ([], []))
-            programs.append(program)
-            times.append(at)
-    return found
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
+            rows.extend(cursor.fetchall())
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    table = np.array(rows, dtype=float)
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
 
 
 def journeys(outcomes: Outcomes, dimension: str) -> tuple[attribution.Journeys, list, np.ndarray]:
-    """The journeys, the states' (key, label), and which outcomes had no touch at all."""
+    """The journeys, the states' (key, label), and which outcomes had no touch at all.
+
+    Touches come sorted by person and time, so each outcome's journey is one slice of them:
+    from its person's first touch up to the last one at or before the outcome. The slice ends
+    are found by sorting outcomes in among the touches (a touch at the outcome's very time
+    sorts before it)."""
     state_of, labels = states(dimension)
-    touches = _touches_by_person(outcomes.people)
-    paths, ages, empty = [], [], []
-    for person, at in zip(outcomes.people, outcomes.at, strict=True):
-        programs, times = touches.get(person, ((), ()))
-        path, age = [], []
-        for program, when in zip(programs, times, strict=True):
-            if when > at:
-                break
-            path.append(state_of[program])
-            age.append((at - when).total_seconds() / 86400)
-        paths.append(path)
-        ages.append(age)
-        empty.append(not path)
+    t_person, t_program, t_at = _touches(outcomes.people)
+    o_person = np.array([-1 if p is None else p for p in outcomes.people], dtype=np.int64)
+    o_at = np.array([a.timestamp() for a in outcomes.at], dtype=float)
+    n = len(t_person)
+    kind = np.concatenate([np.zeros(n, dtype=np.int8), np.ones(len(o_person), dtype=np.int8)])
+    order = np.lexsort((kind, np.concatenate([t_at, o_at]), np.concatenate([t_person, o_person])))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    outcomes_up_to = np.cumsum(kind[order])  # outcomes at or before each sorted place
+    o_rank = rank[n:]
+    hi = o_rank - (outcomes_up_to[o_rank] - 1)  # touches sorted before the outcome
+    lo = np.searchsorted(t_person, o_person, side="left")
+    hi = np.where(o_person < 0, lo, np.maximum(hi, lo))
+    lengths = hi - lo
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    journey = np.repeat(np.arange(len(lengths)), lengths)
+    index = lo[journey] + (np.arange(offsets[-1]) - offsets[journey])
+    lookup = np.zeros(int(t_program.max()) + 1 if len(t_program) else 1, dtype=np.int64)
+    for program, state in state_of.items():
+        if program < len(lookup):
+            lookup[program] = state
     converted = np.array(outcomes.converted, dtype=bool)
-    built = attribution.build(
-        paths,
+    built = attribution.Journeys(
+        states=lookup[t_program[index]],
+        offsets=offsets,
+        age_days=(o_at[journey] - t_at[index]) / 86400,
         conversions=converted.astype(float),
         nulls=(~converted).astype(float),
-        value=outcomes.value,
-        ages=ages,
+        value=np.array(outcomes.value, dtype=float),
         n_states=len(labels),
     )
-    return built, labels, np.array(empty, dtype=bool)
+    return built, labels, lengths == 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import periods
@@ -56,14 +56,18 @@ def figures(p: Params) -> dict[int, dict]:
 
     for program, n in leads.values_list("source_program_id").annotate(n=Count("pk")):
         cell(program)["leads"] = n
-    for name, stages in LATER.items():
-        reached = (
-            LifecycleTransition.objects.filter(person__in=leads, to_stage__in=stages)
-            .values_list("person__source_program_id")
-            .annotate(n=Count("person_id", distinct=True))
+    reached = (
+        LifecycleTransition.objects.filter(person__in=leads, to_stage__in=LATER["mqls"])
+        .values_list("person__source_program_id")
+        .annotate(
+            **{
+                name: Count("person_id", distinct=True, filter=Q(to_stage__in=stages))
+                for name, stages in LATER.items()
+            }
         )
-        for program, n in reached:
-            cell(program)[name] = n
+    )
+    for program, *counts in reached:
+        cell(program).update(zip(LATER, counts, strict=True))
     spent = (
         ProgramCost.objects.filter(incurred_on__gte=p.since, incurred_on__lte=p.until)
         .values_list("program_id")
