@@ -445,3 +445,30 @@ def test_opportunities_export_is_scoped_and_reimportable(world, as_user):
     assert {"name", "organization", "owner", "stage", "amount", "opened", "close"} <= set(
         job.mapping.values()
     )
+
+
+def test_parquet_export_keeps_types_and_values(world, as_user):
+    """Lists and reports export as Parquet with typed columns; text stays as written."""
+    import io
+    from decimal import Decimal
+
+    import pyarrow.parquet as pq
+
+    from tests import factories as f
+
+    f.person(first_name="=cmd|' /C calc'!A0", last_name="Ünïcode")
+    client = as_user(world.marketing_manager)
+    people = pq.read_table(io.BytesIO(client.get("/contacts/people/export?format=parquet").content))
+    values = [v for name in people.schema.names for v in people.column(name).to_pylist()]
+    assert "=cmd|' /C calc'!A0" in values, people.schema.names  # no spreadsheet: kept as is
+    assert people.num_rows == 2
+    f.opportunity(world.owner, amount=Decimal("1234.56"), name="Typed")
+    opps = pq.read_table(
+        io.BytesIO(
+            as_user(world.sales_manager).get("/sales/opportunities/export?format=parquet").content
+        )
+    )
+    amount = next(n for n in opps.schema.names if "mount" in n)
+    assert str(opps.schema.field(amount).type) == "double"
+    assert 1234.56 in opps.column(amount).to_pylist()
+    assert client.get("/contacts/people/export?format=pdf").status_code == 400

@@ -71,7 +71,10 @@ def _reach_sql(actor, p: Params) -> tuple[str, list]:
     ]
     # UNION ALL: a person in both sets is grouped back into one row below, and MIN does not
     # mind seeing a transition twice; UNION would sort the lot to remove the duplicates
-    people_sql = " UNION ALL ".join(f"({text})" for text, _ in parts)
+    people_sql = " UNION ALL ".join(
+        f"SELECT * FROM ({text}) AS u{i}"  # noqa: S608
+        for i, (text, _) in enumerate(parts)
+    )
     people_params = [value for _, params in parts for value in params]
     firsts = ", ".join(
         f"MIN(CASE WHEN t.to_stage = %s THEN t.at END) AS s{k}" for k in range(len(STAGES))

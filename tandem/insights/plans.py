@@ -179,7 +179,7 @@ def actuals(plan: Plan, *, model: str = "linear") -> Actuals:
         .count()
     )
     return Actuals(
-        program=programs.figures(programs.Params(since, until, model)),
+        program=programs.figures(programs.Params(since, until, model), attributed=False),
         rep=reps.figures(None, reps.Params(since, until)),
         new_customers=customers,
         marketing_cost=ProgramCost.objects.filter(

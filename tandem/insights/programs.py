@@ -44,7 +44,7 @@ def _leads(p: Params):
     )
 
 
-def figures(p: Params) -> dict[int, dict]:
+def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
     """program id → its figures for the period."""
     leads = _leads(p)
     out: dict[int, dict] = {}
@@ -75,10 +75,11 @@ def figures(p: Params) -> dict[int, dict]:
     )
     for program, total in spent:
         cell(program)["cost"] = total
-    attributed = attribution_report.program_values(
-        attribution_report.Params(p.since, p.until, "won", "program"), p.model
-    )
-    for program, (deals, value) in attributed.items():
+    revenue = {}
+    if attributed:  # a plan's targets need no revenue by program: it skips the journeys
+        period = attribution_report.Params(p.since, p.until, "won", "program")
+        revenue = attribution_report.program_values(period, p.model)
+    for program, (deals, value) in revenue.items():
         if deals or program in out:
             c = cell(program)
             c["won_deals"], c["revenue"] = deals, value
