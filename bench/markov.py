@@ -1,6 +1,7 @@
 """Markov attribution over 1,000,000 journeys (target under 10 s), and against ChannelAttribution.
 
 .venv/bin/python bench/markov.py [CA_PYTHON]
+(CA_PYTHON: a venv made with pip install ChannelAttribution pandas matplotlib)
 
 The journeys are the 88,387 journeys of ../shared/datasets/channelattribution-paths (10,000
 distinct paths with their conversion and null counts), drawn with replacement to 1,000,000
@@ -45,7 +46,7 @@ r = res["removal_effects"]
 out = res["result"]
 print(json.dumps({
     "seconds": took,
-    "removal": dict(zip(r["channel_name"], r["removal_effects_conversion"])),
+    "removal": dict(zip(r["channel_name"], r["removal_effect"])),
     "conversions": dict(zip(out["channel_name"], out["total_conversions"])),
 }))
 """

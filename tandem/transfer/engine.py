@@ -17,8 +17,8 @@ from tandem.core import access, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
-from tandem.sales.models import Opportunity
-from tandem.transfer import fields, opportunities, touches, trail
+from tandem.sales.models import Activity, Opportunity
+from tandem.transfer import activities, fields, opportunities, touches, trail
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
 BATCH = 1000
@@ -26,9 +26,12 @@ PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "reg
 
 
 def _require(actor, kind: str) -> None:
-    resource = {"people": "person", "organizations": "organization", "touches": "touch"}.get(
-        kind, "opportunity"
-    )
+    resource = {
+        "people": "person",
+        "organizations": "organization",
+        "touches": "touch",
+        "activities": "activity",
+    }.get(kind, "opportunity")
     if not access.can_create(actor, resource):
         raise Forbidden(f"Your role may not import {kind}.")
 
@@ -36,7 +39,9 @@ def _require(actor, kind: str) -> None:
 def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
     """Keep the file, read its header, propose the mapping."""
     if kind not in fields.TARGETS:
-        raise Invalid("Import people, organizations, opportunities or touches.", field="kind")
+        raise Invalid(
+            "Import people, organizations, opportunities, touches or activities.", field="kind"
+        )
     _require(actor, kind)
     folder = Path(settings.TANDEM_IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,15 +114,18 @@ def job_cancel(*, actor, job: ImportJob) -> ImportJob:
 
 @transaction.atomic
 def job_undo(*, actor, job: ImportJob) -> int:
-    """Remove what this import created (people or organizations); returns how many."""
+    """Remove what this import created; returns how many."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise Conflict("Cancel the import before undoing it.")
     if job.status == JobStatus.UNDONE:
         return 0
-    model = {"people": Person, "organizations": Organization, "touches": Touch}.get(
-        job.kind, Opportunity
-    )
+    model = {
+        "people": Person,
+        "organizations": Organization,
+        "touches": Touch,
+        "activities": Activity,
+    }.get(job.kind, Opportunity)
     ids = list(job.rows.filter(action=RowAction.CREATED).values_list("object_id", flat=True))
     removed = 0
     for i in range(0, len(ids), 5000):
@@ -188,6 +196,8 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             rows = opportunities.batch(job, pending)
         elif job.kind == "touches":
             rows = touches.batch(job, pending)
+        elif job.kind == "activities":
+            rows = activities.batch(job, pending)
         else:
             rows = _organizations_batch(job, pending)
         ImportRow.objects.bulk_create(rows)

@@ -305,11 +305,47 @@ TOUCHES = {
     "utm_campaign": Target("UTM campaign", text(200), ("utmcampaign",)),
     "referrer": Target("Referrer", text(2000), ("referrer", "referer", "url", "page")),
 }
+ACTIVITY_WORDS = {
+    "call": "call", "phonecall": "call", "phone": "call", "calllog": "call",
+    "meeting": "meeting", "event": "meeting", "visit": "meeting", "demo": "meeting",
+    "email": "email", "mail": "email", "emailsent": "email",
+    "task": "task", "todo": "task", "note": "task", "followup": "task",
+}  # fmt: skip
+
+
+def activity_kind(raw: str) -> str:
+    value = text(50)(raw)
+    if not value:
+        return ""
+    code = ACTIVITY_WORDS.get(key(value))
+    if code is None:
+        raise Invalid(f"“{value[:30]}” is not a call, meeting, email or task")
+    return code
+
+
+ACTIVITIES = {
+    "kind": Target("Kind (call, meeting, email, task)", activity_kind,
+                   ("kind", "type", "activitytype", "tasktype", "engagementtype")),
+    "subject": Target("Subject", text(200), ("subject", "title", "tasktitle", "activity", "name")),
+    "notes": Target("Notes", text(10_000), ("notes", "body", "description", "comments", "details")),
+    "due_at": Target("Due", a_moment, ("dueat", "due", "duedate", "date", "activitydate", "start")),
+    "done_at": Target("Done", a_moment, ("doneat", "done", "completed", "completedat",
+                                          "completeddate")),
+    "owner": Target("Owner (a user's name)", text(150),
+                    (*OPPORTUNITIES["owner"].aliases, "assignedto", "activityowner", "taskowner",
+                     "activityassignedto", "createdby")),
+    "email": Target("Person (by email)", PEOPLE["email"].parse,
+                    ("email", "contactemail", "associatedcontact", "emailaddress")),
+    "organization": OPPORTUNITIES["organization"],
+    "opportunity": Target("Opportunity (by name)", text(200),
+                          ("opportunity", "opportunityname", "deal", "dealname", "associateddeal")),
+}  # fmt: skip
 TARGETS = {
     "people": PEOPLE,
     "organizations": ORGANIZATIONS,
     "opportunities": OPPORTUNITIES,
     "touches": TOUCHES,
+    "activities": ACTIVITIES,
 }
 CUSTOM = "custom"
 
@@ -346,6 +382,8 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
         raise Invalid("Map the name column.", field="mapping")
     if kind == "opportunities" and not {"name", "owner", "stage"} <= seen:
         raise Invalid("Map the name, owner and stage columns.", field="mapping")
+    if kind == "activities" and not {"subject", "owner"} <= seen:
+        raise Invalid("Map the subject and owner columns.", field="mapping")
     if kind == "touches" and "email" not in seen:
         raise Invalid("Map the email column: touches find their people by email.", field="mapping")
     return mapping

@@ -10,6 +10,7 @@ class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", "Organizations"
     OPPORTUNITIES = "opportunities", "Opportunities"
     TOUCHES = "touches", "Touches or program members (event, trade show, ad lists)"
+    ACTIVITIES = "activities", "Activities (calls, meetings, emails, tasks)"
 
 
 class Policy(models.TextChoices):

@@ -6,14 +6,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tandem.core.errors import DomainError
 from tandem.transfer import engine
-from tandem.transfer.models import ImportJob, JobStatus, Policy
+from tandem.transfer.models import ImportJob, ImportKind, JobStatus, Policy
 
 
 class Command(BaseCommand):
     help = "Import people or organizations from a CSV or XLSX file (or resume an import)."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["people", "organizations", "resume"])
+        parser.add_argument("kind", choices=[*ImportKind.values, "resume"])
         parser.add_argument("file", help="The file; for `resume`, the import's number.")
         parser.add_argument("--as", dest="username", default="admin", help="Who imports.")
         parser.add_argument("--policy", choices=Policy.values, default=Policy.UPDATE)
