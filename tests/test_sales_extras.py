@@ -76,7 +76,9 @@ def test_activity_mix_and_territory_api(world, as_user):
     today = timezone.localdate()
     mix = (
         as_user(world.owner)
-        .get(f"/api/activity-mix?since={today - timedelta(days=7)}&until={today}")
+        .get(
+            f"/api/activity-mix?since={today - timedelta(days=7)}&until={today + timedelta(days=1)}"
+        )
         .json()
     )
     assert [(r["owner_id"], r["selling_work"], r["other_work"]) for r in mix] == [
