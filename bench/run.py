@@ -59,6 +59,10 @@ def main() -> None:
         run(["bench/board.py"], url, DEBUG="0")
         run(["bench/forecast.py"], url, DEBUG="0")
         run(["bench/rescore.py"], url, DEBUG="0")
+        run(["bench/insights.py"], url, DEBUG="0")
+    print("\n=== Markov attribution over 1,000,000 journeys (CA_PYTHON to compare) ===")
+    subprocess.run([PY, "bench/markov.py", *filter(None, [os.environ.get("CA_PYTHON")])],
+                   cwd=ROOT, check=True)  # fmt: skip
     print("\n=== marketing: form endpoint and a 100,000-recipient campaign, PostgreSQL ===")
     subprocess.run([PY, "bench/forms_load.py"], cwd=ROOT, check=True)
     subprocess.run([PY, "bench/campaign_send.py"], cwd=ROOT, check=True)
