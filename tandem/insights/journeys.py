@@ -47,7 +47,7 @@ def won_outcomes(since: date, until: date) -> Outcomes:
         .values_list("pk", "person_id", "closed_at", "stage__kind", "amount")
     )
     o = Outcomes([], [], [], [], [])
-    for pk, person, at, kind, amount in rows.iterator(chunk_size=20_000):
+    for pk, person, at, kind, amount in list(rows):
         won = kind == StageKind.WON
         o.keys.append(pk)
         o.people.append(person)
@@ -79,7 +79,7 @@ def sql_outcomes(since: date, until: date) -> Outcomes:
         o.at.append(at)
         o.converted.append(True)
         o.value.append(1.0)
-    for person in not_converted.iterator(chunk_size=20_000):
+    for person in list(not_converted):  # one fetch: a server-side cursor runs without workers
         o.keys.append(person)
         o.people.append(person)
         o.at.append(end)
