@@ -184,7 +184,7 @@ def accept_budget(request, payload: BudgetIn):
         {"plan": payload.plan_id, "model": payload.model, "total": payload.total}
     )
     if not form.is_valid():
-        raise Invalid(" ".join(e for errs in form.errors.values() for e in errs))
+        raise Invalid(reports.errors_text(form))
     return Status(201, budget.accept(actor=request.user, p=form.params()))
 
 

@@ -110,7 +110,8 @@ def _touches(people: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     base = Touch.objects.filter(program_id__isnull=False).annotate(epoch=sql.Epoch("occurred_at"))
     columns = ("person_id", "program_id", "epoch")
     if connection.vendor == "postgresql":
-        query = base.extra(where=["person_id = ANY(%s)"], params=[wanted])
+        # one array parameter of ids read from the database (ints), not thousands of IN values
+        query = base.extra(where=["person_id = ANY(%s)"], params=[[int(p) for p in wanted]])
         chunks = [query]
     else:
         chunks = [

@@ -52,25 +52,36 @@ def get(actor, name: str) -> Report:
     return report
 
 
+def errors_text(form) -> str:
+    """A form's errors in one line, for an API answer or a message."""
+    return "; ".join(
+        f"{name}: {' '.join(errs)}" if name != "__all__" else " ".join(errs)
+        for name, errs in form.errors.items()
+    )
+
+
 def bind(report: Report, data):
-    """The bound form and its params; Invalid with the form's errors when they are wrong."""
+    """The bound form and its params (None when the form has errors)."""
     form = report.form(data)
     if not form.is_valid():
         return form, None
     return form, form.params()
 
 
-def run(actor, name: str, data):
+def _checked(actor, name: str, data):
+    """The report and its params; Invalid with the form's errors when they are wrong."""
     report = get(actor, name)
     form, params = bind(report, data)
     if params is None:
-        raise Invalid("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        raise Invalid(errors_text(form))
+    return report, params
+
+
+def run(actor, name: str, data):
+    report, params = _checked(actor, name, data)
     return report.module.report(actor, params)
 
 
 def drill(actor, name: str, data, row: str, column: str) -> tuple[str, list[int]]:
-    report = get(actor, name)
-    form, params = bind(report, data)
-    if params is None:
-        raise Invalid("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    report, params = _checked(actor, name, data)
     return report.module.drill(actor, params, row, column)

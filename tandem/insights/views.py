@@ -258,7 +258,7 @@ def plan_action(request, pk: int):
 
     def add():
         if not form.is_valid():
-            raise Invalid(" ".join(e for errs in form.errors.values() for e in errs))
+            raise Invalid(reports.errors_text(form))
         plans.action_add(actor=request.user, plan=plan, **form.cleaned_data)
         return "Control action recorded."
 
@@ -274,7 +274,7 @@ def budget_accept(request):
     reports.get(request.user, "budget")
     form = forms.BudgetForm(request.POST)
     if not form.is_valid():
-        raise Invalid(" ".join(e for errs in form.errors.values() for e in errs))
+        raise Invalid(reports.errors_text(form))
     target = budget.accept(actor=request.user, p=form.params())
     messages.success(request, f"The proposal is now the budget of {target.name}.")
     return redirect("insights:plan", target.pk)
@@ -289,7 +289,7 @@ def budget_bound(request, program_id: int):
     kept = {k: v for k, v in request.POST.items() if k in ("plan", "model", "total")}
     back = reverse("insights:report", args=["budget"]) + "?" + urlencode(kept)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, reports.errors_text(form))
         return redirect(back)
     try:
         budget.bound_set(actor=request.user, program=program, **form.cleaned_data)
