@@ -135,10 +135,6 @@ def plan_list(request):
     return render(request, "insights/plans.html", context, status=400 if form.errors else 200)
 
 
-def _plan_rows(plan):
-    return plans.measure(plan)
-
-
 PLAN_HEADER = [
     "Scope",
     "For",
@@ -155,7 +151,7 @@ PLAN_HEADER = [
 @guarded
 def plan_detail(request, pk: int):
     plan = get_object_or_404(Plan, pk=pk)
-    rows = _plan_rows(plan)
+    rows = plans.measure(plan)
     fmt = request.GET.get("format")
     if fmt:
         records = (
