@@ -260,6 +260,32 @@ def test_funnel_cohort_matches_a_hand_count(market, as_user, world):
     by_period = funnel.report(world.admin, funnel.Params(SINCE, UNTIL, mode="period", by="channel"))
     assert [sum(r[f"count_{k}"] for r in by_period.rows) for k in range(6)] == period_counts
     assert period_counts[0] > counts[0] or period_counts[3] != counts[3]  # really another view
+    # by segment: one funnel per segment, each the funnel of its members
+    webinar = f.segment(
+        name="Touched the webinar",
+        conditions=[{"group": 1, "field": "program", "op": "touched", "value": str(market[0].pk)}],
+    )
+    everyone = f.segment(name="Everyone")
+    by_segment = {
+        r["group"]: r
+        for r in funnel.report(world.admin, funnel.Params(SINCE, UNTIL, by="segment")).rows
+    }
+    assert [by_segment["Everyone"][f"count_{k}"] for k in range(6)] == counts
+    touched = set(Touch.objects.filter(program=market[0]).values_list("person_id", flat=True))
+    members = [
+        pk for pk, first in Person.objects.values_list("pk", "first_touch_at")
+        if pk in touched and first and start <= first < end
+    ]  # fmt: skip
+    assert by_segment["Touched the webinar"]["count_0"] == len(members) < counts[0]
+    drilled = (
+        as_user(world.marketing_manager)
+        .get(
+            f"/api/insights/reports/funnel/drill?since={SINCE}&until={UNTIL}&by=segment"
+            f"&row={webinar.pk}&column=count_0"
+        )
+        .json()
+    )
+    assert sorted(drilled["visible_ids"]) == sorted(members) and everyone.pk
     by_program = funnel.report(world.admin, funnel.Params(SINCE, UNTIL, by="program"))
     assert sum(r["count_0"] for r in by_program.rows) == counts[0]
     drill = (

@@ -11,7 +11,7 @@ Conversion is the share of the stage before; the time is the median of days from
 stage before to reaching this one, over the people counted at this stage.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db import connection
@@ -21,7 +21,7 @@ from tandem.core import access, periods
 from tandem.insights import sql
 from tandem.insights.tables import Column, Table, bar_chart, ratio
 from tandem.marketing import segments
-from tandem.marketing.models import Channel, Program
+from tandem.marketing.models import Channel, Program, Segment
 
 STAGES = [
     LifecycleStage.LEAD,
@@ -33,7 +33,8 @@ STAGES = [
 ]
 INDEX = {s.value: i for i, s in enumerate(STAGES)}
 MODES = {"cohort": "Cohort (first touch in the period)", "period": "Stage reached in the period"}
-GROUPS = {"none": "All", "program": "Program", "channel": "Channel"}
+GROUPS = {"none": "All", "program": "Program", "channel": "Channel", "segment": "Segment"}
+MAX_SEGMENTS = 12  # by segment runs the funnel once per segment
 
 
 @dataclass
@@ -101,7 +102,12 @@ def _reach_sql(actor, p: Params) -> tuple[str, list]:
     return text, [*stages, *people_params, *stages]
 
 
+_EMPTY = [(0, None)] * len(STAGES)
+
+
 def _group_labels(by: str) -> dict:
+    if by == "segment":
+        return dict(Segment.objects.values_list("pk", "name"))
     if by == "program":
         return dict(Program.objects.values_list("pk", "name"))
     return dict(Channel.choices)
@@ -117,6 +123,11 @@ def _counted(p: Params, k: int) -> tuple[str, list]:
 
 def figures(actor, p: Params) -> dict:
     """group → [(people counted at stage k, median days from the stage before)] for k = 0..5."""
+    if p.by == "segment":  # a person may be in several segments: one funnel per segment
+        return {
+            seg.pk: figures(actor, replace(p, by="none", segment=seg)).get("all", _EMPTY)
+            for seg in Segment.objects.order_by("name")[:MAX_SEGMENTS]
+        }
     text, params = _reach_sql(actor, p)
     parts = []
     for k in range(len(STAGES)):
@@ -197,6 +208,11 @@ def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
         tail = column.rsplit("_", 1)[-1]
         k = int(tail) if column.startswith("count_") and tail.isdigit() else 0
         group = _row_group(row, p.by)
+        if p.by == "segment":
+            segment = Segment.objects.filter(pk=group).first() if group is not None else None
+            if segment is None:
+                return "people", []
+            p, group = replace(p, by="none", segment=segment), "all"
     k = min(k, len(STAGES) - 1)
     text, params = _reach_sql(actor, p)
     cond, cond_params = _counted(p, k)
@@ -209,6 +225,6 @@ def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
 
 
 def _row_group(row: str, by: str):
-    if by == "program":
+    if by in ("program", "segment"):
         return int(row) if row.isdigit() else None
     return row or None
