@@ -80,6 +80,7 @@ def report_page(request, name: str):
         "rows": _cells(table, request, name) if table else [],
         "query": _query(request, "format"),
         "params": params,
+        "period": (params.since, params.until) if hasattr(params, "since") else None,
     }
     if name == "budget" and params is not None:
         context["can_accept"] = plans.can_edit(request.user)
