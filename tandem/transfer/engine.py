@@ -2,18 +2,18 @@
 transaction. A crash loses at most the batch in flight (rolled back, nothing half-written), and
 running the job again starts after the last recorded row, so nothing is doubled."""
 
-import json
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from tandem.contacts.models import Organization, Person
-from tandem.contacts.normalize import normalize_email, person_search_text
-from tandem.core import access, tabular
+from tandem.contacts.normalize import person_search_text
+from tandem.core import access, bulk, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
@@ -21,7 +21,7 @@ from tandem.sales.models import Activity, Opportunity
 from tandem.transfer import activities, fields, opportunities, touches, trail
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
-BATCH = 1000
+BATCH = 5000
 PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "region", "city")
 
 
@@ -200,8 +200,13 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             rows = activities.batch(job, pending)
         else:
             rows = _organizations_batch(job, pending)
-        ImportRow.objects.bulk_create(rows)
-        counts = {a: sum(1 for r in rows if r.action == a) for a in RowAction.values}
+        rows = [_outcome(r) for r in rows]
+        bulk.insert(
+            ImportRow,
+            ["job_id", "number", "action", "object_id", "column", "message"],
+            ((job.pk, n, str(a), pk, c[:200], m[:500]) for n, a, pk, c, m in rows),
+        )
+        counts = Counter(str(r[1]) for r in rows)
         ImportJob.objects.filter(pk=job.pk).update(
             processed=F("processed") + len(rows),
             created=F("created") + counts["created"],
@@ -209,6 +214,19 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             skipped=F("skipped") + counts["skipped"],
             failed=F("failed") + counts["failed"],
         )
+
+
+def _outcome(row) -> tuple:
+    if isinstance(row, ImportRow):
+        return (row.number, row.action, row.object_id, row.column, row.message)
+    return row
+
+
+def failed_outcome(number, errors) -> tuple:
+    """(number, action, object_id, column, message) of a refused row."""
+    column = "; ".join(c for c, _ in errors)[:200]
+    message = "; ".join(f"{c}: {m}" for c, m in errors)[:500]
+    return (number, RowAction.FAILED, None, column, message)
 
 
 def failed_row(job, number, errors) -> ImportRow:
@@ -232,72 +250,137 @@ def organizations_by_name(job, names: set[str]) -> dict[str, int]:
     return found
 
 
-def _people_batch(job: ImportJob, pending: list) -> list[ImportRow]:
-    parsed, rows = [], []
+def _people_batch(job: ImportJob, pending: list) -> list[tuple]:
+    """Rows of one batch, grouped by email: the first row of an address creates or matches
+    the person, the later ones update it (policy update) or are skipped."""
+    parse, outcomes, groups = fields.row_parser("people", job.header, job.mapping), [], {}
+    merge = job.policy == Policy.UPDATE
     for number, cells in pending:
-        data, custom, errors = fields.parse_row("people", job.header, job.mapping, cells)
+        data, custom, errors = parse(cells)
         if not errors and not (
             data.get("email") or data.get("first_name") or data.get("last_name")
         ):
             errors = [("email", "the row has neither an email address nor a name")]
         if errors:
-            rows.append(failed_row(job, number, errors))
+            outcomes.append(failed_outcome(number, errors))
             continue
-        data["email_normalized"] = normalize_email(data.get("email", ""))
-        parsed.append((number, data, custom))
-    emails = {d["email_normalized"] for _, d, _ in parsed if d["email_normalized"]}
-    existing = {p.email_normalized: p for p in Person.objects.filter(email_normalized__in=emails)}
-    org_names = {d["organization"] for _, d, _ in parsed if d.get("organization")}
-    orgs = organizations_by_name(job, org_names) if org_names else {}
-    create, update, batch_emails, deferred = [], {}, {}, []
-    rep_owner = job.owner if job.owner.role == "sales_rep" else None  # as person_create does
-    for number, data, custom in parsed:
-        email_key = data["email_normalized"]
-        org_id = orgs.get(data.pop("organization", "").lower())
-        stage = data.pop("lifecycle_stage", "") or "lead"
-        match = existing.get(email_key) or batch_emails.get(email_key)
-        if match is None:
-            person = Person(**data, organization_id=org_id, custom=custom, lifecycle_stage=stage,
-                            owner=rep_owner)  # fmt: skip
-            create.append((number, person))
-            if email_key:
-                batch_emails[email_key] = person
-            continue
-        if job.policy != Policy.UPDATE:
-            row = ImportRow(job=job, number=number, action=RowAction.SKIPPED,
-                            object_id=match.pk, message="matched by email")  # fmt: skip
+        email_key = data.get("email", "").lower()
+        group = groups.get(email_key) if email_key else None
+        if group is None:
+            groups[email_key or number] = _Group(number, email_key, data, custom)
         else:
-            for name in PERSON_UPDATABLE:
-                if data.get(name):
-                    setattr(match, name, data[name])
-            if org_id and not match.organization_id:
-                match.organization_id = org_id
-            if custom:
-                match.custom = {**match.custom, **custom}
-            if match.pk is not None:
-                update[match.pk] = match
-            row = ImportRow(job=job, number=number, action=RowAction.UPDATED,
-                            object_id=match.pk, message="matched by email")  # fmt: skip
-        rows.append(row)
-        if match.pk is None:  # a person this batch creates: its id comes after the insert
-            deferred.append((row, match))
-    for _, person in create:
-        person.search_text = person_search_text(
-            first_name=person.first_name, last_name=person.last_name,
-            email=person.email_normalized,
-        )  # fmt: skip
-    created = Person.objects.bulk_create([p for _, p in create])
-    for row, person in deferred:
-        row.object_id = person.pk
-    trail.people_arrived(job, created)
-    if update:
-        _update_people(list(update.values()))
-        trail.record(job, "updated", "person", update)
-    rows += [
-        ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=person.pk)
-        for (number, person) in create
-    ]
-    return rows
+            group.later.append(number)
+            if merge:
+                group.merge(data, custom)
+    existing = _existing_people([k for k in groups if isinstance(k, str)])
+    names = {g.data["organization"] for g in groups.values() if g.data.get("organization")}
+    orgs = organizations_by_name(job, names) if names else {}
+    fresh = [g for g in groups.values() if g.email not in existing]
+    ids = bulk.reserve_ids(Person, len(fresh))
+    for group, pk in zip(fresh, ids, strict=True):
+        group.pk = pk
+    _create_people(job, fresh, orgs)
+    matched = [g for g in groups.values() if g.email in existing]
+    if merge and matched:
+        _update_matched(job, matched, existing, orgs)
+    later = RowAction.UPDATED if merge else RowAction.SKIPPED
+    for group in groups.values():
+        if group.pk is None:
+            group.pk = existing[group.email][0]
+            note = "matched by email" + ("; nothing to change" if group.unchanged else "")
+            outcomes.append((group.number, later, group.pk, "", note))
+        else:
+            outcomes.append((group.number, RowAction.CREATED, group.pk, "", ""))
+        outcomes += [(n, later, group.pk, "", "matched by email") for n in group.later]
+    return outcomes
+
+
+class _Group:
+    """The rows of a batch that share an email address (or one row without an address)."""
+
+    __slots__ = ("number", "email", "data", "custom", "later", "pk", "unchanged")
+
+    def __init__(self, number: int, email: str, data: dict, custom: dict):
+        self.number, self.email, self.data, self.custom = number, email, data, custom
+        self.later, self.pk, self.unchanged = [], None, False
+
+    def merge(self, data: dict, custom: dict) -> None:
+        """A later row: its filled fields win; the organization stays the first one named."""
+        for name in PERSON_UPDATABLE:
+            if data.get(name):
+                self.data[name] = data[name]
+        if data.get("organization") and not self.data.get("organization"):
+            self.data["organization"] = data["organization"]
+        if custom:
+            self.custom = {**self.custom, **custom}
+
+
+MATCHED = ("id", *PERSON_UPDATABLE, "organization_id", "custom")
+
+
+def _existing_people(emails: list[str]) -> dict[str, tuple]:
+    """{email: (id, *PERSON_UPDATABLE, organization_id, custom)} of the people already stored."""
+    found = {}
+    for start in range(0, len(emails), 5000):
+        chunk = emails[start : start + 5000]
+        for row in bulk.where_in(Person.objects, "email_normalized", chunk).values_list(
+            "email_normalized", *MATCHED
+        ):
+            found[row[0]] = row[1:]
+    return found
+
+
+PERSON_COLUMNS = ["id", "created_at", "updated_at", "stage_changed_at", "email",
+                  "email_normalized", *PERSON_UPDATABLE, "organization_id", "lifecycle_stage",
+                  "owner_id", "sales_owns_conversation", "score", "consent", "custom",
+                  "search_text"]  # fmt: skip
+
+
+def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
+    if not groups:
+        return
+    now = timezone.now()
+    owner = job.owner_id if job.owner.role == "sales_rep" else None  # as person_create does
+    consent = Person._meta.get_field("consent").get_default()
+    rows, arrived = [], []
+    for g in groups:
+        d = g.data
+        stage = d.get("lifecycle_stage") or "lead"
+        first, last = d.get("first_name", ""), d.get("last_name", "")
+        rows.append((
+            g.pk, now, now, now, d.get("email", ""), g.email,
+            *(d.get(name, "") for name in PERSON_UPDATABLE),
+            orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
+            g.custom, person_search_text(first_name=first, last_name=last, email=g.email),
+        ))  # fmt: skip
+        arrived.append((g.pk, stage))
+    bulk.insert(Person, PERSON_COLUMNS, rows)
+    trail.people_arrived(job, arrived)
+
+
+def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:
+    """Filled fields overwrite; the organization only fills a gap; custom fields merge."""
+    now, rows = timezone.now(), []
+    for g in groups:
+        stored = dict(zip(MATCHED, existing[g.email], strict=True))
+        values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}
+        org = stored["organization_id"] or orgs.get(g.data.get("organization", "").lower())
+        custom = {**(stored["custom"] or {}), **g.custom}
+        if (values, org, custom) == (
+            {n: stored[n] for n in PERSON_UPDATABLE},
+            stored["organization_id"],
+            stored["custom"],
+        ):
+            g.unchanged = True  # a re-imported row as it is stored: nothing to write
+            continue
+        search = person_search_text(first_name=values["first_name"],
+                                    last_name=values["last_name"], email=g.email)  # fmt: skip
+        rows.append((stored["id"], *values.values(), org, custom, search, now))
+    if not rows:
+        return
+    bulk.update(Person, [*PERSON_UPDATABLE, "organization_id", "custom", "search_text",
+                         "updated_at"], rows)  # fmt: skip
+    trail.record(job, "updated", "person", (r[0] for r in rows))
 
 
 def _organizations_batch(job: ImportJob, pending: list) -> list[ImportRow]:
@@ -360,35 +443,3 @@ def errors_report(job: ImportJob):
 
 def discard_file(job: ImportJob) -> None:
     Path(job.path).unlink(missing_ok=True)
-
-
-def _update_people(people: list[Person]) -> None:
-    """One UPDATE … FROM (VALUES …) per batch: Django's bulk_update writes a CASE per field and
-    row, which costs seconds for a thousand rows."""
-    now = timezone.now()
-    columns = [*PERSON_UPDATABLE, "search_text"]
-    json_cast = "CAST({} AS jsonb)" if connection.vendor == "postgresql" else "{}"
-    assignments = [f"{c} = v.column{i + 2}" for i, c in enumerate(columns)]
-    n = len(columns) + 2
-    assignments += [
-        f"organization_id = CAST(v.column{n} AS BIGINT)",
-        f"custom = {json_cast.format(f'v.column{n + 1}')}",
-        "updated_at = %s",
-    ]
-    for start in range(0, len(people), 500):
-        chunk = people[start : start + 500]
-        values, params = [], []
-        for p in chunk:
-            p.search_text = person_search_text(
-                first_name=p.first_name, last_name=p.last_name, email=p.email_normalized
-            )
-            values.append("(" + ", ".join(["%s"] * (n + 1)) + ")")
-            params += [p.pk, *(getattr(p, c) for c in columns), p.organization_id,
-                       json.dumps(p.custom or {})]  # fmt: skip
-        sql = (
-            f"UPDATE contacts_person SET {', '.join(assignments)} "  # noqa: S608 - fixed names
-            f"FROM (VALUES {', '.join(values)}) AS v "
-            "WHERE contacts_person.id = CAST(v.column1 AS BIGINT)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [now, *params])  # the SET placeholder comes first

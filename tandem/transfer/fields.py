@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from tandem.contacts.models import CompanySize, LifecycleStage
-from tandem.contacts.normalize import normalize_domain, normalize_email
+from tandem.contacts.normalize import is_email, normalize_domain
 from tandem.core.errors import Invalid
 
 COUNTRIES = {
@@ -56,13 +56,14 @@ def text(limit: int) -> Callable:
     return parse
 
 
+_EMAIL_TEXT = text(254)
+_CUSTOM_TEXT = text(500)
+
+
 def email(raw: str) -> str:
-    value = text(254)(raw)
-    if value:
-        try:
-            normalize_email(value)
-        except Invalid:
-            raise Invalid(f"“{value[:60]}” is not an email address") from None
+    value = _EMAIL_TEXT(raw)
+    if value and not is_email(value.lower()):
+        raise Invalid(f"“{value[:60]}” is not an email address")
     return value
 
 
@@ -389,20 +390,36 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
     return mapping
 
 
-def parse_row(kind: str, header: list[str], mapping: dict, cells: list[str]):
-    """(data, custom, errors as [(column, reason)])."""
-    targets, data, custom, errors = TARGETS[kind], {}, {}, []
+def row_parser(kind: str, header: list[str], mapping: dict) -> Callable:
+    """parse_row for one file, with the per-column look-ups done once: cells → (data, custom,
+    errors as [(column, reason)])."""
+    targets, specs = TARGETS[kind], []
     for index, field in mapping.items():
         i = int(index)
-        raw = cells[i] if i < len(cells) else ""
         column = header[i] if i < len(header) else f"column {i + 1}"
-        try:
-            if field == CUSTOM:
-                value = text(500)(raw)
-                if value:
-                    custom[key(column)[:40] or f"column{i + 1}"] = value
-            else:
-                data[field] = targets[field].parse(raw or "")
-        except Invalid as exc:
-            errors.append((column, exc.message))
-    return data, custom, errors
+        if field == CUSTOM:
+            specs.append((i, column, None, key(column)[:40] or f"column{i + 1}"))
+        else:
+            specs.append((i, column, field, targets[field].parse))
+
+    def parse(cells: list[str]):
+        data, custom, errors, n = {}, {}, [], len(cells)
+        for i, column, field, how in specs:
+            raw = (cells[i] or "") if i < n else ""
+            try:
+                if field is None:
+                    value = _CUSTOM_TEXT(raw)
+                    if value:
+                        custom[how] = value
+                else:
+                    data[field] = how(raw)
+            except Invalid as exc:
+                errors.append((column, exc.message))
+        return data, custom, errors
+
+    return parse
+
+
+def parse_row(kind: str, header: list[str], mapping: dict, cells: list[str]):
+    """(data, custom, errors as [(column, reason)])."""
+    return row_parser(kind, header, mapping)(cells)

@@ -83,7 +83,7 @@ def batch(job, pending: list) -> list[ImportRow]:
                       referrer=data.get("referrer", ""))  # fmt: skip
         touches.append((number, touch))
     created_people = Person.objects.bulk_create(list(new_people.values()))
-    trail.people_arrived(job, created_people)
+    trail.people_arrived(job, ((p.pk, p.lifecycle_stage) for p in created_people))
     for _, touch in touches:
         touch.person_id = touch.person.pk
     seen = set(

@@ -1,0 +1,143 @@
+# ruff: noqa: S608 - table and column names come from model metadata
+"""Writing many rows at once, below the ORM: COPY on PostgreSQL, executemany on SQLite.
+
+Rows are tuples in the order of `columns`. Datetimes are aware; dicts and lists go into JSON
+columns. Callers run inside a transaction, so a failure leaves nothing half-written. Table and
+column names come from model metadata, never from user input.
+"""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db import connection
+
+CHUNK = 20_000
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+def _pg_value(value):
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def _names(columns) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def insert(model, columns: list[str], rows) -> int:
+    """Insert the rows; returns how many."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        return _copy(table, columns, rows)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES ({marks})'
+    return _executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
+
+
+def _copy(table: str, columns, rows) -> int:
+    n = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f'COPY "{table}" ({_names(columns)}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row([_pg_value(v) for v in row])
+            n += 1
+    return n
+
+
+def _executemany(sql: str, rows) -> int:
+    connection.ensure_connection()
+    raw = connection.connection
+    n, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            raw.executemany(sql, batch)
+            n += len(batch)
+            batch = []
+    if batch:
+        raw.executemany(sql, batch)
+        n += len(batch)
+    return n
+
+
+def update(model, columns: list[str], rows) -> int:
+    """Set `columns` of the rows given as (id, *values). PostgreSQL copies them into a
+    temporary table and updates from it in one statement."""
+    table = model._meta.db_table
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f'"{c}" = ?' for c in columns)
+        sql = f'UPDATE "{table}" SET {sets} WHERE id = ?'
+        return _executemany(sql, ([*map(_sqlite_value, r[1:]), r[0]] for r in rows))
+    staging = f"bulk_{table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
+            f'SELECT id, {_names(columns)} FROM "{table}" WITH NO DATA'
+        )
+        n = _copy(staging, ["id", *columns], rows)
+        cursor.execute(f'ANALYZE "{staging}"')  # else it plans for a big table and scans all
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in columns)
+        cursor.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{staging}" AS s WHERE t.id = s.id')
+        cursor.execute(f'DROP TABLE "{staging}"')
+    return n
+
+
+def reserve_ids(model, n: int) -> list[int]:
+    """n new primary keys for rows the caller inserts with explicit ids, so it knows them
+    without reading them back. Call it inside the transaction that inserts them."""
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [r[0] for r in cursor.fetchall()]
+        # SQLite: moving the AUTOINCREMENT counter is a write, so this transaction holds the
+        # database's write lock from here and no one else can take the same ids.
+        cursor.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
+            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+            [table, table],
+        )
+        cursor.execute(
+            f'UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM "{table}"))'  # noqa: E501
+            " + %s WHERE name = %s RETURNING seq",
+            [n, table],
+        )
+        last = cursor.fetchone()[0]
+    return list(range(last - n + 1, last + 1))
+
+
+def reset_sequences(models) -> None:
+    """After inserting explicit ids on PostgreSQL without reserve_ids."""
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def where_in(queryset, column: str, values: list):
+    """queryset filtered to `column` in `values`. PostgreSQL gets them as one array parameter:
+    thousands of IN placeholders cost more to build and parse than the query takes to run."""
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{column}__in": values})
+    table = queryset.model._meta.db_table
+    where = f'"{table}"."{column}" = ANY(%s)'  # names from model metadata
+    return queryset.extra(where=[where], params=[list(values)])  # noqa: S610
