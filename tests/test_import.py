@@ -498,3 +498,18 @@ def test_reimporting_an_unchanged_row_writes_nothing(world):
     changed = _run(world, b"email,first_name,last_name\nsame@example.com,Samuel,Same\n")
     assert Person.objects.get(pk=person.pk).first_name == "Samuel"
     assert TimelineEntry.objects.filter(summary=f"import {changed.pk}", verb="updated").exists()
+
+
+def test_looking_people_up_by_email_uses_an_index_on_sqlite(db):
+    """SQLite cannot use the partial unique index for `email_normalized IN (…)`: without the
+    plain index every import batch and form post scanned the whole people table."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL answers these from person_email_pattern")
+    query = Person.objects.filter(email_normalized__in=["a@example.com", "b@example.com"])
+    text, params = query.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + text, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING" in plan and "INDEX" in plan, plan

@@ -6,6 +6,7 @@ columns. Callers run inside a transaction, so a failure leaves nothing half-writ
 column names come from model metadata, never from user input.
 """
 
+import functools
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,9 +16,14 @@ from django.db import connection
 CHUNK = 20_000
 
 
+@functools.lru_cache(maxsize=256)  # a batch stamps thousands of rows with the same moment
+def _sqlite_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
 def _sqlite_value(value):
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return _sqlite_datetime(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, dict)):
@@ -27,6 +33,13 @@ def _sqlite_value(value):
 
 def _pg_value(value):
     return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+_AS_IS = frozenset((str, int, float, bool, type(None)))
+
+
+def _converted(row, convert) -> list:
+    return [v if type(v) in _AS_IS else convert(v) for v in row]
 
 
 def _names(columns) -> str:
@@ -40,7 +53,7 @@ def insert(model, columns: list[str], rows) -> int:
         return _copy(table, columns, rows)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES ({marks})'
-    return _executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
+    return _executemany(sql, (_converted(row, _sqlite_value) for row in rows))
 
 
 def _copy(table: str, columns, rows) -> int:
@@ -50,7 +63,7 @@ def _copy(table: str, columns, rows) -> int:
         cursor.cursor.copy(f'COPY "{table}" ({_names(columns)}) FROM STDIN') as copy,
     ):
         for row in rows:
-            copy.write_row([_pg_value(v) for v in row])
+            copy.write_row(_converted(row, _pg_value))
             n += 1
     return n
 
@@ -78,7 +91,7 @@ def update(model, columns: list[str], rows) -> int:
     if connection.vendor != "postgresql":
         sets = ", ".join(f'"{c}" = ?' for c in columns)
         sql = f'UPDATE "{table}" SET {sets} WHERE id = ?'
-        return _executemany(sql, ([*map(_sqlite_value, r[1:]), r[0]] for r in rows))
+        return _executemany(sql, ([*_converted(r[1:], _sqlite_value), r[0]] for r in rows))
     staging = f"bulk_{table}"
     with connection.cursor() as cursor:
         cursor.execute(
