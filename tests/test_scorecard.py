@@ -56,3 +56,18 @@ def test_scorecard(world, as_user):
 def test_scorecard_without_leads_or_cost(world):
     card = program_scorecard(program=world.program)
     assert card["leads"] == 0 and card["cost_per_lead"] is None and card["roi_pct"] is None
+
+
+def test_a_lead_that_skips_mql_counts_as_one(world):
+    """The program page counts as the period scorecard does: a lead a rep takes straight to SQL
+    has passed MQL too, so the funnel never widens."""
+    from tandem.insights import programs
+
+    lead = f.person(source_program=world.program)
+    f.person(source_program=world.program)
+    person_change_stage(actor=world.owner, person=lead, to_stage="sql")
+    card = program_scorecard(program=world.program)
+    assert (card["leads"], card["mqls"], card["sqls"], card["customers"]) == (2, 1, 1, 0)
+    assert card["mql_rate"] == Decimal("50")
+    period = programs.reached(programs.Person.objects.filter(source_program=world.program))
+    assert period[world.program.pk] == {"leads": 2, "mqls": 1, "sqls": 1, "customers": 0}

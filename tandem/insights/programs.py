@@ -44,6 +44,28 @@ def _leads(p: Params):
     )
 
 
+def reached(leads) -> dict[int, dict]:
+    """Source program id → how many of these leads there are and how many of them reached MQL,
+    SQL and customer, each counting a later stage too (the funnel never widens)."""
+    out = {
+        program: {"leads": n, "mqls": 0, "sqls": 0, "customers": 0}
+        for program, n in leads.values_list("source_program_id").annotate(n=Count("pk"))
+    }
+    counted = (
+        LifecycleTransition.objects.filter(person__in=leads, to_stage__in=LATER["mqls"])
+        .values_list("person__source_program_id")
+        .annotate(
+            **{
+                name: Count("person_id", distinct=True, filter=Q(to_stage__in=stages))
+                for name, stages in LATER.items()
+            }
+        )
+    )
+    for program, *counts in counted:
+        out[program].update(zip(LATER, counts, strict=True))
+    return out
+
+
 def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
     """program id → its figures for the period."""
     leads = _leads(p)
@@ -54,20 +76,8 @@ def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
             program, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0, "cost": Decimal(0)}
         )
 
-    for program, n in leads.values_list("source_program_id").annotate(n=Count("pk")):
-        cell(program)["leads"] = n
-    reached = (
-        LifecycleTransition.objects.filter(person__in=leads, to_stage__in=LATER["mqls"])
-        .values_list("person__source_program_id")
-        .annotate(
-            **{
-                name: Count("person_id", distinct=True, filter=Q(to_stage__in=stages))
-                for name, stages in LATER.items()
-            }
-        )
-    )
-    for program, *counts in reached:
-        cell(program).update(zip(LATER, counts, strict=True))
+    for program, counts in reached(leads).items():
+        cell(program).update(counts)
     spent = (
         ProgramCost.objects.filter(incurred_on__gte=p.since, incurred_on__lte=p.until)
         .values_list("program_id")

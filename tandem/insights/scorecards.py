@@ -1,24 +1,20 @@
 """The program scorecard by DOMAIN.md's definitions.
 
 Leads of a program are the people whose first touch came from it; its success rate is the share
-of those leads that ever reached MQL (and, separately, SQL and customer). Won revenue is
-attributed by first touch here; the multi-touch models are the attribution report's job."""
+of those leads that ever reached MQL (and, separately, SQL and customer), counted as the period
+scorecard counts them (programs.reached), over all time. Won revenue is attributed by first
+touch here; the multi-touch models are the attribution report's job."""
 
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
-from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
+from tandem.contacts.models import Person
 from tandem.core import access
+from tandem.insights import programs
 from tandem.marketing.models import Program
 from tandem.marketing.selectors import program_spend
 from tandem.sales.models import Opportunity, StageKind
-
-REACHED = {
-    "mqls": (LifecycleStage.MQL,),
-    "sqls": (LifecycleStage.SQL,),
-    "customers": (LifecycleStage.CUSTOMER,),
-}
 
 
 def _ratio(numerator, denominator, scale=1):
@@ -28,13 +24,10 @@ def _ratio(numerator, denominator, scale=1):
 
 
 def program_scorecard(*, program: Program) -> dict:
-    leads = Person.objects.filter(source_program=program).count()
-    reached = dict(
-        LifecycleTransition.objects.filter(person__source_program=program)
-        .values_list("to_stage")
-        .annotate(n=Count("person_id", distinct=True))
+    counts = programs.reached(Person.objects.filter(source_program=program)).get(
+        program.pk, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0}
     )
-    counts = {name: sum(reached.get(s, 0) for s in stages) for name, stages in REACHED.items()}
+    leads = counts.pop("leads")
     won = Opportunity.objects.filter(
         person__source_program=program, stage__kind=StageKind.WON
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
