@@ -4,22 +4,12 @@ PostgreSQL answers those from person_email_pattern; SQLite gets a plain index.""
 
 from django.db import migrations
 
-NAME = "person_email_sqlite_idx"
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_person (email_normalized)"
-        )
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
+from tandem.core.pgsearch import sqlite_index
 
 
 class Migration(migrations.Migration):
     dependencies = [("contacts", "0006_drop_covered_fk_indexes")]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [
+        sqlite_index("contacts_person", "email_normalized", "person_email_sqlite_idx"),
+    ]
