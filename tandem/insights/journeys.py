@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Exists, Min, OuterRef
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import periods
+from tandem.core import bulk, periods
 from tandem.insights import attribution, sql
 from tandem.marketing.models import Channel, Program, Touch
 from tandem.sales.models import Opportunity, StageKind
@@ -111,8 +111,7 @@ def _touches(people: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     columns = ("person_id", "program_id", "epoch")
     if connection.vendor == "postgresql":
         # one array parameter of ids read from the database (ints), not thousands of IN values
-        query = base.extra(where=["person_id = ANY(%s)"], params=[[int(p) for p in wanted]])
-        chunks = [query]
+        chunks = [bulk.where_in(base, "person_id", [int(p) for p in wanted])]
     else:
         chunks = [
             base.filter(person_id__in=wanted[i : i + 20_000]) for i in range(0, len(wanted), 20_000)
