@@ -161,3 +161,38 @@ def test_no_journeys_give_zeros():
     for model in A.MODELS:
         conv, value = A.attribute(j, model)
         assert not conv.any() and not value.any()
+
+
+def test_journeys_of_people_without_touches_are_empty(db):
+    """No ids, or ids with no program touch: empty arrays on both databases (PostgreSQL copies
+    the touches out in binary)."""
+    from tandem.insights import journeys
+    from tests import factories as f
+
+    for people in ([], [None], [f.person().pk]):
+        person, program, at = journeys._touches(people)
+        assert len(person) == len(program) == len(at) == 0
+
+
+def test_touches_come_back_by_person_and_time_with_exact_moments(db):
+    from datetime import UTC, datetime
+
+    from tandem.insights import journeys
+    from tandem.marketing.models import Touch
+    from tests import factories as f
+
+    a, b = f.person(), f.person()
+    web, show = f.program(name="Web"), f.program(name="Show")
+    moments = [datetime(2026, 3, 1, 9, 30, 15, 250000, tzinfo=UTC),
+               datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC),
+               datetime(2026, 1, 2, tzinfo=UTC)]  # fmt: skip
+    Touch.objects.create(person=b, program=web, kind="page_view", occurred_at=moments[0])
+    Touch.objects.create(person=b, program=show, kind="event_attended", occurred_at=moments[1])
+    Touch.objects.create(person=a, program=web, kind="page_view", occurred_at=moments[2])
+    Touch.objects.create(person=a, program=None, kind="call", occurred_at=moments[0])
+    person, program, at = journeys._touches([b.pk, a.pk, b.pk])
+    assert list(zip(person.tolist(), program.tolist(), strict=True)) == [
+        (a.pk, web.pk), (b.pk, show.pk), (b.pk, web.pk)
+    ]  # fmt: skip
+    expected = [moments[2].timestamp(), moments[1].timestamp(), moments[0].timestamp()]
+    assert at.tolist() == pytest.approx(expected, abs=1e-3)  # SQLite's julianday rounds

@@ -146,7 +146,12 @@ class Person(TimeStamped):
                 fields=["lifecycle_stage", "-created_at"], name="person_stage_created_idx"
             ),
             models.Index(fields=["source_program", "first_touch_at"], name="person_source_idx"),
-            models.Index(fields=["first_touch_at"], name="person_first_touch_idx"),
+            # source program and id too: the funnel and the period's leads read them from the
+            # index alone
+            models.Index(
+                fields=["first_touch_at", "source_program", "id"],
+                name="person_first_touch_cover_idx",
+            ),
             models.Index(fields=["organization"], name="person_org_idx"),
             models.Index(fields=["-created_at"], name="person_created_idx"),
         ]
@@ -183,7 +188,8 @@ class LifecycleTransition(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["to_stage", "at"], name="transition_stage_idx"),
+            # person too: "who reached SQL, when" is read from the index alone
+            models.Index(fields=["to_stage", "at", "person"], name="transition_stage_person_idx"),
             models.Index(fields=["person", "at"], name="transition_person_idx"),
         ]
         ordering = ["at", "id"]

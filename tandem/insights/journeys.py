@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import bulk, periods
+from tandem.core import periods
 from tandem.insights import attribution, sql
 from tandem.marketing.models import Channel, Program, Touch
 from tandem.sales.models import Opportunity, StageKind
@@ -105,29 +105,52 @@ def states(dimension: str) -> tuple[dict[int, int], list[tuple[str, str]]]:
 def _touches(people: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Program touches of these people, by person then time: (person, program, epoch seconds).
 
-    On PostgreSQL the ids go as one array parameter; SQLite takes them in chunks."""
-    wanted = sorted({p for p in people if p is not None})
-    base = Touch.objects.filter(program_id__isnull=False).annotate(epoch=sql.Epoch("occurred_at"))
-    columns = ("person_id", "program_id", "epoch")
-    if connection.vendor == "postgresql":
-        # one array parameter of ids read from the database (ints), not thousands of IN values
-        chunks = [bulk.where_in(base, "person_id", [int(p) for p in wanted])]
-    else:
-        chunks = [
-            base.filter(person_id__in=wanted[i : i + 20_000]) for i in range(0, len(wanted), 20_000)
-        ]
-    rows: list = []
-    for chunk in chunks:
-        text, params = (
-            chunk.order_by("person_id", "occurred_at").values_list(*columns).query.sql_with_params()
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(text, params)
-            rows.extend(cursor.fetchall())
-    if not rows:
+    PostgreSQL copies them out in binary, read straight into numpy (the ids go as one array);
+    SQLite takes the ids in chunks."""
+    wanted = sorted({int(p) for p in people if p is not None})
+    if not wanted:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    table = np.array(rows, dtype=float)
+    if connection.vendor == "postgresql":
+        return _touches_copied(wanted)
+    base = Touch.objects.filter(program_id__isnull=False).annotate(epoch=sql.Epoch("occurred_at"))
+    rows: list = []
+    for i in range(0, len(wanted), 20_000):
+        chunk = base.filter(person_id__in=wanted[i : i + 20_000])
+        rows.extend(chunk.order_by("person_id", "occurred_at").values_list(
+            "person_id", "program_id", "epoch"))  # fmt: skip
+    table = np.array(rows, dtype=float).reshape(-1, 3)
     return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+
+
+# One row of COPY … (FORMAT binary) of three 8-byte columns: the field count, then the length
+# and the big-endian value of each. A timestamptz is microseconds since 2000-01-01 UTC.
+_COPIED = np.dtype([("n", ">i2"), ("l0", ">i4"), ("person", ">i8"), ("l1", ">i4"),
+                    ("program", ">i8"), ("l2", ">i4"), ("at", ">i8")])  # fmt: skip
+_PG_EPOCH = 946_684_800  # 2000-01-01 in Unix seconds
+
+
+def _touches_copied(wanted: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The touches come out of the index alone (touch_journey_idx holds person, time and
+    program); reading 600,000 rows as Python tuples cost more than finding them."""
+    query = (
+        "COPY (SELECT person_id::int8, program_id::int8, occurred_at FROM marketing_touch "
+        "WHERE program_id IS NOT NULL AND person_id = ANY(ARRAY(SELECT id FROM journey_people)) "
+        "ORDER BY person_id, occurred_at) TO STDOUT (FORMAT binary)"
+    )
+    data = bytearray()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # the ids go in by COPY too: as a parameter, quoting 200,000 of them took 0.4 s
+        cursor.execute("DROP TABLE IF EXISTS journey_people")  # inside a longer transaction
+        cursor.execute("CREATE TEMP TABLE journey_people (id int8) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY journey_people (id) FROM STDIN") as copy:
+            copy.write("\n".join(map(str, wanted)) + "\n")
+        with cursor.cursor.copy(query) as copy:
+            for block in copy:
+                data += block
+    header = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
+    rows = np.frombuffer(bytes(data[header:-2]), dtype=_COPIED)  # -2: the end marker
+    at = rows["at"].astype(float) / 1e6 + _PG_EPOCH
+    return rows["person"].astype(np.int64), rows["program"].astype(np.int64), at
 
 
 def journeys(outcomes: Outcomes, dimension: str) -> tuple[attribution.Journeys, list, np.ndarray]:

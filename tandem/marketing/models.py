@@ -117,7 +117,9 @@ class Touch(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["program", "occurred_at"], name="touch_program_idx"),
-            models.Index(fields=["person", "occurred_at"], name="touch_person_idx"),
+            # program too: the journeys of attribution read (person, time, program) from the
+            # index alone
+            models.Index(fields=["person", "occurred_at", "program"], name="touch_journey_idx"),
             models.Index(fields=["occurred_at"], name="touch_time_idx"),
         ]
 
