@@ -176,7 +176,7 @@ class LifecycleTransition(models.Model):
         Person,
         on_delete=models.CASCADE,
         related_name="transitions",
-        db_index=False,  # transition_person_idx leads with it
+        db_index=False,  # transition_person_cover_idx leads with it
     )
     from_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
@@ -190,7 +190,8 @@ class LifecycleTransition(models.Model):
         indexes = [
             # person too: "who reached SQL, when" is read from the index alone
             models.Index(fields=["to_stage", "at", "person"], name="transition_stage_person_idx"),
-            models.Index(fields=["person", "at"], name="transition_person_idx"),
+            # stage too: the funnel and "ever reached SQL" read it from the index alone
+            models.Index(fields=["person", "at", "to_stage"], name="transition_person_cover_idx"),
         ]
         ordering = ["at", "id"]
 

@@ -45,6 +45,9 @@ def when(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+SQLITE_EPOCH = "((julianday({}) - 2440587.5) * 86400.0)"
+
+
 class Epoch(Func):
     """Seconds since 1970 of a datetime column, as a float."""
 
@@ -54,6 +57,4 @@ class Epoch(Func):
         return self.as_sql(compiler, conn, template="EXTRACT(EPOCH FROM %(expressions)s)::float8")
 
     def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler, conn, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
-        )
+        return self.as_sql(compiler, conn, template=SQLITE_EPOCH.format("%(expressions)s"))
