@@ -1,0 +1,82 @@
+"""The people import's bulk path: reserved ids, merges, unchanged rows, indexed look-ups (the
+engine's bad-input, resume, cancel and undo tests: test_import.py)."""
+
+import pytest
+
+from tandem.contacts.models import LifecycleTransition, Person
+from tandem.transfer import engine
+from tests import factories as f
+from tests.test_import import _job, _run
+
+
+@pytest.fixture(autouse=True)
+def _import_dir(settings, tmp_path):
+    settings.TANDEM_IMPORT_DIR = tmp_path / "imports"
+
+
+def test_people_written_in_bulk_keep_ids_trail_and_merges(world):
+    """The bulk path: reserved ids stay clear of later inserts, an update merges custom fields
+    and only fills a missing organization, and the trail records each person."""
+    org = f.organization(name="Kept Org")
+    known = f.person(email="merge@example.com", first_name="Old", organization=org,
+                     custom={"keep": "yes", "tier": "1"})  # fmt: skip
+    content = (
+        "email,first_name,company,tier,City\n"
+        "merge@example.com,Ümit,Other Org,2,\n"
+        "new1@example.com,Ада,New Org,3,Kyiv\n"
+        ",Nameonly,,,\n"
+    )
+    job = _job(world, content.encode(), mapping={"0": "email", "1": "first_name",
+                                                 "2": "organization", "3": "custom",
+                                                 "4": "city"})  # fmt: skip
+    job = engine.run(job.pk)
+    assert (job.created, job.updated, job.failed) == (2, 1, 0)
+    known.refresh_from_db()
+    assert known.first_name == "Ümit" and known.organization_id == org.pk
+    assert known.custom == {"keep": "yes", "tier": "2"}
+    assert known.search_text.startswith("ümit ")
+    new = Person.objects.get(email_normalized="new1@example.com")
+    assert (new.first_name, new.city, new.custom) == ("Ада", "Kyiv", {"tier": "3"})
+    assert new.organization.name == "New Org" and new.search_text == "ада  new1@example.com"
+    assert new.lifecycle_stage == "lead" and new.consent == "unknown" and new.score == 0
+    created_ids = set(job.rows.filter(action="created").values_list("object_id", flat=True))
+    assert created_ids == {new.pk, Person.objects.get(first_name="Nameonly").pk}
+    assert set(
+        LifecycleTransition.objects.filter(reason=f"import {job.pk}").values_list(
+            "person_id", "to_stage"
+        )
+    ) == {(pk, "lead") for pk in created_ids}
+    later = f.person(email="after@example.com")  # the ids the import took are not handed out again
+    assert later.pk > max(created_ids)
+    assert engine.job_undo(actor=world.marketer, job=job) == 2
+    assert Person.objects.filter(pk=known.pk).exists()
+
+
+def test_reimporting_an_unchanged_row_writes_nothing(world):
+    from tandem.core.models import TimelineEntry
+
+    content = b"email,first_name,last_name\nsame@example.com,Sam,Same\n"
+    _run(world, content)
+    person = Person.objects.get(email_normalized="same@example.com")
+    again = _run(world, content)
+    assert again.updated == 1
+    assert again.rows.get().message == "matched by email; nothing to change"
+    assert not TimelineEntry.objects.filter(summary=f"import {again.pk}").exists()
+    changed = _run(world, b"email,first_name,last_name\nsame@example.com,Samuel,Same\n")
+    assert Person.objects.get(pk=person.pk).first_name == "Samuel"
+    assert TimelineEntry.objects.filter(summary=f"import {changed.pk}", verb="updated").exists()
+
+
+def test_looking_people_up_by_email_uses_an_index_on_sqlite(db):
+    """SQLite cannot use the partial unique index for `email_normalized IN (…)`: without the
+    plain index every import batch and form post scanned the whole people table."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL answers these from person_email_pattern")
+    query = Person.objects.filter(email_normalized__in=["a@example.com", "b@example.com"])
+    text, params = query.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + text, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING" in plan and "INDEX" in plan, plan
