@@ -174,6 +174,46 @@ def test_journeys_of_people_without_touches_are_empty(db):
         assert len(person) == len(program) == len(at) == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_touches_split_over_two_connections_come_back_whole_and_in_order(monkeypatch):
+    """Outside a transaction, many people are fetched in two halves at once on PostgreSQL:
+    the halves join up by person and time, and equal one connection's answer."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import connection
+
+    from tandem.insights import journeys
+    from tandem.marketing.models import Touch
+    from tests import factories as f
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the touches on its one connection")
+    programs = [f.program(name=f"P{i}") for i in range(3)]
+    people = [f.person() for _ in range(9)]
+    base = datetime(2026, 2, 1, tzinfo=UTC)
+    rng = random.Random(7)
+    for person in reversed(people):  # stored out of person order
+        for _ in range(rng.randint(0, 4)):
+            moment = base + timedelta(seconds=rng.randint(0, 10**6), microseconds=123)
+            Touch.objects.create(person=person, program=rng.choice(programs),
+                                 kind="page_view", occurred_at=moment)  # fmt: skip
+    ids = [p.pk for p in people]
+    monkeypatch.setattr(journeys, "PARALLEL_FROM", 10**9)
+    alone = journeys._touches(ids)
+    monkeypatch.setattr(journeys, "PARALLEL_FROM", 2)
+    split = journeys._touches(ids)
+    stored = sorted(
+        (t.person_id, t.occurred_at.timestamp(), t.program_id)
+        for t in Touch.objects.filter(program__isnull=False)
+    )
+    assert len(split[0]) == len(stored) > 0
+    got = list(zip(split[0].tolist(), split[2].tolist(), split[1].tolist(), strict=True))
+    assert [(p, pr) for p, _, pr in got] == [(p, pr) for p, _, pr in stored]
+    assert [a for _, a, _ in got] == pytest.approx([a for _, a, _ in stored], abs=1e-6)
+    for mine, theirs in zip(alone, split, strict=True):
+        assert mine.tolist() == theirs.tolist()
+
+
 def test_touches_come_back_by_person_and_time_with_exact_moments(db):
     from datetime import UTC, datetime
 
