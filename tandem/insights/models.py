@@ -168,3 +168,31 @@ class SalesCost(models.Model):
     class Meta:
         indexes = [models.Index(fields=["incurred_on"], name="salescost_day_idx")]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="salescost_amount")]
+
+
+class Reach(models.Model):
+    """Per person: the first touch and the first time at each stage of the funnel.
+
+    Derived data, kept by database triggers on people and lifecycle transitions (migration
+    insights 0003), whoever writes them: forms, imports, merges, the admin or raw SQL. The
+    funnel reads this one narrow table instead of joining every person to all their
+    transitions. Never write it from Python."""
+
+    person = models.OneToOneField(
+        "contacts.Person",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the triggers remove the row with the person
+        db_constraint=False,
+        related_name="+",
+    )
+    first_touch_at = models.DateTimeField(null=True)
+    source_program_id = models.BigIntegerField(null=True)
+    lead_at = models.DateTimeField(null=True)
+    mql_at = models.DateTimeField(null=True)
+    sal_at = models.DateTimeField(null=True)
+    sql_at = models.DateTimeField(null=True)
+    opportunity_at = models.DateTimeField(null=True)
+    customer_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["first_touch_at"], name="reach_first_touch_idx")]
