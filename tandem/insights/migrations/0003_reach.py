@@ -8,34 +8,55 @@ STAGES = ["lead", "mql", "sal", "sql", "opportunity", "customer"]
 COLUMNS = "person_id, first_touch_at, source_program_id, " + ", ".join(f"{s}_at" for s in STAGES)
 
 
-def _select(where: str, pg: bool) -> str:
-    """One row of insights_reach per person matching `where`, computed from the sources."""
-    firsts = ", ".join(
-        f"MIN(t.at) FILTER (WHERE t.to_stage = '{s}')" if pg
+def _firsts(pg: bool) -> str:
+    return ", ".join(
+        f"MIN(t.at) FILTER (WHERE t.to_stage = '{s}')"
+        if pg
         else f"MIN(CASE WHEN t.to_stage = '{s}' THEN t.at END)"
         for s in STAGES
     )
+
+
+def _select(where: str, pg: bool) -> str:
+    """One row of insights_reach per person matching `where`, computed from the sources."""
     return (
-        f"SELECT p.id, p.first_touch_at, p.source_program_id, {firsts} "
+        f"SELECT p.id, p.first_touch_at, p.source_program_id, {_firsts(pg)} "
         "FROM contacts_person p LEFT JOIN contacts_lifecycletransition t ON t.person_id = p.id "
         f"WHERE {where} GROUP BY p.id, p.first_touch_at, p.source_program_id"
     )
 
 
-UPSERT = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS.split(", ")[1:])
+def _lateral(people: str) -> str:
+    """PostgreSQL: the rows of a few people (p), each with its own look-up of transitions."""
+    return (
+        f"SELECT p.id, p.first_touch_at, p.source_program_id, s.* FROM {people} "
+        f"CROSS JOIN LATERAL (SELECT {_firsts(True)} FROM contacts_lifecycletransition t "
+        "WHERE t.person_id = p.id) s"
+    )
+
+
+SET_ALL = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS.split(", ")[1:])
+SET_EARLIEST = ", ".join(f"{s}_at = LEAST(r.{s}_at, EXCLUDED.{s}_at)" for s in STAGES)
 POSTGRESQL = [
-    # Refresh the rows of these people: gone with the person, else recomputed.
+    # Recompute the rows of these people, and drop those whose person is gone.
     f"""CREATE FUNCTION insights_reach_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
         DELETE FROM insights_reach r WHERE r.person_id = ANY(ids)
             AND NOT EXISTS (SELECT 1 FROM contacts_person p WHERE p.id = r.person_id);
-        INSERT INTO insights_reach ({COLUMNS}) {_select("p.id = ANY(ids)", True)}
-        ON CONFLICT (person_id) DO UPDATE SET {UPSERT};
+        INSERT INTO insights_reach ({COLUMNS})
+        {_lateral("contacts_person p")} WHERE p.id = ANY(ids)
+        ON CONFLICT (person_id) DO UPDATE SET {SET_ALL};
     $$""",
-    # Statement triggers see every row a statement (a COPY too) wrote, at once.
-    """CREATE FUNCTION insights_reach_on_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
+    # Statement triggers see every row a statement (a COPY too) wrote, at once. New
+    # transitions can only bring a stage's first time earlier; a person not stored yet (its
+    # row is deferred) gets its times when it is.
+    f"""CREATE FUNCTION insights_reach_on_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
-            PERFORM insights_reach_refresh(ARRAY(SELECT DISTINCT person_id FROM new_rows));
+            INSERT INTO insights_reach AS r ({COLUMNS})
+            SELECT p.id, p.first_touch_at, p.source_program_id, {_firsts(True)}
+            FROM new_rows t JOIN contacts_person p ON p.id = t.person_id
+            GROUP BY p.id, p.first_touch_at, p.source_program_id
+            ON CONFLICT (person_id) DO UPDATE SET {SET_EARLIEST};
         ELSIF TG_OP = 'UPDATE' THEN
             PERFORM insights_reach_refresh(ARRAY(
                 SELECT person_id FROM new_rows UNION SELECT person_id FROM old_rows));
@@ -44,10 +65,11 @@ POSTGRESQL = [
         END IF;
         RETURN NULL;
     END $$""",
-    """CREATE FUNCTION insights_reach_on_people() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION insights_reach_on_people() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
-            PERFORM insights_reach_refresh(ARRAY(SELECT id FROM new_rows));
+            INSERT INTO insights_reach ({COLUMNS}) {_lateral("new_rows p")}
+            ON CONFLICT (person_id) DO UPDATE SET {SET_ALL};
         ELSE
             DELETE FROM insights_reach WHERE person_id IN (SELECT id FROM old_rows);
         END IF;
@@ -57,7 +79,8 @@ POSTGRESQL = [
     # update of people would keep a copy of each updated row.
     """CREATE FUNCTION insights_reach_on_first_touch() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM insights_reach_refresh(ARRAY[NEW.id]);
+        UPDATE insights_reach SET first_touch_at = NEW.first_touch_at,
+            source_program_id = NEW.source_program_id WHERE person_id = NEW.id;
         RETURN NULL;
     END $$""",
     "CREATE TRIGGER insights_reach_transitions_ins AFTER INSERT ON contacts_lifecycletransition"
@@ -106,21 +129,31 @@ def _sqlite_refresh(person: str) -> str:
 # SQLite has row triggers only; each refreshes the one person it touched.
 SQLITE_TRIGGERS = {
     "insights_reach_transitions_ins": (
-        "AFTER INSERT ON contacts_lifecycletransition FOR EACH ROW", _sqlite_refresh("NEW.person_id")),
+        "AFTER INSERT ON contacts_lifecycletransition FOR EACH ROW",
+        _sqlite_refresh("NEW.person_id"),
+    ),
     "insights_reach_transitions_upd": (
         "AFTER UPDATE ON contacts_lifecycletransition FOR EACH ROW",
-        _sqlite_refresh("OLD.person_id") + " " + _sqlite_refresh("NEW.person_id")),
+        _sqlite_refresh("OLD.person_id") + " " + _sqlite_refresh("NEW.person_id"),
+    ),
     "insights_reach_transitions_del": (
-        "AFTER DELETE ON contacts_lifecycletransition FOR EACH ROW", _sqlite_refresh("OLD.person_id")),
-    "insights_reach_people_ins": ("AFTER INSERT ON contacts_person FOR EACH ROW", _sqlite_refresh("NEW.id")),
+        "AFTER DELETE ON contacts_lifecycletransition FOR EACH ROW",
+        _sqlite_refresh("OLD.person_id"),
+    ),
+    "insights_reach_people_ins": (
+        "AFTER INSERT ON contacts_person FOR EACH ROW",
+        _sqlite_refresh("NEW.id"),
+    ),
     "insights_reach_people_del": (
         "AFTER DELETE ON contacts_person FOR EACH ROW",
-        "DELETE FROM insights_reach WHERE person_id = OLD.id;"),
+        "DELETE FROM insights_reach WHERE person_id = OLD.id;",
+    ),
     "insights_reach_people_upd": (
         "AFTER UPDATE OF first_touch_at, source_program_id ON contacts_person FOR EACH ROW "
         "WHEN OLD.first_touch_at IS NOT NEW.first_touch_at "
         "OR OLD.source_program_id IS NOT NEW.source_program_id",
-        _sqlite_refresh("NEW.id")),
+        _sqlite_refresh("NEW.id"),
+    ),
 }
 
 
@@ -146,28 +179,37 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0009_transition_cover_index'),
-        ('insights', '0002_plans_loop'),
+        ("contacts", "0009_transition_cover_index"),
+        ("insights", "0002_plans_loop"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reach',
+            name="Reach",
             fields=[
-                ('person', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='contacts.person')),
-                ('first_touch_at', models.DateTimeField(null=True)),
-                ('source_program_id', models.BigIntegerField(null=True)),
-                ('lead_at', models.DateTimeField(null=True)),
-                ('mql_at', models.DateTimeField(null=True)),
-                ('sal_at', models.DateTimeField(null=True)),
-                ('sql_at', models.DateTimeField(null=True)),
-                ('opportunity_at', models.DateTimeField(null=True)),
-                ('customer_at', models.DateTimeField(null=True)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="contacts.person",
+                    ),
+                ),
+                ("first_touch_at", models.DateTimeField(null=True)),
+                ("source_program_id", models.BigIntegerField(null=True)),
+                ("lead_at", models.DateTimeField(null=True)),
+                ("mql_at", models.DateTimeField(null=True)),
+                ("sal_at", models.DateTimeField(null=True)),
+                ("sql_at", models.DateTimeField(null=True)),
+                ("opportunity_at", models.DateTimeField(null=True)),
+                ("customer_at", models.DateTimeField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['first_touch_at'], name='reach_first_touch_idx')],
+                "indexes": [models.Index(fields=["first_touch_at"], name="reach_first_touch_idx")],
             },
         ),
         migrations.RunPython(install, uninstall),
