@@ -52,7 +52,14 @@ def test_services_orm_updates_and_deletes_keep_it(world):
     services.person_change_stage(actor=world.owner, person=a, to_stage="sql")
     services.person_change_stage(actor=world.owner, person=b, to_stage="customer")
     _agrees()
-    assert Reach.objects.get(person_id=a.pk).mql_at is not None
+    first_mql = Reach.objects.get(person_id=a.pk).mql_at
+    assert first_mql is not None
+    # a later return to a stage keeps its first time; an earlier one (back-dated) replaces it
+    LifecycleTransition.objects.create(person=a, to_stage="mql", at=first_mql + timedelta(1))
+    assert Reach.objects.get(person_id=a.pk).mql_at == first_mql
+    LifecycleTransition.objects.create(person=a, to_stage="mql", at=first_mql - timedelta(1))
+    assert Reach.objects.get(person_id=a.pk).mql_at == first_mql - timedelta(1)
+    _agrees()
     program = f.program(name="Webinar")
     moment = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     marketing.record_touch(

@@ -106,16 +106,16 @@ POSTGRESQL = [
     f"INSERT INTO insights_reach ({COLUMNS}) {_select('TRUE', True)}",
 ]
 POSTGRESQL_UNDO = [
-    "DROP TRIGGER insights_reach_transitions_ins ON contacts_lifecycletransition",
-    "DROP TRIGGER insights_reach_transitions_upd ON contacts_lifecycletransition",
-    "DROP TRIGGER insights_reach_transitions_del ON contacts_lifecycletransition",
-    "DROP TRIGGER insights_reach_people_ins ON contacts_person",
-    "DROP TRIGGER insights_reach_people_del ON contacts_person",
-    "DROP TRIGGER insights_reach_people_upd ON contacts_person",
-    "DROP FUNCTION insights_reach_on_first_touch()",
-    "DROP FUNCTION insights_reach_on_people()",
-    "DROP FUNCTION insights_reach_on_transitions()",
-    "DROP FUNCTION insights_reach_refresh(bigint[])",
+    "DROP TRIGGER IF EXISTS insights_reach_transitions_ins ON contacts_lifecycletransition",
+    "DROP TRIGGER IF EXISTS insights_reach_transitions_upd ON contacts_lifecycletransition",
+    "DROP TRIGGER IF EXISTS insights_reach_transitions_del ON contacts_lifecycletransition",
+    "DROP TRIGGER IF EXISTS insights_reach_people_ins ON contacts_person",
+    "DROP TRIGGER IF EXISTS insights_reach_people_del ON contacts_person",
+    "DROP TRIGGER IF EXISTS insights_reach_people_upd ON contacts_person",
+    "DROP FUNCTION IF EXISTS insights_reach_on_first_touch()",
+    "DROP FUNCTION IF EXISTS insights_reach_on_people()",
+    "DROP FUNCTION IF EXISTS insights_reach_on_transitions()",
+    "DROP FUNCTION IF EXISTS insights_reach_refresh(bigint[])",
 ]
 
 
@@ -126,35 +126,43 @@ def _sqlite_refresh(person: str) -> str:
     )
 
 
+# A new transition can only bring its stage's first time earlier (MIN of a NULL is NULL).
+_SQLITE_EARLIEST = (
+    f"INSERT INTO insights_reach ({COLUMNS}) SELECT p.id, p.first_touch_at, p.source_program_id, "
+    + ", ".join(f"CASE WHEN NEW.to_stage = '{s}' THEN NEW.at END" for s in STAGES)
+    + " FROM contacts_person p WHERE p.id = NEW.person_id ON CONFLICT (person_id) DO UPDATE SET "
+    + ", ".join(f"{s}_at = COALESCE(MIN({s}_at, excluded.{s}_at), {s}_at, excluded.{s}_at)"
+                for s in STAGES)
+    + ";"
+)  # fmt: skip
+# A new person looks up its own transitions (there are none, unless they came first).
+_SQLITE_NEW_PERSON = (
+    f"INSERT OR REPLACE INTO insights_reach ({COLUMNS}) "
+    f"SELECT NEW.id, NEW.first_touch_at, NEW.source_program_id, {_firsts(False)} "
+    "FROM contacts_lifecycletransition t WHERE t.person_id = NEW.id;"
+)
 # SQLite has row triggers only; each refreshes the one person it touched.
 SQLITE_TRIGGERS = {
     "insights_reach_transitions_ins": (
-        "AFTER INSERT ON contacts_lifecycletransition FOR EACH ROW",
-        _sqlite_refresh("NEW.person_id"),
-    ),
+        "AFTER INSERT ON contacts_lifecycletransition FOR EACH ROW", _SQLITE_EARLIEST),
     "insights_reach_transitions_upd": (
         "AFTER UPDATE ON contacts_lifecycletransition FOR EACH ROW",
-        _sqlite_refresh("OLD.person_id") + " " + _sqlite_refresh("NEW.person_id"),
-    ),
+        _sqlite_refresh("OLD.person_id") + " " + _sqlite_refresh("NEW.person_id")),
     "insights_reach_transitions_del": (
         "AFTER DELETE ON contacts_lifecycletransition FOR EACH ROW",
-        _sqlite_refresh("OLD.person_id"),
-    ),
+        _sqlite_refresh("OLD.person_id")),
     "insights_reach_people_ins": (
-        "AFTER INSERT ON contacts_person FOR EACH ROW",
-        _sqlite_refresh("NEW.id"),
-    ),
+        "AFTER INSERT ON contacts_person FOR EACH ROW", _SQLITE_NEW_PERSON),
     "insights_reach_people_del": (
         "AFTER DELETE ON contacts_person FOR EACH ROW",
-        "DELETE FROM insights_reach WHERE person_id = OLD.id;",
-    ),
+        "DELETE FROM insights_reach WHERE person_id = OLD.id;"),
     "insights_reach_people_upd": (
         "AFTER UPDATE OF first_touch_at, source_program_id ON contacts_person FOR EACH ROW "
         "WHEN OLD.first_touch_at IS NOT NEW.first_touch_at "
         "OR OLD.source_program_id IS NOT NEW.source_program_id",
-        _sqlite_refresh("NEW.id"),
-    ),
-}
+        "UPDATE insights_reach SET first_touch_at = NEW.first_touch_at, "
+        "source_program_id = NEW.source_program_id WHERE person_id = NEW.id;"),
+}  # fmt: skip
 
 
 def install(apps, schema_editor):
@@ -173,7 +181,7 @@ def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         statements = POSTGRESQL_UNDO
     else:
-        statements = [f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS]
+        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
     for statement in statements:
         schema_editor.execute(statement, params=None)
 
