@@ -103,7 +103,9 @@ def _touches(people) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Program touches of these people, by person then time: (person, program, epoch seconds).
 
     `people` holds person ids; None or a negative number stands for no person."""
-    ids = np.array([-1 if p is None else p for p in people], dtype=np.int64)
+    if not isinstance(people, np.ndarray):
+        people = np.array([-1 if p is None else p for p in people], dtype=np.int64)
+    ids = people
     wanted = np.unique(ids[ids >= 0])
     if not len(wanted):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
