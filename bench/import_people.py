@@ -21,6 +21,7 @@ ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 
 
 def write_file(path: Path, existing: list[str]) -> None:
+    run = int(time.time()) % 100_000  # each run changes the names: matched people are updated
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["Email", "First Name", "Last Name", "Job Title", "Country/Region", "City"])
@@ -28,7 +29,7 @@ def write_file(path: Path, existing: list[str]) -> None:
             email = existing[i // 2] if i % 2 == 0 and i // 2 < len(existing) else (
                 f"bench-new-{i}@import.example"
             )  # fmt: skip
-            writer.writerow([email, f"First{i}", f"Last{i}", "Buyer", "DE", "Berlin"])
+            writer.writerow([email, f"First{i}-{run}", f"Last{i}", "Buyer", "DE", "Berlin"])
 
 
 def main() -> None:

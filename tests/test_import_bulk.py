@@ -1,6 +1,8 @@
 """The people import's bulk path: reserved ids, merges, unchanged rows, indexed look-ups (the
 engine's bad-input, resume, cancel and undo tests: test_import.py)."""
 
+import threading
+
 import pytest
 
 from tandem.contacts.models import LifecycleTransition, Person
@@ -80,3 +82,58 @@ def test_looking_people_up_by_email_uses_an_index_on_sqlite(db):
         cursor.execute("EXPLAIN QUERY PLAN " + text, params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "USING" in plan and "INDEX" in plan, plan
+
+
+def test_long_writes_on_sqlite_leave_checkpoints_to_a_helper_thread(django_db_blocker, tmp_path):
+    """During an import the writer does not checkpoint SQLite's log after each commit: a
+    helper thread copies it into the database file on its own connection. Afterwards the
+    writer's setting is back and every row is there. (The test database itself lives in
+    memory, so this one uses a file of its own.)"""
+    from django.db import connections
+
+    from config.settings import database_settings
+
+    alias, conf = "walfile", database_settings(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    connections.settings[alias] = connections.configure_settings({"default": conf, alias: conf})[
+        alias
+    ]
+    writer = connections[alias]
+    with django_db_blocker.unblock():
+        _write_through_a_long_write(alias, writer)
+
+
+def _write_through_a_long_write(alias, writer) -> None:
+    from django.db import connections, transaction
+
+    from tandem.core import bulk
+
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        with bulk.long_write(alias) as log:
+            with writer.cursor() as cursor:
+                cursor.execute("PRAGMA wal_autocheckpoint")
+                assert cursor.fetchone()[0] == 0
+            for _ in range(3):
+                with transaction.atomic(using=alias), writer.cursor() as cursor:
+                    cursor.executemany("INSERT INTO t (v) VALUES (%s)", [("x" * 500,)] * 400)
+                log.committed()
+        assert log.copied > 0
+        with writer.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 1000
+            cursor.execute("SELECT count(*) FROM t")
+            assert cursor.fetchone()[0] == 1200
+    finally:
+        writer.close()
+        del connections.settings[alias]
+
+
+def test_long_writes_elsewhere_change_nothing(db):
+    """On PostgreSQL, and inside a transaction, there is no helper."""
+    from tandem.core import bulk
+
+    with bulk.long_write() as log:
+        log.committed()
+    names = [thread.name for thread in threading.enumerate()]
+    assert log.copied == 0 and "sqlite-checkpoint" not in names

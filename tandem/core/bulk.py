@@ -6,12 +6,14 @@ columns. Callers run inside a transaction, so a failure leaves nothing half-writ
 column names come from model metadata, never from user input.
 """
 
+import contextlib
 import functools
 import json
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Field, ForeignKey, Lookup
 
 CHUNK = 20_000
@@ -105,6 +107,70 @@ def update(model, columns: list[str], rows) -> int:
         cursor.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{staging}" AS s WHERE t.id = s.id')
         cursor.execute(f'DROP TABLE "{staging}"')
     return n
+
+
+class _Checkpointer(threading.Thread):
+    """Copies SQLite's write-ahead log into the database file on a connection of its own, so
+    the writer does not stop for it (and its fsync) after every commit."""
+
+    def __init__(self, using: str) -> None:
+        super().__init__(name="sqlite-checkpoint", daemon=True)
+        self.using, self.due, self.stopping = using, threading.Event(), False
+        self.copied = 0  # frames of the log copied into the database file, for the tests
+
+    def committed(self) -> None:
+        self.due.set()
+
+    def run(self) -> None:
+        try:
+            while not self.stopping:
+                self.due.wait()
+                self.due.clear()
+                with connections[self.using].cursor() as cursor:
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.copied += max(cursor.fetchone()[2], 0)
+        finally:
+            connections[self.using].close()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.due.set()
+        self.join()
+
+
+class _Idle:
+    copied = 0
+
+    def committed(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def long_write(using: str = "default"):
+    """Around a run of many write transactions (an import); yields an object whose
+    committed() the caller calls after each commit. On SQLite in WAL mode, the writer's own
+    checkpoints are switched off meanwhile and a helper thread checkpoints instead, on the
+    other core. Elsewhere it does nothing."""
+    writer = connections[using]
+    if writer.vendor != "sqlite" or writer.in_atomic_block:
+        yield _Idle()
+        return
+    with writer.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] != "wal":  # an in-memory database, say
+            yield _Idle()
+            return
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    helper = _Checkpointer(using)
+    helper.start()
+    try:
+        yield helper
+    finally:
+        helper.stop()
+        with writer.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={pages}")
 
 
 def reserve_ids(model, n: int) -> list[int]:

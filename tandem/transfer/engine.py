@@ -163,18 +163,20 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
     pending = []
     try:
-        for number, cells in tabular.rows(Path(job.path), table, start=done_until + 1):
-            pending.append((number, cells))
-            if len(pending) >= batch:
+        with bulk.long_write() as log:
+            for number, cells in tabular.rows(Path(job.path), table, start=done_until + 1):
+                pending.append((number, cells))
+                if len(pending) >= batch:
+                    _write_batch(job, pending)
+                    log.committed()
+                    pending = []
+                    if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                        ImportJob.objects.filter(pk=job.pk).update(
+                            status=JobStatus.CANCELLED, finished_at=timezone.now()
+                        )
+                        return ImportJob.objects.get(pk=job.pk)
+            if pending:
                 _write_batch(job, pending)
-                pending = []
-                if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                    ImportJob.objects.filter(pk=job.pk).update(
-                        status=JobStatus.CANCELLED, finished_at=timezone.now()
-                    )
-                    return ImportJob.objects.get(pk=job.pk)
-        if pending:
-            _write_batch(job, pending)
     except Exception as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500]
