@@ -3,13 +3,16 @@
 django-import-export is not a dependency: install it in the benchmark's environment only
 (`.venv/bin/pip install django-import-export`). Both import BENCH_ROWS people (default 20,000;
 half matching existing people by email, half new) into a loaded database, and each run is
-undone afterwards.
+undone afterwards. Each tool runs BENCH_RUNS times (default 3), in turns and in alternating
+order, each time on a file of its own whose names differ from the stored ones, so every matched
+row is a real update; the medians are compared.
 
     DATABASE_URL=postgresql://…/tandem_large .venv/bin/python bench/import_compare.py
 """
 
 import csv
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -18,16 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import setup  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "20000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 HEADER = ["email", "email_normalized", "first_name", "last_name", "title", "country", "city"]
 
 
-def write_file(path: Path, existing: list[str]) -> None:
+def write_file(path: Path, existing: list[str], run: int) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for i in range(ROWS):
             email = existing[i // 2] if i % 2 == 0 else f"cmp-new-{i}@import.example"
-            writer.writerow([email, email, f"First{i}", f"Last{i}", "Buyer", "DE", "Berlin"])
+            writer.writerow([email, email, f"First{i}-{run}", f"Last{i}", "Buyer", "DE", "Berlin"])
 
 
 def django_import_export(path: Path) -> float:
@@ -87,12 +91,18 @@ def main() -> None:
     )
     settings.TANDEM_IMPORT_DIR.mkdir(parents=True, exist_ok=True)
     path = settings.TANDEM_IMPORT_DIR / "compare.csv"
-    write_file(path, existing)
     people = Person.objects.count()
-    ours = tandem(path)
-    theirs = django_import_export(path)
+    stamp = int(time.time()) % 10_000 * 100
+    times = {"Tandem": [], "django-import-export": []}
+    tools = [("Tandem", tandem), ("django-import-export", django_import_export)]
+    for run in range(RUNS):
+        for offset, (name, tool) in enumerate(tools if run % 2 == 0 else tools[::-1]):
+            write_file(path, existing, stamp + 2 * run + offset)
+            times[name].append(tool(path))
+            print(f"  run {run + 1}: {name} {times[name][-1]:.1f} s", flush=True)
     path.unlink()
-    print(f"{connection.vendor}: {ROWS:,} rows into {people:,} people")
+    ours, theirs = (statistics.median(times[name]) for name, _ in tools)
+    print(f"{connection.vendor}: {ROWS:,} rows into {people:,} people, median of {RUNS} runs")
     print(f"  Tandem                {ours:7.1f} s = {ROWS / ours:8,.0f} rows/s")
     print(f"  django-import-export  {theirs:7.1f} s = {ROWS / theirs:8,.0f} rows/s (bulk mode)")
     print(f"  ratio                 {theirs / ours:7.1f}x")

@@ -118,7 +118,7 @@ def _write_through_a_long_write(alias, writer) -> None:
                 with transaction.atomic(using=alias), writer.cursor() as cursor:
                     cursor.executemany("INSERT INTO t (v) VALUES (%s)", [("x" * 500,)] * 400)
                 log.committed()
-        assert log.copied > 0
+        assert log.checkpoints > 0
         with writer.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint")
             assert cursor.fetchone()[0] == 1000
@@ -136,4 +136,20 @@ def test_long_writes_elsewhere_change_nothing(db):
     with bulk.long_write() as log:
         log.committed()
     names = [thread.name for thread in threading.enumerate()]
-    assert log.copied == 0 and "sqlite-checkpoint" not in names
+    assert log.checkpoints == 0 and "sqlite-checkpoint" not in names
+
+
+def test_a_value_prepared_once_is_stored_as_the_value_itself(world):
+    """bulk.prepared converts a batch's shared moment and empty JSON object once; what is
+    stored is the same moment (to the microsecond, in any zone) and the same object."""
+    from datetime import datetime, timedelta, timezone
+
+    from tandem.core import bulk
+    from tandem.core.models import TimelineEntry
+
+    moment = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=5)))
+    row = (bulk.prepared(moment), None, "import", "noted", "person", 7, "s", bulk.prepared({}))
+    bulk.insert(TimelineEntry, ["at", "actor_id", "via", "verb", "target_type", "target_id",
+                                "summary", "changes"], [row])  # fmt: skip
+    stored = TimelineEntry.objects.get(target_id=7, verb="noted")
+    assert stored.at == moment and stored.changes == {}

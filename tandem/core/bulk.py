@@ -41,6 +41,16 @@ def _pg_value(value):
 _AS_IS = frozenset((str, int, float, bool, type(None)))
 
 
+def prepared(value):
+    """value as insert() would convert it, converted once: for a column that holds the same
+    value on every row of a batch (its moment, an empty JSON object)."""
+    if type(value) in _AS_IS:
+        return value
+    if connection.vendor == "postgresql":
+        return value.isoformat() if isinstance(value, datetime) else _pg_value(value)
+    return _sqlite_value(value)
+
+
 def _converted(row, convert) -> list:
     return [v if type(v) in _AS_IS else convert(v) for v in row]
 
@@ -116,7 +126,7 @@ class _Checkpointer(threading.Thread):
     def __init__(self, using: str) -> None:
         super().__init__(name="sqlite-checkpoint", daemon=True)
         self.using, self.due, self.stopping = using, threading.Event(), False
-        self.copied = 0  # frames of the log copied into the database file, for the tests
+        self.checkpoints = 0  # those that copied something into the database file
 
     def committed(self) -> None:
         self.due.set()
@@ -128,7 +138,7 @@ class _Checkpointer(threading.Thread):
                 self.due.clear()
                 with connections[self.using].cursor() as cursor:
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    self.copied += max(cursor.fetchone()[2], 0)
+                    self.checkpoints += cursor.fetchone()[2] > 0
         finally:
             connections[self.using].close()
 
@@ -139,7 +149,7 @@ class _Checkpointer(threading.Thread):
 
 
 class _Idle:
-    copied = 0
+    checkpoints = 0
 
     def committed(self) -> None:
         pass

@@ -341,7 +341,7 @@ PERSON_COLUMNS = ["id", "created_at", "updated_at", "stage_changed_at", "email",
 def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
     if not groups:
         return
-    now = timezone.now()
+    now, no_custom = bulk.prepared(timezone.now()), bulk.prepared({})
     owner = job.owner_id if job.owner.role == "sales_rep" else None  # as person_create does
     consent = Person._meta.get_field("consent").get_default()
     rows, arrived = [], []
@@ -349,11 +349,12 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
         d = g.data
         stage = d.get("lifecycle_stage") or "lead"
         first, last = d.get("first_name", ""), d.get("last_name", "")
+        search = person_search_text(first_name=first, last_name=last, email=g.email)
         rows.append((
             g.pk, now, now, now, d.get("email", ""), g.email,
             *(d.get(name, "") for name in PERSON_UPDATABLE),
             orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
-            g.custom, person_search_text(first_name=first, last_name=last, email=g.email),
+            g.custom or no_custom, search,
         ))  # fmt: skip
         arrived.append((g.pk, stage))
     bulk.insert(Person, PERSON_COLUMNS, rows)
@@ -362,7 +363,7 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
 
 def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:
     """Filled fields overwrite; the organization only fills a gap; custom fields merge."""
-    now, rows = timezone.now(), []
+    now, rows = bulk.prepared(timezone.now()), []
     for g in groups:
         stored = dict(zip(MATCHED, existing[g.email], strict=True))
         values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}

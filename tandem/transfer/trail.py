@@ -13,18 +13,19 @@ TRANSITION = ["person_id", "from_stage", "to_stage", "at", "actor_id", "reason"]
 
 
 def record(job, verb: str, target_type: str, ids) -> None:
-    now, summary = timezone.now(), f"import {job.pk}"
+    now, changes = bulk.prepared(timezone.now()), bulk.prepared({})
+    actor, via, summary = job.owner_id, Via.IMPORT.value, f"import {job.pk}"
     bulk.insert(
         TimelineEntry,
         TIMELINE,
-        ((now, job.owner_id, Via.IMPORT.value, verb, target_type, pk, summary, {}) for pk in ids),
+        ((now, actor, via, verb, target_type, pk, summary, changes) for pk in ids),
     )
 
 
 def people_arrived(job, people) -> None:
     """people: (id, lifecycle stage) of each person the import created."""
     people = list(people)
-    now, reason = timezone.now(), f"import {job.pk}"
+    now, reason = bulk.prepared(timezone.now()), f"import {job.pk}"
     bulk.insert(
         LifecycleTransition,
         TRANSITION,
