@@ -155,6 +155,12 @@ class _Idle:
         pass
 
 
+def _journal(writer) -> str:
+    with writer.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        return cursor.fetchone()[0]
+
+
 @contextlib.contextmanager
 def long_write(using: str = "default"):
     """Around a run of many write transactions (an import); yields an object whose
@@ -162,14 +168,10 @@ def long_write(using: str = "default"):
     checkpoints are switched off meanwhile and a helper thread checkpoints instead, on the
     other core. Elsewhere it does nothing."""
     writer = connections[using]
-    if writer.vendor != "sqlite" or writer.in_atomic_block:
-        yield _Idle()
+    if writer.vendor != "sqlite" or writer.in_atomic_block or _journal(writer) != "wal":
+        yield _Idle()  # PostgreSQL, a transaction, an in-memory database
         return
     with writer.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        if cursor.fetchone()[0] != "wal":  # an in-memory database, say
-            yield _Idle()
-            return
         cursor.execute("PRAGMA wal_autocheckpoint")
         pages = int(cursor.fetchone()[0])
         cursor.execute("PRAGMA wal_autocheckpoint=0")
