@@ -65,7 +65,8 @@ def main() -> None:
         f"({job.created:,} created, {job.updated:,} updated by email, {job.failed} failed)"
     )
     started = time.perf_counter()
-    removed = engine.job_undo(actor=admin, job=job)
+    engine.job_undo(actor=admin, job=job)
+    removed = engine.undo(job.pk)
     print(f"undo: {removed:,} removed in {time.perf_counter() - started:.1f} s")
     path.unlink()
     engine.discard_file(job)

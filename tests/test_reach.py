@@ -105,5 +105,6 @@ def test_bulk_import_and_its_undo_keep_it(world):
     assert len(created) == 2
     assert all(r.lead_at for r in Reach.objects.filter(person_id__in=[pk for (pk,) in created]))
     engine.job_undo(actor=world.marketer, job=job)
+    engine.undo(job.pk)
     _agrees()
     assert not Reach.objects.filter(person_id__in=[pk for (pk,) in created]).exists()

@@ -28,6 +28,7 @@ class JobOut(Schema):
     updated: int
     skipped: int
     failed: int
+    removed: int
     rows_per_second: float | None
     seconds_left: float | None
     error: str
@@ -93,12 +94,11 @@ def cancel(request, job_id: int):
     return engine.job_cancel(actor=request.user, job=job)
 
 
-@router.post("/imports/{job_id}/undo", response=JobOut)
+@router.post("/imports/{job_id}/undo", response={202: JobOut})
 def undo(request, job_id: int):
+    """Remove what the import created, in the background: follow the job until "undone"."""
     job = selectors.job_get_for(actor=request.user, id=job_id)
-    engine.job_undo(actor=request.user, job=job)
-    job.refresh_from_db()
-    return job
+    return Status(202, engine.job_undo(actor=request.user, job=job))
 
 
 @router.get("/imports/{job_id}/errors", response=list[RowError])

@@ -113,13 +113,43 @@ def job_cancel(*, actor, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def job_undo(*, actor, job: ImportJob) -> int:
-    """Remove what this import created; returns how many."""
+def job_undo(*, actor, job: ImportJob, queue: bool = True) -> ImportJob:
+    """Mark the import for undoing and queue its removal of what it created: a large import
+    takes minutes to undo, so a worker does it (`undo`), and the job page follows it. The
+    command line runs `undo` itself (queue=False)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise Conflict("Cancel the import before undoing it.")
-    if job.status == JobStatus.UNDONE:
-        return 0
+    if job.status in (JobStatus.PREVIEW, JobStatus.UNDOING, JobStatus.UNDONE):
+        return job
+    from tandem.transfer import tasks
+
+    job.status, job.error = JobStatus.UNDOING, ""
+    job.save(update_fields=["status", "error"])
+    if queue:
+        transaction.on_commit(lambda: tasks.undo_import.enqueue(job.pk))
+    return job
+
+
+def undo(job_id: int) -> int:
+    """Remove what the import created, in one transaction; returns how many. If it stops
+    midway nothing is removed, and the job says so: undo it again."""
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if job.status != JobStatus.UNDOING:
+                return 0
+            removed = _remove_created(job)
+            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.UNDONE, removed=removed)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"Undo stopped, nothing removed: {exc}"[:500]
+        )
+        raise
+    return removed
+
+
+def _remove_created(job: ImportJob) -> int:
     model = {
         "people": Person,
         "organizations": Organization,
@@ -135,8 +165,6 @@ def job_undo(*, actor, job: ImportJob) -> int:
     if job.kind == "touches":  # the people a list brought in, unless they did more since
         Person.objects.filter(pk__in=_created(job, "person"), touches=None).delete()
     Organization.objects.filter(pk__in=_created(job, "organization")).filter(people=None).delete()
-    job.status = JobStatus.UNDONE
-    job.save(update_fields=["status"])
     return removed
 
 

@@ -26,6 +26,7 @@ class JobStatus(models.TextChoices):
     DONE = "done", "Done"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Stopped by an error (resume it)"
+    UNDOING = "undoing", "Undoing"
     UNDONE = "undone", "Undone"
 
 
@@ -53,6 +54,7 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0, help_text="What its undo removed.")
     cancel_requested = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -13,3 +13,8 @@ def scan_duplicates() -> int:
     from tandem.transfer import dedupe
 
     return dedupe.scan()
+
+
+@task()
+def undo_import(job_id: int) -> int:
+    return engine.undo(job_id)

@@ -45,6 +45,7 @@ def _job_context(request, job) -> dict:
         "policies": Policy.choices,
         "sample": selectors.sample(job) if job.status == JobStatus.PREVIEW else [],
         "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "following": job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.UNDOING),
         "programs": selectors.programs(actor=request.user) if job.kind == "touches" else [],
     }
 
@@ -99,7 +100,7 @@ def resume(request, pk: int):
 @guarded
 def undo(request, pk: int):
     return _act(request, pk, lambda j: engine.job_undo(actor=request.user, job=j),
-                "Undone: what this import created is removed.")  # fmt: skip
+                "Undoing: what this import created is being removed.")  # fmt: skip
 
 
 @guarded

@@ -8,13 +8,15 @@ from tandem.core.errors import DomainError
 from tandem.transfer import engine
 from tandem.transfer.models import ImportJob, ImportKind, JobStatus, Policy
 
+RESUMABLE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED)
+
 
 class Command(BaseCommand):
-    help = "Import people or organizations from a CSV or XLSX file (or resume an import)."
+    help = "Import records from a CSV or XLSX file, or resume or undo an import by its number."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=[*ImportKind.values, "resume"])
-        parser.add_argument("file", help="The file; for `resume`, the import's number.")
+        parser.add_argument("kind", choices=[*ImportKind.values, "resume", "undo"])
+        parser.add_argument("file", help="The file; for `resume` and `undo`, the import's number.")
         parser.add_argument("--as", dest="username", default="admin", help="Who imports.")
         parser.add_argument("--policy", choices=Policy.values, default=Policy.UPDATE)
         parser.add_argument(
@@ -26,9 +28,14 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user “{username}”.")
+        if kind == "undo":
+            return self._undo(user, file)
         try:
             if kind == "resume":
                 job = ImportJob.objects.get(pk=int(file))
+                if job.status not in RESUMABLE:  # a crash can leave it running
+                    raise CommandError(f"Import {job.pk} is {job.get_status_display().lower()}"
+                                       ": nothing to resume.")  # fmt: skip
                 ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
             else:
                 job = self._create(user, kind, Path(file), policy, map)
@@ -44,6 +51,16 @@ class Command(BaseCommand):
         )
         if job.failed:
             self.stdout.write(f"errors: /transfer/imports/{job.pk}/errors.csv")
+
+    def _undo(self, user, number: str) -> None:
+        try:
+            job = ImportJob.objects.get(pk=int(number))
+            engine.job_undo(actor=user, job=job, queue=False)
+        except (DomainError, ImportJob.DoesNotExist, ValueError) as exc:
+            raise CommandError(getattr(exc, "message", str(exc))) from exc
+        removed = engine.undo(job.pk)
+        job.refresh_from_db()
+        self.stdout.write(f"import {job.pk}: {job.status}; {removed} removed")
 
     def _create(self, user, kind, path, policy, overrides):
         with open(path, "rb") as handle:
