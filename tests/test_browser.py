@@ -206,3 +206,38 @@ def date_of_quarter_start():
 
     today = timezone.localdate()
     return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def test_import_wizard_runs_then_undoes_while_the_page_follows(page, world, settings, tmp_path):
+    from django.core.management import call_command
+
+    from tandem.contacts.models import Person
+
+    settings.TANDEM_IMPORT_DIR = tmp_path
+    csv_file = tmp_path / "leads.csv"
+    csv_file.write_text(
+        "Email,First Name,Last Name,Company Name\n"
+        "ada@example.com,Ada,<b>Lovelace</b>,Analytical Engines\n"
+        "not-an-email,Bad,Row,\n",
+        encoding="utf-8",
+    )
+    login(page, world.marketer.username)
+    page.goto("/transfer/imports/")
+    page.set_input_files("input[name=file]", str(csv_file))
+    page.click("button:has-text('Upload and preview')")
+    mapping = page.locator("[data-testid=mapping]").inner_text()
+    assert "<b>Lovelace</b>" in mapping  # shown as text, not markup
+    page.click("button:has-text('Start the import')")
+    page.wait_for_selector("[data-testid=job-status]:has-text('Queued')")
+    worker = ["db_worker", "--batch", "--no-startup-delay", "--no-reload"]
+    call_command(*worker, verbosity=0)  # the page polls until the worker is done
+    page.wait_for_selector("[data-testid=job-counts]:has-text('1 created')")
+    assert "1 failed" in page.locator("[data-testid=job-counts]").inner_text()
+    assert Person.objects.filter(email_normalized="ada@example.com").exists()
+    page.reload()
+    page.click("button:has-text('Undo this import')")
+    page.wait_for_selector("[data-testid=undoing]")
+    call_command(*worker, verbosity=0)
+    page.wait_for_selector("[data-testid=removed]:has-text('Undo removed 1 record')")
+    assert not Person.objects.filter(email_normalized="ada@example.com").exists()
+    assert page.outside == [] and page.problems == []
