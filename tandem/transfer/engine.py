@@ -120,7 +120,9 @@ def job_undo(*, actor, job: ImportJob, queue: bool = True) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise Conflict("Cancel the import before undoing it.")
-    if job.status in (JobStatus.PREVIEW, JobStatus.UNDOING, JobStatus.UNDONE):
+    if job.status == JobStatus.PREVIEW:
+        raise Conflict("The import has not run: there is nothing to undo.")
+    if job.status in (JobStatus.UNDOING, JobStatus.UNDONE):
         return job
     from tandem.transfer import tasks
 
