@@ -70,6 +70,95 @@ def test_reimporting_an_unchanged_row_writes_nothing(world):
     assert TimelineEntry.objects.filter(summary=f"import {changed.pk}", verb="updated").exists()
 
 
+def test_reimporting_custom_fields_as_stored_changes_nothing(world):
+    """Stored custom fields come back as JSON text and are decoded only for a row that brings
+    custom fields: the same values change nothing, a new one merges with the stored ones."""
+    header = "email,first_name,tier,region_code\n"
+    mapping = {"0": "email", "1": "first_name", "2": "custom", "3": "custom"}
+    first = _job(world, (header + "cf@example.com,Cy,gold,N\n").encode(), mapping=mapping)
+    engine.run(first.pk)
+    person = Person.objects.get(email_normalized="cf@example.com")
+    assert person.custom == {"tier": "gold", "regioncode": "N"}
+    same = engine.run(_job(world, (header + "cf@example.com,Cy,gold,N\n").encode(),
+                           mapping=mapping).pk)  # fmt: skip
+    assert same.rows.get().message == "matched by email; nothing to change"
+    plain = engine.run(_job(world, b"email,first_name\ncf@example.com,Cyril\n").pk)
+    assert plain.updated == 1 and plain.rows.get().message == "matched by email"
+    person.refresh_from_db()
+    assert (person.first_name, person.custom) == ("Cyril", {"tier": "gold", "regioncode": "N"})
+    engine.run(_job(world, (header + "cf@example.com,,platinum,\n").encode(), mapping=mapping).pk)
+    person.refresh_from_db()
+    assert (person.first_name, person.custom) == (
+        "Cyril", {"tier": "platinum", "regioncode": "N"})  # fmt: skip
+
+
+def test_select_in_returns_raw_rows_of_the_values_given(db):
+    """The import's look-up by email: the stored rows whose column is among the values, JSON
+    as the database's text, nothing for values not stored or an empty list."""
+    import json
+
+    from tandem.core import bulk
+
+    a = f.person(email="sel-a@example.com", custom={"k": "v"})
+    f.person(email="sel-b@example.com")
+    wanted = ["sel-a@example.com", "nobody@example.com", "it's@example.com"]
+    rows = bulk.select_in(Person, ["email_normalized", "id", "custom"], "email_normalized", wanted)
+    assert [(r[0], r[1]) for r in rows] == [("sel-a@example.com", a.pk)]
+    assert isinstance(rows[0][2], str) and json.loads(rows[0][2]) == {"k": "v"}
+    assert bulk.select_in(Person, ["id"], "email_normalized", []) == []
+
+
+def test_insert_of_ready_rows_takes_values_as_prepared(db):
+    """ready=True: values made by prepared() (a moment, a JSON object) go in unconverted and
+    read back as what they were."""
+    from django.utils import timezone
+
+    from tandem.core import bulk
+    from tandem.core.models import TimelineEntry
+
+    now = timezone.now().replace(microsecond=0)
+    row = (bulk.prepared(now), None, "import", "created", "person", 7, "ready test",
+           bulk.prepared({"a": [1, "ü"]}))  # fmt: skip
+    columns = ["at", "actor_id", "via", "verb", "target_type", "target_id", "summary", "changes"]
+    assert bulk.insert(TimelineEntry, columns, [row], ready=True) == 1
+    entry = TimelineEntry.objects.get(summary="ready test")
+    assert (entry.at, entry.changes, entry.target_id) == (now, {"a": [1, "ü"]}, 7)
+
+
+def test_the_cycle_collector_is_paused_during_an_import_and_back_after(world, monkeypatch):
+    """The collector is off while the batches run (each batch's rows would otherwise push
+    full collections), on again afterwards, also when a batch fails, and left off if it was."""
+    import gc
+
+    seen = []
+    original = engine._people_batch
+
+    def watching(job, pending):
+        seen.append(gc.isenabled())
+        return original(job, pending)
+
+    monkeypatch.setattr(engine, "_people_batch", watching)
+    _run(world, b"email\ngc1@example.com\n")
+    assert seen == [False] and gc.isenabled()
+
+    def failing(job, pending):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine, "_people_batch", failing)
+    with pytest.raises(RuntimeError):
+        _run(world, b"email\ngc2@example.com\n")
+    assert gc.isenabled()
+    from tandem.core import bulk
+
+    gc.disable()
+    try:
+        with bulk.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_looking_people_up_by_email_uses_an_index_on_sqlite(db):
     """SQLite cannot use the partial unique index for `email_normalized IN (…)`: without the
     plain index every import batch and form post scanned the whole people table."""
@@ -83,6 +172,14 @@ def test_looking_people_up_by_email_uses_an_index_on_sqlite(db):
         cursor.execute("EXPLAIN QUERY PLAN " + text, params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "USING" in plan and "INDEX" in plan, plan
+    with connection.cursor() as cursor:  # the import's own look-up (bulk.select_in)
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM contacts_person WHERE email_normalized IN "
+            "(SELECT value FROM json_each(%s))",
+            ['["a@example.com"]'],
+        )
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "SEARCH contacts_person USING" in plan and "INDEX" in plan, plan
 
 
 def test_long_writes_on_sqlite_leave_checkpoints_to_a_helper_thread(django_db_blocker, tmp_path):

@@ -8,6 +8,7 @@ column names come from model metadata, never from user input.
 
 import contextlib
 import functools
+import gc
 import json
 import threading
 from datetime import UTC, datetime
@@ -59,24 +60,25 @@ def _names(columns) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
-def insert(model, columns: list[str], rows) -> int:
-    """Insert the rows; returns how many."""
+def insert(model, columns: list[str], rows, *, ready: bool = False) -> int:
+    """Insert the rows; returns how many. ready: every value is already as the database
+    takes it (str, int, float, bool, None, or made by prepared()), so no row is converted."""
     table = model._meta.db_table
     if connection.vendor == "postgresql":
-        return _copy(table, columns, rows)
+        return _copy(table, columns, rows, ready=ready)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES ({marks})'
-    return _executemany(sql, (_converted(row, _sqlite_value) for row in rows))
+    return _executemany(sql, rows if ready else (_converted(r, _sqlite_value) for r in rows))
 
 
-def _copy(table: str, columns, rows) -> int:
+def _copy(table: str, columns, rows, *, ready: bool = False) -> int:
     n = 0
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f'COPY "{table}" ({_names(columns)}) FROM STDIN') as copy,
     ):
         for row in rows:
-            copy.write_row(_converted(row, _pg_value))
+            copy.write_row(row if ready else _converted(row, _pg_value))
             n += 1
     return n
 
@@ -117,6 +119,23 @@ def update(model, columns: list[str], rows) -> int:
         cursor.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{staging}" AS s WHERE t.id = s.id')
         cursor.execute(f'DROP TABLE "{staging}"')
     return n
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cycle collector off around a bulk job. Each batch builds thousands of rows that
+    live through a few young collections and so reach the oldest generation; that made a full
+    collection (which scans every live object) run every few batches, 15% of an import's time.
+    The rows hold no reference cycles (an import of 200,000 rows left none to collect): reference
+    counting frees them when the batch is done. The collector comes back on at the end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Checkpointer(threading.Thread):
@@ -238,6 +257,23 @@ class AnyOf(Lookup):
 
 Field.register_lookup(AnyOf)
 ForeignKey.register_lookup(AnyOf)  # a foreign key keeps lookups of its own
+
+
+def select_in(model, columns: list[str], column: str, values: list) -> list[tuple]:
+    """The rows (as tuples of `columns`, as the database gives them: JSON as text) whose
+    `column` is one of `values`, in one query without the ORM: an import looks up thousands
+    of addresses per batch, and building the ORM's query took longer than running it. The
+    values go as one parameter (an array on PostgreSQL, a JSON list on SQLite)."""
+    if not values:
+        return []
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        where, param = f'"{column}" = ANY(%s)', list(values)
+    else:
+        where, param = f'"{column}" IN (SELECT value FROM json_each(%s))', json.dumps(values)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {_names(columns)} FROM "{table}" WHERE {where}', [param])
+        return cursor.fetchall()
 
 
 def where_in(queryset, column: str, values: list):

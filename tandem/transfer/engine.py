@@ -2,6 +2,7 @@
 transaction. A crash loses at most the batch in flight (rolled back, nothing half-written), and
 running the job again starts after the last recorded row, so nothing is doubled."""
 
+import json
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -193,7 +194,7 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
     pending = []
     try:
-        with bulk.long_write() as log:
+        with bulk.long_write() as log, bulk.collector_paused():
             for number, cells in tabular.rows(Path(job.path), table, start=done_until + 1):
                 pending.append((number, cells))
                 if len(pending) >= batch:
@@ -237,6 +238,7 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             ImportRow,
             ["job_id", "number", "action", "object_id", "column", "message"],
             ((job.pk, n, str(a), pk, c[:200], m[:500]) for n, a, pk, c, m in rows),
+            ready=True,
         )
         counts = Counter(str(r[1]) for r in rows)
         ImportJob.objects.filter(pk=job.pk).update(
@@ -351,13 +353,13 @@ MATCHED = ("id", *PERSON_UPDATABLE, "organization_id", "custom")
 
 
 def _existing_people(emails: list[str]) -> dict[str, tuple]:
-    """{email: (id, *PERSON_UPDATABLE, organization_id, custom)} of the people already stored."""
+    """{email: (id, *PERSON_UPDATABLE, organization_id, custom as JSON text)} of the people
+    already stored."""
     found = {}
     for start in range(0, len(emails), 5000):
         chunk = emails[start : start + 5000]
-        for row in bulk.where_in(Person.objects, "email_normalized", chunk).values_list(
-            "email_normalized", *MATCHED
-        ):
+        for row in bulk.select_in(Person, ["email_normalized", *MATCHED], "email_normalized",
+                                  chunk):  # fmt: skip
             found[row[0]] = row[1:]
     return found
 
@@ -384,10 +386,10 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
             g.pk, now, now, now, d.get("email", ""), g.email,
             *(d.get(name, "") for name in PERSON_UPDATABLE),
             orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
-            g.custom or no_custom, search,
+            bulk.prepared(g.custom) if g.custom else no_custom, search,
         ))  # fmt: skip
         arrived.append((g.pk, stage))
-    bulk.insert(Person, PERSON_COLUMNS, rows)
+    bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
     trail.people_arrived(job, arrived)
 
 
@@ -398,7 +400,12 @@ def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) ->
         stored = dict(zip(MATCHED, existing[g.email], strict=True))
         values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}
         org = stored["organization_id"] or orgs.get(g.data.get("organization", "").lower())
-        custom = {**(stored["custom"] or {}), **g.custom}
+        custom = stored["custom"]  # JSON text, decoded only when the row brings custom fields
+        if g.custom:
+            before = json.loads(custom) if custom else {}
+            custom = {**before, **g.custom}
+            if custom == before:
+                custom = stored["custom"]
         if (values, org, custom) == (
             {n: stored[n] for n in PERSON_UPDATABLE},
             stored["organization_id"],

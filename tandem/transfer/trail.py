@@ -19,6 +19,7 @@ def record(job, verb: str, target_type: str, ids) -> None:
         TimelineEntry,
         TIMELINE,
         ((now, actor, via, verb, target_type, pk, summary, changes) for pk in ids),
+        ready=True,
     )
 
 
@@ -30,5 +31,6 @@ def people_arrived(job, people) -> None:
         LifecycleTransition,
         TRANSITION,
         ((pk, "", stage, now, job.owner_id, reason) for pk, stage in people),
+        ready=True,
     )
     record(job, "created", "person", (pk for pk, _ in people))
