@@ -251,6 +251,10 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/plans/{plan_id}/actions"),
         ("POST", "/budget/accept"),
         ("PUT", "/budget/bounds/{program_id}"),
+        # One's own API tokens: test_tokens.py.
+        ("GET", "/tokens"),
+        ("POST", "/tokens"),
+        ("POST", "/tokens/{token_id}/revoke"),
     }
     found = set()
     for _, router in api._routers:

@@ -196,5 +196,5 @@ def test_segment_export_streams_csv_with_formulas_neutralized(crowd, as_user):
     evil = next(r for r in rows if r["last_name"] == "'+1")
     assert evil["first_name"] == '\'=HYPERLINK("http://x")' and evil["title"] == "'@cmd"
     assert as_user(world.owner).get(f"/marketing/segments/{seg.pk}/export.csv").status_code == 404
-    api = as_user(world.marketer).get(f"/api/segments/{seg.pk}/people?size=5").json()
+    api = as_user(world.marketer).get(f"/api/segments/{seg.pk}/people?page_size=5").json()
     assert api["meta"]["total"] == len(rows) and len(api["items"]) == 5

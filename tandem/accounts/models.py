@@ -47,6 +47,12 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def credential_tag(user) -> str:
+    """A short digest of the user's password hash: it changes with every new password (the
+    hash is salted), so a token minted before a password change stops working."""
+    return hashlib.sha256(f"tandem-token:{user.password}".encode()).hexdigest()[:16]
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the raw value is shown once."""
 
@@ -55,11 +61,25 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    credential = models.CharField(
+        max_length=16, default="", help_text="credential_tag of the user when it was made."
+    )
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        if self.credential != credential_tag(self.user):
+            return "void: the password changed"
+        return "active"

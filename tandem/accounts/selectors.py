@@ -1,4 +1,5 @@
 from tandem.accounts.models import ApiToken, User
+from tandem.core import access
 from tandem.core.errors import NotFound
 
 
@@ -10,7 +11,13 @@ def user_get(*, id) -> User:
 
 
 def tokens_of(*, user: User):
-    return ApiToken.objects.filter(user=user).order_by("-created_at")
+    return ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at")
+
+
+def tokens_visible_to(*, actor: User):
+    """One's own tokens; an admin's list holds everyone's."""
+    tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+    return tokens if access.is_admin(actor) else tokens.filter(user=actor)
 
 
 def owners_choices(*, functions: tuple[str, ...] = ()):

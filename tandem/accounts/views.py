@@ -10,6 +10,14 @@ from tandem.core.web import add_domain_error, guarded
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+        choices=[("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"), ("", "never")],
+    )
 
 
 @guarded
@@ -19,7 +27,9 @@ def account(request):
     if request.method == "POST" and form.is_valid():
         try:
             _, new_key = services.api_token_create(
-                actor=request.user, name=form.cleaned_data["name"]
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
             )
             form = TokenForm()
         except DomainError as exc:

@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Query, Router
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts import selectors, services
@@ -14,10 +14,12 @@ from tandem.contacts.schemas import (
     PersonPatch,
 )
 from tandem.core import access
-from tandem.core.api_support import idempotent_create, page_out, resolve_refs
+from tandem.core.api_support import PathId, idempotent_create, list_query, page_out, resolve_refs
 from tandem.core.errors import Invalid
 
 router = Router(tags=["contacts"])
+PeopleQuery = list_query("PeopleQuery", selectors.PERSON_LIST)
+OrganizationsQuery = list_query("OrganizationsQuery", selectors.ORGANIZATION_LIST)
 
 
 def _person_refs(request, data: dict) -> dict:
@@ -31,7 +33,7 @@ def _person_refs(request, data: dict) -> dict:
 
 
 @router.get("/people", response=PersonPage, summary="List people")
-def list_people(request):
+def list_people(request, filters: Query[PeopleQuery]):
     """Filters: stage, owner, organization, country, program; q searches name and email;
     sort: -created, created, name, -name, email, -score; page, size (≤ 200)."""
     return page_out(selectors.person_list(actor=request.user, params=request.GET))
@@ -48,12 +50,12 @@ def create_person(request, payload: PersonIn):
 
 
 @router.get("/people/{person_id}", response=PersonOut)
-def get_person(request, person_id: int):
+def get_person(request, person_id: PathId):
     return selectors.person_get_for(actor=request.user, id=person_id)
 
 
 @router.patch("/people/{person_id}", response=PersonOut)
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: PathId, payload: PersonPatch):
     person = selectors.person_get_for(actor=request.user, id=person_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
@@ -75,7 +77,7 @@ def _org_refs(data: dict) -> dict:
 
 
 @router.get("/organizations", response=OrganizationPage, summary="List organizations")
-def list_organizations(request):
+def list_organizations(request, filters: Query[OrganizationsQuery]):
     """Filters: country, industry, size, owner, customer; q searches the name;
     sort: name, -name, -created, created."""
     return page_out(selectors.organization_list(actor=request.user, params=request.GET))
@@ -92,12 +94,12 @@ def create_organization(request, payload: OrganizationIn):
 
 
 @router.get("/organizations/{org_id}", response=OrganizationOut)
-def get_organization(request, org_id: int):
+def get_organization(request, org_id: PathId):
     return selectors.organization_get_for(actor=request.user, id=org_id)
 
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut)
-def update_organization(request, org_id: int, payload: OrganizationPatch):
+def update_organization(request, org_id: PathId, payload: OrganizationPatch):
     org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
     data = _org_refs(payload.dict(exclude_unset=True))
     return services.organization_update(actor=request.user, via="api", organization=org, data=data)

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from tandem.core.api_support import PageMeta
+from tandem.core.api_support import Id, PageMeta
 
 
 class PersonIn(Schema):
@@ -11,11 +11,11 @@ class PersonIn(Schema):
     last_name: str = Field("", max_length=100)
     title: str = Field("", max_length=150)
     phone: str = Field("", max_length=50)
-    organization_id: int | None = None
+    organization_id: Id | None = None
     country: str = Field("", max_length=2)
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class PersonPatch(Schema):
@@ -24,11 +24,11 @@ class PersonPatch(Schema):
     last_name: str | None = Field(None, max_length=100)
     title: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=50)
-    organization_id: int | None = None
+    organization_id: Id | None = None
     country: str | None = Field(None, max_length=2)
     region: str | None = Field(None, max_length=100)
     city: str | None = Field(None, max_length=100)
-    owner_id: int | None = None
+    owner_id: Id | None = None
     lifecycle_stage: str | None = None
     stage_reason: str = Field("", max_length=300)
 
@@ -67,7 +67,7 @@ class OrganizationIn(Schema):
     country: str = Field("", max_length=2)
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class OrganizationPatch(Schema):
@@ -78,7 +78,7 @@ class OrganizationPatch(Schema):
     country: str | None = Field(None, max_length=2)
     region: str | None = Field(None, max_length=100)
     city: str | None = Field(None, max_length=100)
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class OrganizationOut(Schema):

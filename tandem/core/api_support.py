@@ -1,13 +1,68 @@
-"""Shared pieces of the REST API: paging envelope and resolving referenced ids."""
+"""Shared pieces of the REST API: bounded ids, declared list parameters, the error envelope,
+paging, resolving referenced ids, and creating once per idempotency key."""
+
+from typing import Annotated, Literal
 
 from django.db import IntegrityError, transaction
-from ninja import Schema, Status
+from ninja import Field, Path, Query, Schema, Status
 from ninja.errors import ValidationError
 from ninja.parser import Parser
+from pydantic import create_model
 
 from tandem.core.errors import Conflict, Invalid, NotFound
-from tandem.core.listing import Page
+from tandem.core.listing import MAX_PAGE, MAX_PAGE_SIZE, ListSpec, Page
 from tandem.core.models import IdempotencyKey
+
+MAX_ID = 2**63 - 1
+# Ids a database column can hold: anything else is a 422 naming the field, never an overflow.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
+
+
+class ErrorItem(Schema):
+    type: str
+    msg: str
+    loc: list[str | int] | None = None
+
+
+class ErrorOut(Schema):
+    """Every error the API answers: a list of problems, each with the field it is about."""
+
+    detail: list[ErrorItem]
+
+
+def error_body(code: str, message: str, loc: list | None = None) -> dict:
+    item = {"type": code, "msg": message}
+    if loc:
+        item["loc"] = loc
+    return {"detail": [item]}
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class SearchPageQuery(PageQuery):
+    q: str | None = Field(None, max_length=200, description="Search text")
+
+
+def list_query(name: str, spec: ListSpec, **extra) -> type[Schema]:
+    """The query parameters of a list endpoint, declared from its allow-list so that the
+    OpenAPI document (and every client and fuzzer) sees them."""
+    fields = {
+        flt_name: (str | None, Field(None, description=flt.label or flt_name, max_length=200))
+        for flt_name, flt in spec.filters.items()
+    }
+    if spec.search is not None:
+        fields["q"] = (str | None, Field(None, max_length=200, description="Search text"))
+    sorts = tuple(spec.sorts)
+    fields["sort"] = (Literal[sorts] | None, Field(None, description="Order of the results"))
+    fields["page"] = (int, Field(1, ge=1, le=MAX_PAGE))
+    fields["page_size"] = (int, Field(50, ge=1, le=MAX_PAGE_SIZE))
+    fields.update(extra)
+    return create_model(name, __base__=Schema, **fields)
 
 
 class PageMeta(Schema):

@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from tandem.core.errors import Invalid
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 10**9  # 200 × 10⁹ rows is past any table; an offset stays far inside 64 bits
+MAX_INT = 2**63 - 1  # what a database integer column holds
 COUNT_CAP = 10_000  # beyond this, lists say "10,000+" instead of counting a million rows
 
 
@@ -61,7 +63,11 @@ def choice(choices) -> Callable[[str], str]:
 
 
 def integer(raw: str) -> int:
-    return int(raw)
+    """An id or a count as a database column holds it: 1 … 2⁶³−1."""
+    value = int(raw)
+    if not 1 <= value <= MAX_INT:
+        raise ValueError(f"must be a whole number from 1 to {MAX_INT}")
+    return value
 
 
 def iso_date(raw: str) -> date:
@@ -104,26 +110,37 @@ def apply(queryset: QuerySet, spec: ListSpec, params: Mapping) -> tuple[QuerySet
 
 
 def page_numbers(params: Mapping) -> tuple[int, int]:
-    try:
-        number = max(1, int(params.get("page") or 1))
-        size = min(MAX_PAGE_SIZE, max(1, int(params.get("size") or 50)))
-    except ValueError:
-        raise Invalid("page and size must be whole numbers", field="page") from None
-    return number, size
+    """`page` (1 … MAX_PAGE) and `page_size` (1 … MAX_PAGE_SIZE, 50 by default)."""
+    return (
+        _bounded(params, "page", 1, MAX_PAGE),
+        _bounded(params, "page_size", 50, MAX_PAGE_SIZE),
+    )
+
+
+def _bounded(params: Mapping, name: str, default: int, upper: int) -> int:
+    raw = str(params.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= upper:
+        raise Invalid(f"{name} must be a whole number from 1 to {upper:,}", field=name)
+    return int(raw)
 
 
 def paginate(queryset: QuerySet, *, number: int, size: int, params: dict | None = None) -> Page:
-    """One page, and a count that stops at COUNT_CAP rows past the page."""
+    """One page, and a count that stops at COUNT_CAP rows past the page. Past the last page
+    the page is empty and the total is counted, not guessed from the page number."""
     offset = (number - 1) * size
     items = list(queryset[offset : offset + size + 1])
     has_next = len(items) > size
     items = items[:size]
-    if not has_next:
-        total, exact = offset + len(items), True
-    else:
+    if has_next:
         limit = offset + size + COUNT_CAP
         total = queryset.order_by()[:limit].count()
         exact = total < limit
+    elif items or offset == 0:
+        total, exact = offset + len(items), True
+    else:
+        total, exact = queryset.order_by()[:offset].count(), True
     return Page(
         items=items,
         number=number,

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from ninja import Field, Router, Schema, Status
 
 from tandem.core import registry, saved_filters
+from tandem.core.api_support import PathId
 from tandem.core.errors import DomainError
 from tandem.core.web import guarded
 
@@ -68,6 +69,6 @@ def create_saved(request, payload: SavedFilterIn):
 
 
 @router.delete("/saved-filters/{filter_id}", response={204: None})
-def delete_saved(request, filter_id: int):
+def delete_saved(request, filter_id: PathId):
     saved_filters.saved_filter_delete(actor=request.user, id=filter_id)
     return Status(204, None)

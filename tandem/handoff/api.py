@@ -3,22 +3,23 @@
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tandem.contacts.selectors import person_get_for
 from tandem.core import access
-from tandem.core.api_support import PageMeta, page_out
+from tandem.core.api_support import PageMeta, PathId, list_query, page_out
 from tandem.core.errors import Forbidden
 from tandem.handoff import leakage, predictive, rules, scoring, selectors, services
 from tandem.handoff.models import RejectReason
 
+HandoffsQuery = list_query("HandoffsQuery", selectors.HANDOFF_LIST)
 router = Router(tags=["handoff"])
 
 
 class HandoffOut(Schema):
     id: int
-    person_id: int
-    rep_id: int
+    person_id: PathId
+    rep_id: PathId
     routed_at: datetime
     due_at: datetime
     status: str
@@ -43,11 +44,11 @@ class RejectIn(Schema):
 
 
 class ReassignIn(Schema):
-    rep_id: int
+    rep_id: PathId
 
 
 class ConvertOut(Schema):
-    opportunity_id: int
+    opportunity_id: PathId
     handoff: HandoffOut
 
 
@@ -89,37 +90,37 @@ class ConfigIO(Schema):
 
 
 class ScoreOut(Schema):
-    person_id: int
+    person_id: PathId
     score: int
     breakdown: list
     history: list[dict]
 
 
 @router.get("/handoffs", response=HandoffPage)
-def list_handoffs(request):
+def list_handoffs(request, filters: Query[HandoffsQuery]):
     """Filters: status, rep; sort: due, -routed."""
     return page_out(selectors.handoff_list(actor=request.user, params=request.GET))
 
 
 @router.get("/handoffs/{handoff_id}", response=HandoffOut)
-def get_handoff(request, handoff_id: int):
+def get_handoff(request, handoff_id: PathId):
     return selectors.handoff_get_for(actor=request.user, id=handoff_id)
 
 
 @router.post("/handoffs/{handoff_id}/accept", response=HandoffOut)
-def accept_handoff(request, handoff_id: int):
+def accept_handoff(request, handoff_id: PathId):
     handoff = selectors.handoff_get_for(actor=request.user, id=handoff_id)
     return services.accept(actor=request.user, via="api", handoff=handoff)
 
 
 @router.post("/handoffs/{handoff_id}/reject", response=HandoffOut)
-def reject_handoff(request, handoff_id: int, payload: RejectIn):
+def reject_handoff(request, handoff_id: PathId, payload: RejectIn):
     handoff = selectors.handoff_get_for(actor=request.user, id=handoff_id)
     return services.reject(actor=request.user, via="api", handoff=handoff, **payload.dict())
 
 
 @router.post("/handoffs/{handoff_id}/convert", response=ConvertOut)
-def convert_handoff(request, handoff_id: int):
+def convert_handoff(request, handoff_id: PathId):
     """Accept if still waiting, qualify to SQL, open the opportunity. Twice: the same one."""
     handoff = selectors.handoff_get_for(actor=request.user, id=handoff_id)
     opportunity = services.convert(actor=request.user, via="api", handoff=handoff)
@@ -128,7 +129,7 @@ def convert_handoff(request, handoff_id: int):
 
 
 @router.post("/handoffs/{handoff_id}/reassign", response=HandoffOut)
-def reassign_handoff(request, handoff_id: int, payload: ReassignIn):
+def reassign_handoff(request, handoff_id: PathId, payload: ReassignIn):
     handoff = selectors.handoff_get_for(actor=request.user, id=handoff_id)
     rep = get_user_model().objects.filter(pk=payload.rep_id).first()
     return services.reassign(actor=request.user, via="api", handoff=handoff, rep=rep)
@@ -145,7 +146,7 @@ def add_rule(request, payload: RuleIn):
 
 
 @router.delete("/scoring/rules/{rule_id}", response={204: None})
-def remove_rule(request, rule_id: int):
+def remove_rule(request, rule_id: PathId):
     rules.rule_delete(actor=request.user, via="api", id=rule_id)
     return Status(204, None)
 
@@ -161,7 +162,7 @@ def update_config(request, payload: ConfigIO):
 
 
 @router.get("/people/{person_id}/score", response=ScoreOut)
-def person_score(request, person_id: int):
+def person_score(request, person_id: PathId):
     person = person_get_for(actor=request.user, id=person_id)
     score = scoring.explain(person)
     history = [
@@ -173,7 +174,7 @@ def person_score(request, person_id: int):
 
 
 @router.post("/people/{person_id}/rescore", response=ScoreOut)
-def rescore(request, person_id: int):
+def rescore(request, person_id: PathId):
     """Score the person now (and hand them off if they crossed the threshold)."""
     person = person_get_for(actor=request.user, id=person_id)
     if not rules.can_edit(request.user) and not access.can_write(request.user, person, "person"):
@@ -208,7 +209,7 @@ def leakage_people(request, since: date, until: date, key: str, step: str, by: s
 
 
 class PredictionOut(Schema):
-    person_id: int
+    person_id: PathId
     probability: float | None
     factors: list
     model_auc: float | None
@@ -216,7 +217,7 @@ class PredictionOut(Schema):
 
 
 @router.get("/people/{person_id}/prediction", response=PredictionOut)
-def person_prediction(request, person_id: int):
+def person_prediction(request, person_id: PathId):
     """The predictive score and its top factors (null without a trained model)."""
     person = person_get_for(actor=request.user, id=person_id)
     stored = predictive.latest()

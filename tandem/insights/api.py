@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import create_model
 
 from tandem.accounts.models import Team
+from tandem.core.api_support import Id, PathId
 from tandem.core.errors import DomainError, Invalid
 from tandem.insights import budget, drilldown, forms, plans, reports
 from tandem.insights.models import Plan, PlanKind, Target
@@ -15,6 +17,31 @@ from tandem.insights.tables import plain
 from tandem.marketing.models import Program
 
 router = Router(tags=["insights"])
+
+
+def _report_query(name: str, *extra: str) -> type[Schema]:
+    """Each report reads its own form's fields; the endpoint declares them all, so a
+    misspelt parameter answers 422 instead of being ignored."""
+    names = sorted({f for r in reports.REPORTS.values() for f in r.form.base_fields} | set(extra))
+    fields = {
+        n: (str | None, Field(None, max_length=200, description=_PARAMS.get(n, n))) for n in names
+    }
+    return create_model(name, __base__=Schema, **fields)
+
+
+_PARAMS = {
+    "since": "First day (YYYY-MM-DD)",
+    "until": "Last day (YYYY-MM-DD)",
+    "mode": "funnel: cohort or period",
+    "by": "grouping: program, channel, segment, product, competitor (as the report offers)",
+    "model": "attribution model",
+    "segment": "segment id",
+    "plan": "plan id (budget)",
+    "row": "row key (drill)",
+    "column": "column name (drill)",
+}
+ReportQuery = _report_query("ReportQuery")
+DrillQuery = _report_query("DrillQuery")
 
 
 class ReportOut(Schema):
@@ -45,9 +72,9 @@ class PlanOut(Schema):
 class TargetIn(Schema):
     metric: str = Field(..., max_length=20)
     value: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
-    program_id: int | None = None
-    team_id: int | None = None
-    rep_id: int | None = None
+    program_id: Id | None = None
+    team_id: Id | None = None
+    rep_id: Id | None = None
 
 
 class ActionIn(Schema):
@@ -63,7 +90,7 @@ class ActionOut(Schema):
 
 
 class BudgetIn(Schema):
-    plan_id: int
+    plan_id: Id
     model: str = Field("markov", max_length=20)
     total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
 
@@ -86,13 +113,19 @@ def list_reports(request):
 
 
 @router.get("/insights/reports/{name}")
-def get_report(request, name: str):
+def get_report(request, name: str, params: Query[ReportQuery]):
     """Parameters as on the page (since, until, and the report's own); rows keyed for drill."""
     return reports.run(request.user, name, request.GET).as_json()
 
 
 @router.get("/insights/reports/{name}/drill", response=DrillOut)
-def drill_report(request, name: str, row: str, column: str):
+def drill_report(
+    request,
+    name: str,
+    params: Query[DrillQuery],
+    row: str = Query(..., max_length=200),
+    column: str = Query(..., max_length=100),
+):
     kind, ids = reports.drill(request.user, name, request.GET, row, column)
     visible = [obj.pk for obj, _ in drilldown.records(request.user, kind, ids)]
     return {"kind": kind, "total": len(ids), "visible_ids": visible}
@@ -125,7 +158,7 @@ def _row_out(r: dict) -> dict:
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(request, plan_id: int):
+def get_plan(request, plan_id: PathId):
     """The plan with each target's Is, projection, variance and traffic light, and its actions."""
     plan = get_object_or_404(Plan, pk=plan_id)
     previous = plans.previous_plan(plan)
@@ -140,7 +173,7 @@ def get_plan(request, plan_id: int):
 
 
 @router.post("/plans/{plan_id}/targets", response={201: dict})
-def set_target(request, plan_id: int, payload: TargetIn):
+def set_target(request, plan_id: PathId, payload: TargetIn):
     plan = get_object_or_404(Plan, pk=plan_id)
     subject = {}
     for field, model in (("program_id", Program), ("team_id", Team), ("rep_id", get_user_model())):
@@ -163,14 +196,14 @@ def set_target(request, plan_id: int, payload: TargetIn):
 
 
 @router.delete("/plans/{plan_id}/targets/{target_id}", response={204: None})
-def delete_target(request, plan_id: int, target_id: int):
+def delete_target(request, plan_id: PathId, target_id: PathId):
     target = get_object_or_404(Target, pk=target_id, plan_id=plan_id)
     plans.target_delete(actor=request.user, target=target)
     return Status(204, None)
 
 
 @router.post("/plans/{plan_id}/actions", response={201: ActionOut})
-def add_action(request, plan_id: int, payload: ActionIn):
+def add_action(request, plan_id: PathId, payload: ActionIn):
     plan = get_object_or_404(Plan, pk=plan_id)
     return Status(
         201, plans.action_add(actor=request.user, plan=plan, note=payload.note, on=payload.on)
@@ -189,7 +222,7 @@ def accept_budget(request, payload: BudgetIn):
 
 
 @router.put("/budget/bounds/{program_id}")
-def set_bound(request, program_id: int, payload: BoundIn):
+def set_bound(request, program_id: PathId, payload: BoundIn):
     reports.get(request.user, "budget")
     program = get_object_or_404(Program, pk=program_id)
     bound = budget.bound_set(

@@ -1,10 +1,10 @@
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import person_get_for
 from tandem.core import access
-from tandem.core.api_support import idempotent_create, page_out, resolve_refs
+from tandem.core.api_support import PathId, idempotent_create, list_query, page_out, resolve_refs
 from tandem.marketing import selectors, services
 from tandem.marketing.schemas import (
     CostIn,
@@ -20,11 +20,13 @@ from tandem.marketing.schemas import (
     TouchPage,
 )
 
+ProgramsQuery = list_query("ProgramsQuery", selectors.PROGRAM_LIST)
+TouchesQuery = list_query("TouchesQuery", selectors.TOUCH_LIST)
 router = Router(tags=["marketing"])
 
 
 @router.get("/programs", response=ProgramPage)
-def list_programs(request):
+def list_programs(request, filters: Query[ProgramsQuery]):
     """Filters: channel, status, owner; q searches the name; sort: -start, start, name, -budget."""
     return page_out(selectors.program_list(actor=request.user, params=request.GET))
 
@@ -40,12 +42,12 @@ def create_program(request, payload: ProgramIn):
 
 
 @router.get("/programs/{program_id}", response=ProgramOut)
-def get_program(request, program_id: int):
+def get_program(request, program_id: PathId):
     return selectors.program_get_for(actor=request.user, id=program_id)
 
 
 @router.patch("/programs/{program_id}", response=ProgramOut)
-def update_program(request, program_id: int, payload: ProgramPatch):
+def update_program(request, program_id: PathId, payload: ProgramPatch):
     program = selectors.program_get_for(actor=request.user, id=program_id, action=access.WRITE)
     return services.program_update(
         actor=request.user, via="api", program=program, data=payload.dict(exclude_unset=True)
@@ -53,7 +55,7 @@ def update_program(request, program_id: int, payload: ProgramPatch):
 
 
 @router.post("/programs/{program_id}/costs", response={201: CostOut})
-def add_cost(request, program_id: int, payload: CostIn):
+def add_cost(request, program_id: PathId, payload: CostIn):
     program = selectors.program_get_for(actor=request.user, id=program_id, action=access.WRITE)
     cost = services.program_cost_add(
         actor=request.user, via="api", program=program, data=payload.dict()
@@ -62,7 +64,7 @@ def add_cost(request, program_id: int, payload: CostIn):
 
 
 @router.get("/touches", response=TouchPage)
-def list_touches(request):
+def list_touches(request, filters: Query[TouchesQuery]):
     """Filters: person, program, kind, since (YYYY-MM-DD); sort: -occurred, occurred."""
     return page_out(selectors.touch_list(actor=request.user, params=request.GET))
 
@@ -117,5 +119,5 @@ def ingest_touches(request, payload: IngestIn):
 
 
 @router.get("/touches/{touch_id}", response=TouchOut)
-def get_touch(request, touch_id: int):
+def get_touch(request, touch_id: PathId):
     return selectors.touch_get_for(actor=request.user, id=touch_id)

@@ -1,11 +1,20 @@
 """API for forms, segments, campaigns and the suppression list."""
 
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from tandem.contacts.schemas import PersonPage
 from tandem.contacts.selectors import person_get_for
 from tandem.core import access, listing
-from tandem.core.api_support import idempotent_create, page_out, resolve_refs
+from tandem.core.api_support import (
+    PageQuery,
+    PathId,
+    QueryId,
+    SearchPageQuery,
+    idempotent_create,
+    list_query,
+    page_out,
+    resolve_refs,
+)
 from tandem.core.errors import Conflict
 from tandem.marketing import campaigns, capture, segments, selectors, tracking
 from tandem.marketing.outreach_schemas import (
@@ -33,6 +42,7 @@ from tandem.marketing.outreach_schemas import (
     TestIn,
 )
 
+NamedQuery = list_query("NamedQuery", selectors.NAMED_LIST)
 router = Router(tags=["outreach"])
 
 
@@ -44,7 +54,7 @@ def _program(actor):
 
 
 @router.get("/forms", response=FormPage)
-def list_forms(request):
+def list_forms(request, filters: Query[NamedQuery]):
     """Filters: owner; q searches the name; sort: -created, name."""
     return page_out(selectors.form_list(actor=request.user, params=request.GET))
 
@@ -60,19 +70,19 @@ def create_form(request, payload: FormIn):
 
 
 @router.get("/forms/{form_id}", response=FormOut)
-def get_form(request, form_id: int):
+def get_form(request, form_id: PathId):
     return selectors.form_get_for(actor=request.user, id=form_id)
 
 
 @router.patch("/forms/{form_id}", response=FormOut)
-def update_form(request, form_id: int, payload: FormPatch):
+def update_form(request, form_id: PathId, payload: FormPatch):
     form = selectors.form_get_for(actor=request.user, id=form_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     return capture.form_update(actor=request.user, via="api", form=form, data=data)
 
 
 @router.get("/forms/{form_id}/submissions", response=list[SubmissionOut])
-def form_submissions(request, form_id: int):
+def form_submissions(request, form_id: PathId):
     """The latest 50 submissions."""
     form = selectors.form_get_for(actor=request.user, id=form_id)
     return [
@@ -85,7 +95,7 @@ def form_submissions(request, form_id: int):
 
 
 @router.get("/segments", response=SegmentPage)
-def list_segments(request):
+def list_segments(request, filters: Query[NamedQuery]):
     return page_out(selectors.segment_list(actor=request.user, params=request.GET))
 
 
@@ -109,19 +119,19 @@ def count_segment(request, payload: CountIn):
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut)
-def get_segment(request, segment_id: int):
+def get_segment(request, segment_id: PathId):
     return selectors.segment_get_for(actor=request.user, id=segment_id)
 
 
 @router.patch("/segments/{segment_id}", response=SegmentOut)
-def update_segment(request, segment_id: int, payload: SegmentPatch):
+def update_segment(request, segment_id: PathId, payload: SegmentPatch):
     segment = selectors.segment_get_for(actor=request.user, id=segment_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     return segments.segment_update(actor=request.user, via="api", segment=segment, data=data)
 
 
 @router.get("/segments/{segment_id}/count", response=CountOut)
-def count_saved_segment(request, segment_id: int):
+def count_saved_segment(request, segment_id: PathId):
     segment = selectors.segment_get_for(actor=request.user, id=segment_id)
     people = access.scope(request.user, segments.people(segment.conditions), "person")
     return {"count": people.count(), "description": segments.describe(segment.conditions)}
@@ -141,7 +151,7 @@ def _campaign_refs(actor, data: dict) -> dict:
 
 
 @router.get("/campaigns", response=CampaignPage)
-def list_campaigns(request):
+def list_campaigns(request, filters: Query[NamedQuery]):
     return page_out(selectors.campaign_list(actor=request.user, params=request.GET))
 
 
@@ -156,31 +166,31 @@ def create_campaign(request, payload: CampaignIn):
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut)
-def get_campaign(request, campaign_id: int):
+def get_campaign(request, campaign_id: PathId):
     return selectors.campaign_get_for(actor=request.user, id=campaign_id)
 
 
 @router.patch("/campaigns/{campaign_id}", response=CampaignOut)
-def update_campaign(request, campaign_id: int, payload: CampaignPatch):
+def update_campaign(request, campaign_id: PathId, payload: CampaignPatch):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
     data = _campaign_refs(request.user, payload.dict(exclude_unset=True))
     return campaigns.campaign_update(actor=request.user, via="api", campaign=campaign, data=data)
 
 
 @router.get("/campaigns/{campaign_id}/stats", response=CampaignStats)
-def campaign_stats(request, campaign_id: int):
+def campaign_stats(request, campaign_id: PathId):
     return campaigns.stats(selectors.campaign_get_for(actor=request.user, id=campaign_id))
 
 
 @router.get("/campaigns/{campaign_id}/preview", response=PreviewOut)
-def campaign_preview(request, campaign_id: int, person_id: int, variant: str = "a"):
+def campaign_preview(request, campaign_id: PathId, person_id: QueryId, variant: str = "a"):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id)
     person = person_get_for(actor=request.user, id=person_id)
     return {"person_id": person.pk, **campaigns.preview(campaign, person, variant)}
 
 
 @router.post("/campaigns/{campaign_id}/test", response={202: dict})
-def campaign_test(request, campaign_id: int, payload: TestIn):
+def campaign_test(request, campaign_id: PathId, payload: TestIn):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
     if payload.person_id:
         person = person_get_for(actor=request.user, id=payload.person_id)
@@ -191,7 +201,7 @@ def campaign_test(request, campaign_id: int, payload: TestIn):
 
 
 @router.post("/campaigns/{campaign_id}/send", response={202: CampaignOut})
-def campaign_send(request, campaign_id: int, payload: SendIn):
+def campaign_send(request, campaign_id: PathId, payload: SendIn):
     """Send now, or at `at`. A second call answers 409: one campaign sends once."""
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
     return Status(
@@ -201,13 +211,13 @@ def campaign_send(request, campaign_id: int, payload: SendIn):
 
 
 @router.post("/campaigns/{campaign_id}/cancel", response=CampaignOut)
-def campaign_cancel(request, campaign_id: int):
+def campaign_cancel(request, campaign_id: PathId):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
     return campaigns.campaign_cancel(actor=request.user, via="api", campaign=campaign)
 
 
 @router.post("/campaigns/{campaign_id}/pick-winner", response=CampaignOut)
-def campaign_pick_winner(request, campaign_id: int):
+def campaign_pick_winner(request, campaign_id: PathId):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
     if not campaigns.pick_winner(campaign.pk, actor=request.user, via="api"):
         raise Conflict("The A/B test is not running.")
@@ -218,7 +228,7 @@ def campaign_pick_winner(request, campaign_id: int):
 
 
 @router.get("/suppressions", response=SuppressionPage)
-def list_suppressions(request):
+def list_suppressions(request, filters: Query[SearchPageQuery]):
     access.require_create(request.user, "campaign")
     return page_out(selectors.suppressed_addresses(params=request.GET))
 
@@ -229,7 +239,7 @@ def add_suppressions(request, payload: SuppressionsIn):
 
 
 @router.get("/segments/{segment_id}/people", response=PersonPage)
-def segment_people(request, segment_id: int):
+def segment_people(request, segment_id: PathId, paging: Query[PageQuery]):
     """The people in the segment now, paged (page, size), newest first."""
     segment = selectors.segment_get_for(actor=request.user, id=segment_id)
     people = access.scope(request.user, segments.people(segment.conditions), "person")

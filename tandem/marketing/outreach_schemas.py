@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from tandem.core.api_support import PageMeta
+from tandem.core.api_support import Id, PageMeta
 from tandem.marketing import capture
 from tandem.marketing.models import AbMetric, BodyFormat, SuppressionReason
 
@@ -17,7 +17,7 @@ class FormField(Schema):
 
 class FormIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    program_id: int
+    program_id: Id
     fields: list[FormField] = Field(default_factory=list, max_length=20)
     consent_wording: str = Field("", max_length=2000)
     consent_required: bool = False
@@ -120,8 +120,8 @@ class CountOut(Schema):
 
 class CampaignIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    program_id: int
-    segment_id: int | None = None
+    program_id: Id
+    segment_id: Id | None = None
     subject: str = Field(..., min_length=1, max_length=200)
     subject_b: str = Field("", max_length=200)
     body: str = Field(..., min_length=1, max_length=200_000)
@@ -135,7 +135,7 @@ class CampaignIn(Schema):
 
 class CampaignPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
-    segment_id: int | None = None
+    segment_id: Id | None = None
     subject: str | None = Field(None, min_length=1, max_length=200)
     subject_b: str | None = Field(None, max_length=200)
     body: str | None = Field(None, min_length=1, max_length=200_000)
@@ -207,7 +207,7 @@ class SendIn(Schema):
 
 class TestIn(Schema):
     to: str = Field(..., max_length=254)
-    person_id: int | None = None
+    person_id: Id | None = None
 
 
 class SuppressionIn(Schema):

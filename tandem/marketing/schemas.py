@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from tandem.core.api_support import PageMeta
+from tandem.core.api_support import Id, PageMeta
 from tandem.marketing.models import Channel, ProgramStatus, TouchKind
 
 Currency = Field("USD", pattern=r"^[A-Z]{3}$")
@@ -19,7 +19,7 @@ class ProgramIn(Schema):
     end_date: date | None = None
     call_to_action: str = Field("", max_length=300)
     target_segment: str = Field("", max_length=300)
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class ProgramPatch(Schema):

@@ -1,12 +1,19 @@
 from datetime import date
 
 from django.db import transaction
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import organization_get_for, person_get_for
 from tandem.core import access
-from tandem.core.api_support import idempotent_create, page_out, resolve_refs
+from tandem.core.api_support import (
+    PageQuery,
+    PathId,
+    idempotent_create,
+    list_query,
+    page_out,
+    resolve_refs,
+)
 from tandem.core.errors import Invalid, NotFound
 from tandem.sales import selectors, services
 from tandem.sales.models import Competitor, LossReason, Objection, Pipeline, Stage
@@ -23,6 +30,8 @@ from tandem.sales.schemas import (
     OpportunityPatch,
 )
 
+OpportunitiesQuery = list_query("OpportunitiesQuery", selectors.OPPORTUNITY_LIST)
+ActivitiesQuery = list_query("ActivitiesQuery", selectors.ACTIVITY_LIST)
 router = Router(tags=["sales"])
 
 
@@ -68,7 +77,7 @@ def _closing(loss_reason_id: int | None, lost_to_id: int | None) -> dict:
 
 
 @router.get("/opportunities", response=OpportunityPage)
-def list_opportunities(request):
+def list_opportunities(request, filters: Query[OpportunitiesQuery]):
     """Filters: stage, status (open/won/lost), owner, organization, channel, close_after,
     close_before; q searches name and account;
     sort: close, -close, -amount, amount, -created, name."""
@@ -101,12 +110,12 @@ def bulk_move(request, payload: BulkMoveIn):
 
 
 @router.get("/opportunities/{opp_id}", response=OpportunityOut)
-def get_opportunity(request, opp_id: int):
+def get_opportunity(request, opp_id: PathId):
     return selectors.opportunity_get_for(actor=request.user, id=opp_id)
 
 
 @router.patch("/opportunities/{opp_id}", response=OpportunityOut)
-def update_opportunity(request, opp_id: int, payload: OpportunityPatch):
+def update_opportunity(request, opp_id: PathId, payload: OpportunityPatch):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage_id = data.pop("stage_id", None)
@@ -123,7 +132,7 @@ def update_opportunity(request, opp_id: int, payload: OpportunityPatch):
 
 
 @router.get("/activities", response=ActivityPage)
-def list_activities(request):
+def list_activities(request, filters: Query[ActivitiesQuery]):
     """Filters: kind, owner, opportunity, person, done (true/false); sort: due, -due."""
     return page_out(selectors.activity_list(actor=request.user, params=request.GET))
 
@@ -140,12 +149,12 @@ def create_activity(request, payload: ActivityIn):
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut)
-def get_activity(request, activity_id: int):
+def get_activity(request, activity_id: PathId):
     return selectors.activity_get_for(actor=request.user, id=activity_id)
 
 
 @router.patch("/activities/{activity_id}", response=ActivityOut)
-def update_activity(request, activity_id: int, payload: ActivityPatch):
+def update_activity(request, activity_id: PathId, payload: ActivityPatch):
     act = selectors.activity_get_for(actor=request.user, id=activity_id, action=access.WRITE)
     return services.activity_update(
         actor=request.user, via="api", act=act, data=payload.dict(exclude_unset=True)
@@ -153,17 +162,17 @@ def update_activity(request, activity_id: int, payload: ActivityPatch):
 
 
 class ObjectionIn(Schema):
-    objection_id: int
+    objection_id: PathId
     note: str = Field("", max_length=500)
     handled: bool = False
 
 
 class CompetitorIn(Schema):
-    competitor_id: int
+    competitor_id: PathId
 
 
 @router.post("/opportunities/{opp_id}/objections", response={201: dict})
-def add_objection(request, opp_id: int, payload: ObjectionIn):
+def add_objection(request, opp_id: PathId, payload: ObjectionIn):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     objection = Objection.objects.filter(pk=payload.objection_id, active=True).first()
     if objection is None:
@@ -180,7 +189,7 @@ def add_objection(request, opp_id: int, payload: ObjectionIn):
 
 
 @router.post("/opportunities/{opp_id}/competitors", response=dict)
-def add_competitor(request, opp_id: int, payload: CompetitorIn):
+def add_competitor(request, opp_id: PathId, payload: CompetitorIn):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     competitor = Competitor.objects.filter(pk=payload.competitor_id, active=True).first()
     if competitor is None:
@@ -205,7 +214,7 @@ def territories(request):
 
 
 @router.get("/territories/{territory_id}/accounts")
-def territory_accounts(request, territory_id: int):
+def territory_accounts(request, territory_id: PathId, paging: Query[PageQuery]):
     """The territory's accounts the caller may see, with their people's last touch; paged."""
     territory = selectors.territories().filter(pk=territory_id).first()
     if territory is None:

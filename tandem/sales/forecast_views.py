@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from tandem.core import access
+from tandem.core.api_support import PathId
 from tandem.core.errors import Invalid, NotFound
 from tandem.core.web import guarded
 from tandem.sales import forecast as fc
@@ -151,7 +152,7 @@ def attainment_api(request, day: date | None = None, kind: str = "quarter"):
 
 
 @router.get("/commissions/{rep_id}")
-def commission_api(request, rep_id: int, day: date | None = None, kind: str = "quarter"):
+def commission_api(request, rep_id: PathId, day: date | None = None, kind: str = "quarter"):
     """The rep's commission statement for the quarter (or month) holding `day`."""
     access.require_see(request.user, "opportunity")
     day, kind, _ = _params({"kind": kind, **({"day": day.isoformat()} if day else {})})

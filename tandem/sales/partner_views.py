@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 
 from tandem.contacts.selectors import organization_get_for
 from tandem.core import access
+from tandem.core.api_support import Id, PathId
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
 from tandem.sales import partners, selectors
@@ -79,7 +80,7 @@ router = Router(tags=["partners"])
 
 
 class PartnerIn(Schema):
-    organization_id: int
+    organization_id: Id
     kind: PartnerKind
     tier: str = Field("standard", max_length=20)
 
@@ -93,7 +94,7 @@ class PartnerOut(Schema):
 
 
 class RegistrationIn(Schema):
-    partner_id: int | None
+    partner_id: Id | None
 
 
 class RegistrationOut(Schema):
@@ -122,7 +123,7 @@ def create_partner(request, payload: PartnerIn):
 
 
 @router.put("/opportunities/{opp_id}/registration", response=RegistrationOut)
-def set_registration(request, opp_id: int, payload: RegistrationIn):
+def set_registration(request, opp_id: PathId, payload: RegistrationIn):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     opp, found = partners.deal_register(
         actor=request.user, via="api", opportunity=opp, partner=_partner(payload.partner_id)

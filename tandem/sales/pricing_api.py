@@ -4,6 +4,7 @@ from decimal import Decimal
 from ninja import Field, Router, Schema, Status
 
 from tandem.core import access
+from tandem.core.api_support import Id, PathId
 from tandem.core.errors import Forbidden, Invalid
 from tandem.sales import pricing, selectors
 from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry, Product
@@ -12,7 +13,7 @@ router = Router(tags=["pricing"])
 
 
 class LineIn(Schema):
-    product_id: int
+    product_id: Id
     quantity: int = Field(1, ge=1, le=1_000_000)
     unit_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     reason: str = Field("", max_length=500)
@@ -79,7 +80,7 @@ def _product(product_id: int) -> Product:
 
 
 @router.post("/opportunities/{opp_id}/lines", response={201: LineOut})
-def add_line(request, opp_id: int, payload: LineIn):
+def add_line(request, opp_id: PathId, payload: LineIn):
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     line = pricing.line_add(
         actor=request.user,
@@ -103,7 +104,7 @@ def list_requests(request, status: str = "pending"):
 
 
 @router.post("/discount-requests/{request_id}/decision", response=RequestOut)
-def decide(request, request_id: int, payload: DecisionIn):
+def decide(request, request_id: PathId, payload: DecisionIn):
     return pricing.discount_decide(
         actor=request.user,
         via="api",
@@ -121,7 +122,7 @@ def list_prices(request):
 
 
 @router.put("/prices/{product_id}", response=PriceOut)
-def set_price(request, product_id: int, payload: PriceIn):
+def set_price(request, product_id: PathId, payload: PriceIn):
     return pricing.list_price_set(
         actor=request.user, via="api", product=_product(product_id), price=payload.list_price
     )

@@ -3,16 +3,16 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from tandem.core.api_support import PageMeta
+from tandem.core.api_support import Id, PageMeta
 from tandem.sales.models import ActivityKind, DistributionChannel, ForecastCategory
 
 
 class OpportunityIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    organization_id: int
-    person_id: int | None = None
-    owner_id: int | None = None
-    stage_id: int | None = None
+    organization_id: Id
+    person_id: Id | None = None
+    owner_id: Id | None = None
+    stage_id: Id | None = None
     amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     expected_close: date
@@ -22,11 +22,11 @@ class OpportunityIn(Schema):
 
 class OpportunityPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
-    loss_reason_id: int | None = None
-    lost_to_id: int | None = None
-    person_id: int | None = None
-    owner_id: int | None = None
-    stage_id: int | None = None
+    loss_reason_id: Id | None = None
+    lost_to_id: Id | None = None
+    person_id: Id | None = None
+    owner_id: Id | None = None
+    stage_id: Id | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     expected_close: date | None = None
@@ -66,10 +66,10 @@ class ActivityIn(Schema):
     notes: str = Field("", max_length=10000)
     due_at: datetime
     selling: bool = True
-    owner_id: int | None = None
-    person_id: int | None = None
-    organization_id: int | None = None
-    opportunity_id: int | None = None
+    owner_id: Id | None = None
+    person_id: Id | None = None
+    organization_id: Id | None = None
+    opportunity_id: Id | None = None
 
 
 class ActivityPatch(Schema):
@@ -101,10 +101,10 @@ class ActivityPage(Schema):
 
 
 class BulkMoveIn(Schema):
-    ids: list[int] = Field(..., min_length=1, max_length=500)
-    stage_id: int
-    loss_reason_id: int | None = None
-    lost_to_id: int | None = None
+    ids: list[Id] = Field(..., min_length=1, max_length=500)
+    stage_id: Id
+    loss_reason_id: Id | None = None
+    lost_to_id: Id | None = None
 
 
 class BulkResult(Schema):

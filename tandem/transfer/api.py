@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from tandem.contacts.selectors import person_get_for
+from tandem.core.api_support import Id, PathId
 from tandem.transfer import dedupe_views, engine, merge, selectors
 from tandem.transfer.models import Policy, RowAction
 
@@ -46,7 +47,7 @@ class JobOut(Schema):
 class MappingIn(Schema):
     mapping: dict[str, str] = Field(..., description="{column index: field or 'custom'}")
     policy: Policy = Policy.UPDATE
-    program_id: int | None = Field(None, description="Touches: the program of every row")
+    program_id: Id | None = Field(None, description="Touches: the program of every row")
 
 
 class RowError(Schema):
@@ -63,12 +64,12 @@ def upload(request, kind: Form[str], file: File[UploadedFile]):
 
 
 @router.get("/imports/{job_id}", response=JobOut)
-def get_job(request, job_id: int):
+def get_job(request, job_id: PathId):
     return selectors.job_get_for(actor=request.user, id=job_id)
 
 
 @router.put("/imports/{job_id}/mapping", response=JobOut)
-def set_mapping(request, job_id: int, payload: MappingIn):
+def set_mapping(request, job_id: PathId, payload: MappingIn):
     job = selectors.job_get_for(actor=request.user, id=job_id)
     program = (
         selectors.program_for(actor=request.user, id=payload.program_id)
@@ -82,27 +83,27 @@ def set_mapping(request, job_id: int, payload: MappingIn):
 
 
 @router.post("/imports/{job_id}/start", response={202: JobOut})
-def start(request, job_id: int):
+def start(request, job_id: PathId):
     """Start (or resume after a failure or a cancel) in the background."""
     job = selectors.job_get_for(actor=request.user, id=job_id)
     return Status(202, engine.job_start(actor=request.user, job=job))
 
 
 @router.post("/imports/{job_id}/cancel", response=JobOut)
-def cancel(request, job_id: int):
+def cancel(request, job_id: PathId):
     job = selectors.job_get_for(actor=request.user, id=job_id)
     return engine.job_cancel(actor=request.user, job=job)
 
 
 @router.post("/imports/{job_id}/undo", response={202: JobOut})
-def undo(request, job_id: int):
+def undo(request, job_id: PathId):
     """Remove what the import created, in the background: follow the job until "undone"."""
     job = selectors.job_get_for(actor=request.user, id=job_id)
     return Status(202, engine.job_undo(actor=request.user, job=job))
 
 
 @router.get("/imports/{job_id}/errors", response=list[RowError])
-def errors(request, job_id: int):
+def errors(request, job_id: PathId):
     """Refused rows: the row number as a spreadsheet shows it, the column, the reason."""
     job = selectors.job_get_for(actor=request.user, id=job_id)
     rows = job.rows.filter(action=RowAction.FAILED).order_by("number")[:10_000]
@@ -119,8 +120,8 @@ class CandidateOut(Schema):
 
 
 class MergeIn(Schema):
-    survivor_id: int
-    other_id: int
+    survivor_id: Id
+    other_id: Id
     take: dict[str, bool] = Field(default_factory=dict, description="{field: take the other's}")
 
 
@@ -140,7 +141,7 @@ def duplicates(request):
 
 
 @router.post("/duplicates/{candidate_id}/dismiss", response={204: None})
-def dismiss_duplicate(request, candidate_id: int):
+def dismiss_duplicate(request, candidate_id: PathId):
     merge.dismiss(actor=request.user, candidate=dedupe_views._candidate(request, candidate_id))
     return Status(204, None)
 
