@@ -116,3 +116,29 @@ def test_database_url_must_be_sqlite_or_postgres():
         s.database_settings("mysql://root@localhost/x")
     sqlite = s.database_settings(f"sqlite:///{ROOT}/var/x.sqlite3")
     assert "journal_mode=WAL" in sqlite["OPTIONS"]["init_command"]
+
+
+def _proxy_header(**env) -> str:
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+        DEBUG="0",
+        SECRET_KEY=STRONG,
+        ALLOWED_HOSTS="crm.example.com",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_forwarded_proto_is_trusted_only_when_behind_a_proxy():
+    assert _proxy_header() == "None"
+    assert _proxy_header(TANDEM_BEHIND_PROXY="1") == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_client_cannot_claim_https_with_a_header(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = None
+    response = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301 and response["Location"].startswith("https://")

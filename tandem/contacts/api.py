@@ -22,13 +22,14 @@ PeopleQuery = list_query("PeopleQuery", selectors.PERSON_LIST)
 OrganizationsQuery = list_query("OrganizationsQuery", selectors.ORGANIZATION_LIST)
 
 
-def _person_refs(request, data: dict) -> dict:
+def _person_refs(request, data: dict, clearable=()) -> dict:
     return resolve_refs(
         data,
         {
             "organization": lambda i: selectors.organization_get_for(actor=request.user, id=i),
             "owner": lambda i: user_get(id=i),
         },
+        clearable,
     )
 
 
@@ -60,7 +61,7 @@ def update_person(request, person_id: PathId, payload: PersonPatch):
     data = payload.dict(exclude_unset=True)
     stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
     person = services.person_update(
-        actor=request.user, via="api", person=person, data=_person_refs(request, data)
+        actor=request.user, via="api", person=person, data=_person_refs(request, data, ("organization", "owner"))
     )
     if stage:
         services.person_change_stage(
@@ -70,10 +71,10 @@ def update_person(request, person_id: PathId, payload: PersonPatch):
     return person
 
 
-def _org_refs(data: dict) -> dict:
+def _org_refs(data: dict, clearable=()) -> dict:
     if data.get("size") and data["size"] not in CompanySize.values:
         raise Invalid(f"size must be one of {', '.join(CompanySize.values)}", field="size")
-    return resolve_refs(data, {"owner": lambda i: user_get(id=i)})
+    return resolve_refs(data, {"owner": lambda i: user_get(id=i)}, clearable)
 
 
 @router.get("/organizations", response=OrganizationPage, summary="List organizations")
@@ -101,5 +102,5 @@ def get_organization(request, org_id: PathId):
 @router.patch("/organizations/{org_id}", response=OrganizationOut)
 def update_organization(request, org_id: PathId, payload: OrganizationPatch):
     org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
-    data = _org_refs(payload.dict(exclude_unset=True))
+    data = _org_refs(payload.dict(exclude_unset=True), ("owner",))
     return services.organization_update(actor=request.user, via="api", organization=org, data=data)

@@ -19,17 +19,17 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
-    email: str | None = Field(None, max_length=254)
-    first_name: str | None = Field(None, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
-    title: str | None = Field(None, max_length=150)
-    phone: str | None = Field(None, max_length=50)
+    email: str = Field(None, max_length=254)
+    first_name: str = Field(None, max_length=100)
+    last_name: str = Field(None, max_length=100)
+    title: str = Field(None, max_length=150)
+    phone: str = Field(None, max_length=50)
     organization_id: Id | None = None
-    country: str | None = Field(None, max_length=2)
-    region: str | None = Field(None, max_length=100)
-    city: str | None = Field(None, max_length=100)
+    country: str = Field(None, max_length=2)
+    region: str = Field(None, max_length=100)
+    city: str = Field(None, max_length=100)
     owner_id: Id | None = None
-    lifecycle_stage: str | None = None
+    lifecycle_stage: str = None
     stage_reason: str = Field("", max_length=300)
 
 
@@ -71,13 +71,13 @@ class OrganizationIn(Schema):
 
 
 class OrganizationPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    domain: str | None = Field(None, max_length=200)
-    industry: str | None = Field(None, max_length=100)
-    size: str | None = Field(None, max_length=10)
-    country: str | None = Field(None, max_length=2)
-    region: str | None = Field(None, max_length=100)
-    city: str | None = Field(None, max_length=100)
+    name: str = Field(None, min_length=1, max_length=200)
+    domain: str = Field(None, max_length=200)
+    industry: str = Field(None, max_length=100)
+    size: str = Field(None, max_length=10)
+    country: str = Field(None, max_length=2)
+    region: str = Field(None, max_length=100)
+    city: str = Field(None, max_length=100)
     owner_id: Id | None = None
 
 

@@ -56,11 +56,17 @@ def _check_owner_assignable(actor, owner) -> None:
 
 
 def _save_unique(instance, *, field: str, message: str, update_fields=None) -> None:
+    """Save; a clash on the unique `field` is a 409 naming it, any other error stays one."""
     try:
         with transaction.atomic():
             instance.save(update_fields=update_fields)
     except IntegrityError as exc:
-        raise Conflict(message, field=field) from exc
+        key = "email_normalized" if field == "email" else field
+        value = getattr(instance, key)
+        others = type(instance)._default_manager.exclude(pk=instance.pk)
+        if value and others.filter(**{key: value}).exists():
+            raise Conflict(message, field=field) from exc
+        raise
 
 
 @transaction.atomic

@@ -86,15 +86,18 @@ def page_out(page: Page) -> dict:
     }
 
 
-def resolve_refs(data: dict, resolvers: dict) -> dict:
-    """Turn `<name>_id` inputs into objects through the caller's scoped getters."""
+def resolve_refs(data: dict, resolvers: dict, clearable=()) -> dict:
+    """Turn `<name>_id` inputs into objects through the caller's scoped getters. A null
+    clears the reference where the name is `clearable` (an update removing an organization),
+    and elsewhere means "not given", so the service's default applies (the owner is you)."""
     for name, getter in resolvers.items():
         key = f"{name}_id"
         if key not in data:
             continue
         raw = data.pop(key)
         if raw is None:
-            data[name] = None
+            if name in clearable:
+                data[name] = None
             continue
         try:
             data[name] = getter(raw)

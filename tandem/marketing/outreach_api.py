@@ -140,13 +140,14 @@ def count_saved_segment(request, segment_id: PathId):
 # --- campaigns -------------------------------------------------------------------------------
 
 
-def _campaign_refs(actor, data: dict) -> dict:
+def _campaign_refs(actor, data: dict, clearable=()) -> dict:
     return resolve_refs(
         data,
         {
             "program": _program(actor),
             "segment": lambda pk: selectors.segment_get_for(actor=actor, id=pk),
         },
+        clearable,
     )
 
 
@@ -173,7 +174,7 @@ def get_campaign(request, campaign_id: PathId):
 @router.patch("/campaigns/{campaign_id}", response=CampaignOut)
 def update_campaign(request, campaign_id: PathId, payload: CampaignPatch):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
-    data = _campaign_refs(request.user, payload.dict(exclude_unset=True))
+    data = _campaign_refs(request.user, payload.dict(exclude_unset=True), ("segment",))
     return campaigns.campaign_update(actor=request.user, via="api", campaign=campaign, data=data)
 
 

@@ -28,14 +28,14 @@ class FormIn(Schema):
 
 
 class FormPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    fields: list[FormField] | None = Field(None, max_length=20)
-    consent_wording: str | None = Field(None, max_length=2000)
-    consent_required: bool | None = None
-    thank_you: str | None = Field(None, max_length=2000)
-    redirect_url: str | None = Field(None, max_length=500)
-    double_opt_in: bool | None = None
-    is_active: bool | None = None
+    name: str = Field(None, min_length=1, max_length=200)
+    fields: list[FormField] = Field(None, max_length=20)
+    consent_wording: str = Field(None, max_length=2000)
+    consent_required: bool = None
+    thank_you: str = Field(None, max_length=2000)
+    redirect_url: str = Field(None, max_length=500)
+    double_opt_in: bool = None
+    is_active: bool = None
 
 
 class FormOut(Schema):
@@ -90,9 +90,9 @@ class SegmentIn(Schema):
 
 
 class SegmentPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=500)
-    conditions: list[Condition] | None = Field(None, max_length=40)
+    name: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=500)
+    conditions: list[Condition] = Field(None, max_length=40)
 
 
 class SegmentOut(Schema):
@@ -134,17 +134,17 @@ class CampaignIn(Schema):
 
 
 class CampaignPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str = Field(None, min_length=1, max_length=200)
     segment_id: Id | None = None
-    subject: str | None = Field(None, min_length=1, max_length=200)
-    subject_b: str | None = Field(None, max_length=200)
-    body: str | None = Field(None, min_length=1, max_length=200_000)
-    body_format: BodyFormat | None = None
-    require_consent: bool | None = None
-    include_open_opportunities: bool | None = None
-    ab_sample_percent: int | None = Field(None, ge=2, le=50)
-    ab_metric: AbMetric | None = None
-    ab_wait_minutes: int | None = Field(None, ge=0, le=10_080)
+    subject: str = Field(None, min_length=1, max_length=200)
+    subject_b: str = Field(None, max_length=200)
+    body: str = Field(None, min_length=1, max_length=200_000)
+    body_format: BodyFormat = None
+    require_consent: bool = None
+    include_open_opportunities: bool = None
+    ab_sample_percent: int = Field(None, ge=2, le=50)
+    ab_metric: AbMetric = None
+    ab_wait_minutes: int = Field(None, ge=0, le=10_080)
 
 
 class CampaignOut(Schema):

@@ -23,15 +23,15 @@ class ProgramIn(Schema):
 
 
 class ProgramPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    channel: Channel | None = None
-    status: ProgramStatus | None = None
-    budget: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    start_date: date | None = None
+    name: str = Field(None, min_length=1, max_length=200)
+    channel: Channel = None
+    status: ProgramStatus = None
+    budget: Decimal = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field(None, pattern=r"^[A-Z]{3}$")
+    start_date: date = None
     end_date: date | None = None
-    call_to_action: str | None = Field(None, max_length=300)
-    target_segment: str | None = Field(None, max_length=300)
+    call_to_action: str = Field(None, max_length=300)
+    target_segment: str = Field(None, max_length=300)
 
 
 class ProgramOut(Schema):

@@ -35,7 +35,7 @@ ActivitiesQuery = list_query("ActivitiesQuery", selectors.ACTIVITY_LIST)
 router = Router(tags=["sales"])
 
 
-def _refs(request, data: dict) -> dict:
+def _refs(request, data: dict, clearable=()) -> dict:
     actor = request.user
     return resolve_refs(
         data,
@@ -45,6 +45,7 @@ def _refs(request, data: dict) -> dict:
             "owner": lambda i: user_get(id=i),
             "opportunity": lambda i: selectors.opportunity_get_for(actor=actor, id=i),
         },
+        clearable,
     )
 
 
@@ -122,7 +123,7 @@ def update_opportunity(request, opp_id: PathId, payload: OpportunityPatch):
     closing = _closing(data.pop("loss_reason_id", None), data.pop("lost_to_id", None))
     with transaction.atomic():
         opp = services.opportunity_update(
-            actor=request.user, via="api", opportunity=opp, data=_refs(request, data)
+            actor=request.user, via="api", opportunity=opp, data=_refs(request, data, ("person",))
         )
         if stage_id is not None:
             opp = services.opportunity_move(

@@ -21,17 +21,17 @@ class OpportunityIn(Schema):
 
 
 class OpportunityPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str = Field(None, min_length=1, max_length=200)
     loss_reason_id: Id | None = None
     lost_to_id: Id | None = None
     person_id: Id | None = None
-    owner_id: Id | None = None
-    stage_id: Id | None = None
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    expected_close: date | None = None
-    channel: DistributionChannel | None = None
-    forecast_category: ForecastCategory | None = None
+    owner_id: Id = None
+    stage_id: Id = None
+    amount: Decimal = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field(None, pattern=r"^[A-Z]{3}$")
+    expected_close: date = None
+    channel: DistributionChannel = None
+    forecast_category: ForecastCategory = None
 
 
 class OpportunityOut(Schema):
@@ -73,12 +73,12 @@ class ActivityIn(Schema):
 
 
 class ActivityPatch(Schema):
-    kind: ActivityKind | None = None
-    subject: str | None = Field(None, min_length=1, max_length=200)
-    notes: str | None = Field(None, max_length=10000)
-    due_at: datetime | None = None
+    kind: ActivityKind = None
+    subject: str = Field(None, min_length=1, max_length=200)
+    notes: str = Field(None, max_length=10000)
+    due_at: datetime = None
     done_at: datetime | None = None
-    selling: bool | None = None
+    selling: bool = None
 
 
 class ActivityOut(Schema):
