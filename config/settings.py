@@ -127,6 +127,15 @@ TANDEM_RESCORE_EVERY_SECONDS = env_int("TANDEM_RESCORE_EVERY_SECONDS", 15)
 # Where uploaded import files are kept until their job is done.
 TANDEM_IMPORT_DIR = Path(os.environ.get("TANDEM_IMPORT_DIR", BASE_DIR / "var" / "imports"))
 TANDEM_IMPORT_MAX_BYTES = env_int("TANDEM_IMPORT_MAX_BYTES", 500 * 1024 * 1024)
+# Limits on what a file may hold: a workbook's size unpacked, rows, columns (named in the error).
+TANDEM_IMPORT_MAX_UNPACKED_BYTES = env_int("TANDEM_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+TANDEM_IMPORT_MAX_ROWS = env_int("TANDEM_IMPORT_MAX_ROWS", 5_000_000)
+TANDEM_IMPORT_MAX_COLUMNS = env_int("TANDEM_IMPORT_MAX_COLUMNS", 500)
+# An upload is deleted when its import finishes or is undone, or this long after its last
+# activity when it never finishes (never started, cancelled, failed).
+TANDEM_IMPORT_KEEP_HOURS = env_int("TANDEM_IMPORT_KEEP_HOURS", 24)
+# A running import on another machine that shows no progress for this long has lost its worker.
+TANDEM_IMPORT_STALL_SECONDS = env_int("TANDEM_IMPORT_STALL_SECONDS", 300)
 
 DATABASES = {
     "default": database_settings(

@@ -143,3 +143,11 @@ def campaign(program, segment=None, owner=None, **kw):
     c.links = mailer.compile_body(c.body, c.body_format).links
     c.save()
     return c
+
+
+def uploaded(**kw):
+    """An import job whose file a worker has read (engine.inspect, as the task runs it)."""
+    from tandem.transfer import engine
+
+    job = engine.job_create(**kw)
+    return engine.inspect(job.pk)

@@ -78,8 +78,12 @@ def test_owner_null_on_create_means_you(world, as_user):
     client = as_user(world.owner)
     deal = client.post(
         "/api/opportunities",
-        {"name": "N", "organization_id": world.org.pk, "expected_close": "2027-01-01",
-         "owner_id": None},
+        {
+            "name": "N",
+            "organization_id": world.org.pk,
+            "expected_close": "2027-01-01",
+            "owner_id": None,
+        },
         content_type=JSON,
     )
     assert deal.status_code == 201, deal.content

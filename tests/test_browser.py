@@ -225,6 +225,9 @@ def test_import_wizard_runs_then_undoes_while_the_page_follows(page, world, sett
     page.goto("/transfer/imports/")
     page.set_input_files("input[name=file]", str(csv_file))
     page.click("button:has-text('Upload and preview')")
+    page.wait_for_selector("[data-testid=job-status]:has-text('Reading the file')")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.wait_for_selector("[data-testid=mapping]")  # the page reloads once the file is read
     mapping = page.locator("[data-testid=mapping]").inner_text()
     assert "<b>Lovelace</b>" in mapping  # shown as text, not markup
     page.click("button:has-text('Start the import')")

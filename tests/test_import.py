@@ -31,7 +31,7 @@ def _import_dir(settings, tmp_path):
 
 def _job(world, content: bytes, name="people.csv", kind="people", policy="update", mapping=None,
          program=None):  # fmt: skip
-    job = engine.job_create(
+    job = f.uploaded(
         actor=world.marketer, kind=kind, upload=SimpleUploadedFile(name, content), filename=name
     )
     engine.job_configure(actor=world.marketer, job=job, mapping=mapping or job.mapping,
@@ -228,6 +228,11 @@ def test_wizard_and_api(world, as_user, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile("leads.csv", (HEADER + ROWS).encode())
     response = client.post("/transfer/imports/", {"kind": "people", "file": upload})
     job = ImportJob.objects.get()
+    assert (
+        job.status == "reading"
+        and "Reading the file" in client.get(response["Location"]).content.decode()
+    )
+    job = engine.inspect(job.pk)  # what the worker's task does
     page = client.get(response["Location"]).content.decode()
     assert "Company Name" in page and "Analytical Engines" in page
     form = {f"map-{i}": v for i, v in job.mapping.items()} | {"policy": "update"}
@@ -243,8 +248,10 @@ def test_wizard_and_api(world, as_user, django_capture_on_commit_callbacks):
     assert text.splitlines()[1] == "4,Email,Email: “not-an-email” is not an email address"
     api = client.post("/api/imports", {"kind": "organizations", "file": SimpleUploadedFile(
         "orgs.csv", b"Company name,Industry\nX Co,Retail\n")})  # fmt: skip
-    assert api.status_code == 201 and api.json()["mapping"] == {"0": "name", "1": "industry"}
+    assert api.status_code == 201 and api.json()["status"] == "reading"
     jid = api.json()["id"]
+    engine.inspect(jid)
+    assert client.get(f"/api/imports/{jid}").json()["mapping"] == {"0": "name", "1": "industry"}
     bad = client.put(f"/api/imports/{jid}/mapping", {"mapping": {"0": "salary"}},
                      content_type="application/json")  # fmt: skip
     assert bad.status_code == 422
@@ -268,7 +275,7 @@ def test_imports_belong_to_whoever_started_them(world, as_user):
 
 
 def _job_as(user, content):
-    job = engine.job_create(actor=user, kind="people", upload=SimpleUploadedFile("x.csv", content),
+    job = f.uploaded(actor=user, kind="people", upload=SimpleUploadedFile("x.csv", content),
                             filename="x.csv")  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     return job
@@ -294,7 +301,7 @@ def test_lists_export_with_their_filters_and_reimport(world, as_user):
         as_user(world.outsider).get("/contacts/people/export?format=csv").streaming_content
     ).decode()
     assert world.person.email not in outsider_rows  # scoped like the list
-    job = engine.job_create(actor=world.marketer, kind="people",
+    job = f.uploaded(actor=world.marketer, kind="people",
                             upload=SimpleUploadedFile("people.csv", text.encode()),
                             filename="people.csv")  # fmt: skip
     assert {"email", "first_name", "organization", "lifecycle_stage"} <= set(job.mapping.values())
@@ -320,7 +327,7 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
             if row["deal_stage"] == "Won":
                 expected[row["sales_agent"]] += Decimal(row["close_value"])
     assert sum(expected.values()) == 10_005_534  # the SOURCE.md oracle
-    job = engine.job_create(actor=world.sales_manager, kind="opportunities",
+    job = f.uploaded(actor=world.sales_manager, kind="opportunities",
                             upload=SimpleUploadedFile("p.csv", path.read_bytes()),
                             filename="sales_pipeline.csv")  # fmt: skip
     assert {"name", "owner", "stage", "amount", "organization", "opened", "close"} <= set(
@@ -401,7 +408,7 @@ def test_trade_show_list_imports_as_touches_once(world):
         "broken,X,,2026-10-01\n"
         "late@visitor.example,Lu,,31/31/2026\n"
     )
-    job = engine.job_create(actor=world.marketer, kind="touches",
+    job = f.uploaded(actor=world.marketer, kind="touches",
                             upload=SimpleUploadedFile("scans.csv", content.encode()),
                             filename="scans.csv")  # fmt: skip
     assert job.mapping == {"0": "email", "1": "first_name", "2": "organization", "3": "occurred_at"}
@@ -438,7 +445,7 @@ def test_opportunities_export_is_scoped_and_reimportable(world, as_user):
     names = [r["name"] for r in csv.DictReader(io.StringIO(text))]
     assert "Owner Deal" in names and "West deal" not in names
     assert as_user(world.marketer).get("/sales/opportunities/export").status_code == 403
-    job = engine.job_create(
+    job = f.uploaded(
         actor=world.owner,
         kind="opportunities",
         upload=SimpleUploadedFile("o.csv", text.encode()),

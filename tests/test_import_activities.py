@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tandem.transfer import engine
 from tandem.transfer.models import ImportJob, JobStatus
+from tests import factories as f
 
 
 def test_parquet_export_keeps_types_and_values(world, as_user):
@@ -56,7 +57,7 @@ def test_activities_import_links_and_does_not_double(world, as_user):
     upload = SimpleUploadedFile("activities.csv", (header + body).encode())
     created = client.post("/api/imports", {"kind": "activities", "file": upload})
     assert created.status_code == 201, created.content
-    job = ImportJob.objects.get(pk=created.json()["id"])
+    job = engine.inspect(created.json()["id"])
     assert set(job.mapping.values()) == {"kind", "subject", "notes", "due_at", "done_at", "owner",
                                          "email", "opportunity"}  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
@@ -72,7 +73,7 @@ def test_activities_import_links_and_does_not_double(world, as_user):
     assert demo.owner.get_full_name() == "Jane Newrep" and demo.person is None
     assert "no person with nobody@example.test" in job.rows.get(number=3).message
     assert Activity.objects.get(subject="No kind given").kind == "task"
-    again = engine.job_create(actor=world.sales_manager, kind="activities",
+    again = f.uploaded(actor=world.sales_manager, kind="activities",
                               upload=SimpleUploadedFile("a.csv", (header + body).encode()),
                               filename="a.csv")  # fmt: skip
     ImportJob.objects.filter(pk=again.pk).update(status=JobStatus.QUEUED)

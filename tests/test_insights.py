@@ -437,7 +437,7 @@ def test_maven_pipeline_rep_scorecard_matches_the_file(world):
                 else date.fromisoformat(row["close_date"])
             )
             e["days"] += (date.fromisoformat(row["close_date"]) - engaged).days
-    job = engine.job_create(
+    job = f.uploaded(
         actor=world.sales_manager,
         kind="opportunities",
         upload=SimpleUploadedFile("p.csv", path.read_bytes()),

@@ -61,7 +61,10 @@ def update_person(request, person_id: PathId, payload: PersonPatch):
     data = payload.dict(exclude_unset=True)
     stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
     person = services.person_update(
-        actor=request.user, via="api", person=person, data=_person_refs(request, data, ("organization", "owner"))
+        actor=request.user,
+        via="api",
+        person=person,
+        data=_person_refs(request, data, ("organization", "owner")),
     )
     if stage:
         services.person_change_stage(

@@ -36,6 +36,18 @@ def sections_for(target: str, actor, obj) -> list[dict]:
     return [s for s in (fn(actor, obj) for fn in _sections.get(target, [])) if s]
 
 
+_sweeps: list = []
+
+
+def add_sweep(task) -> None:
+    """A task that queues its own next run; `manage.py sweeps` (and `make run`) starts it."""
+    _sweeps.append(task)
+
+
+def sweeps() -> list:
+    return list(_sweeps)
+
+
 _lists: dict[str, tuple] = {}
 
 

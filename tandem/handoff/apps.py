@@ -10,3 +10,7 @@ class HandoffConfig(AppConfig):
         from tandem.handoff import sections
 
         registry.add_section("person", sections.person_score)
+        from tandem.handoff import tasks
+
+        registry.add_sweep(tasks.rescore_sweep)
+        registry.add_sweep(tasks.breach_sweep)

@@ -32,10 +32,7 @@ def _again(sweep, seconds: int) -> None:
 
 
 def start() -> None:
-    """Queue both sweeps unless they are queued already."""
-    from django_tasks_db.models import DBTaskResult
+    """Queue every app's sweeps unless they are queued already."""
+    from tandem.core import sweeps
 
-    for sweep in (rescore_sweep, breach_sweep):
-        name = f"{sweep.func.__module__}.{sweep.func.__qualname__}"
-        if not DBTaskResult.objects.filter(task_path=name, status="READY").exists():
-            sweep.enqueue()
+    sweeps.start_all()

@@ -33,6 +33,8 @@ class JobOut(Schema):
     rows_per_second: float | None
     seconds_left: float | None
     error: str
+    sample: list[list[str]] = Field(..., description="The first rows, cut short")
+    stalled: bool = Field(..., description="Running, but its worker is gone: resume or undo it")
     created_at: datetime
 
     @staticmethod
@@ -42,6 +44,10 @@ class JobOut(Schema):
     @staticmethod
     def resolve_seconds_left(obj):
         return obj.seconds_left
+
+    @staticmethod
+    def resolve_stalled(obj):
+        return engine.stalled(obj)
 
 
 class MappingIn(Schema):
@@ -58,7 +64,9 @@ class RowError(Schema):
 
 @router.post("/imports", response={201: JobOut})
 def upload(request, kind: Form[str], file: File[UploadedFile]):
-    """Upload a CSV or XLSX; the answer proposes the mapping. Nothing is written yet."""
+    """Upload a CSV or XLSX. The answer comes at once with the status `reading`; a worker
+    reads the file, then the job is `preview` with its header, a sample and the proposed
+    mapping (or `failed` with the reason). Nothing is written to the records yet."""
     job = engine.job_create(actor=request.user, kind=kind, upload=file, filename=file.name)
     return Status(201, job)
 
@@ -84,7 +92,8 @@ def set_mapping(request, job_id: PathId, payload: MappingIn):
 
 @router.post("/imports/{job_id}/start", response={202: JobOut})
 def start(request, job_id: PathId):
-    """Start (or resume after a failure or a cancel) in the background."""
+    """Start, or resume after a failure, a cancel or a worker that died, in the background;
+    a cancel asked for before is forgotten."""
     job = selectors.job_get_for(actor=request.user, id=job_id)
     return Status(202, engine.job_start(actor=request.user, job=job))
 

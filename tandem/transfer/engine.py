@@ -5,16 +5,18 @@ running the job again starts after the last recorded row, so nothing is doubled.
 import json
 import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tandem.contacts.models import Organization, Person
 from tandem.contacts.normalize import person_search_text
-from tandem.core import access, bulk, tabular
+from tandem.core import access, bulk, liveness, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
@@ -38,7 +40,9 @@ def _require(actor, kind: str) -> None:
 
 
 def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
-    """Keep the file, read its header, propose the mapping."""
+    """Keep the file and answer at once: what can be refused from the file's size and its zip
+    directory is refused here; reading it (encoding, header, rows, mapping) is a worker's job
+    (`inspect`), and the job page follows it."""
     if kind not in fields.TARGETS:
         raise Invalid(
             "Import people, organizations, opportunities, touches or activities.", field="kind"
@@ -47,32 +51,68 @@ def job_create(*, actor, kind: str, upload, filename: str) -> ImportJob:
     folder = Path(settings.TANDEM_IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
-    size = 0
+    size, limit = 0, settings.TANDEM_IMPORT_MAX_BYTES
     with open(path, "wb") as out:
         for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
             size += len(chunk)
-            if size > settings.TANDEM_IMPORT_MAX_BYTES:
+            if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise Invalid("The file is larger than the import limit.", field="file")
+                raise Invalid(
+                    f"The file is larger than the import limit of {limit / 2**20:,.0f} MB.",
+                    field="file",
+                )
             out.write(chunk)
     try:
-        table = tabular.open_table(path)
+        tabular.check(path)
     except Invalid:
         path.unlink(missing_ok=True)
         raise
-    total = tabular.count_rows(path, table)
-    return ImportJob.objects.create(
-        kind=kind,
-        filename=filename[:255],
-        path=str(path),
+    job = ImportJob.objects.create(
+        kind=kind, filename=filename[:255], path=str(path), owner=actor, status=JobStatus.READING
+    )
+    from tandem.transfer import tasks
+
+    transaction.on_commit(lambda: tasks.inspect_import.enqueue(job.pk))
+    return job
+
+
+def inspect(job_id: int) -> ImportJob:
+    """Read the file within the limits: format, encoding, delimiter, header, the row count, a
+    short sample, the proposed mapping. An unreadable file fails the job with the reason and
+    is deleted."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != JobStatus.READING:
+        return job
+    try:
+        path = Path(job.path)
+        table = tabular.open_table(path)
+        total = tabular.count_rows(path, table)
+        sample = tabular.sample(path, table)
+    except Invalid as exc:
+        _fail(job, exc.message)
+        discard_file(job)
+        return ImportJob.objects.get(pk=job.pk)
+    except Exception as exc:
+        _fail(job, f"The file could not be read ({type(exc).__name__}).")
+        discard_file(job)
+        raise
+    ImportJob.objects.filter(pk=job.pk, status=JobStatus.READING).update(
+        status=JobStatus.PREVIEW,
         format=table.format,
         encoding=table.encoding,
         delimiter=table.delimiter,
         header=table.header,
-        mapping=fields.auto_map(kind, table.header),
+        mapping=fields.auto_map(job.kind, table.header),
         total=total,
-        owner=actor,
+        sample=sample,
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, error=message[:500], finished_at=timezone.now()
     )
 
 
@@ -92,24 +132,58 @@ def job_configure(*, actor, job: ImportJob, mapping: dict, policy: str, program=
     return job
 
 
+def stalled(job: ImportJob) -> bool:
+    """Running (or undoing), but the worker that ran it is gone."""
+    if job.status not in (JobStatus.RUNNING, JobStatus.UNDOING) or not job.runner:
+        return False
+    return liveness.dead(job.runner, job.heartbeat_at, settings.TANDEM_IMPORT_STALL_SECONDS)
+
+
+RESTARTABLE = (JobStatus.PREVIEW, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
 def job_start(*, actor, job: ImportJob) -> ImportJob:
+    """Start, or resume after a failure, a cancel, or a worker that died: the rows recorded
+    so far stay, the run continues after them, and a cancel asked for before is forgotten."""
     from tandem.transfer import tasks
 
-    fields.clean_mapping(job.kind, job.header, job.mapping)
-    updated = ImportJob.objects.filter(
-        pk=job.pk, status__in=[JobStatus.PREVIEW, JobStatus.FAILED, JobStatus.CANCELLED]
-    ).update(status=JobStatus.QUEUED, cancel_requested=False, error="")
-    if not updated:
+    job.refresh_from_db()
+    if job.status == JobStatus.UNDOING and stalled(job):
+        return job_undo(actor=actor, job=job)
+    if job.status not in RESTARTABLE and not stalled(job):
         raise Conflict("The import is already queued, running or finished.")
+    if job.status != JobStatus.PREVIEW and not job.header:
+        raise Conflict("The file could not be read: upload it again.")
+    fields.clean_mapping(job.kind, job.header, job.mapping)
+    if not job.path or not Path(job.path).exists():
+        raise Conflict(_GONE)
+    updated = ImportJob.objects.filter(pk=job.pk, status=job.status, runner=job.runner).update(
+        status=JobStatus.QUEUED, cancel_requested=False, error="", run_token=""
+    )
+    if not updated:
+        raise Conflict("The import changed meanwhile; look again.")
     transaction.on_commit(lambda: tasks.run_import.enqueue(job.pk))
     job.refresh_from_db()
     return job
 
 
+_GONE = (
+    f"The uploaded file was deleted (an upload is kept {settings.TANDEM_IMPORT_KEEP_HOURS} hours "
+    "after its last activity): upload it again."
+)
+
+
 def job_cancel(*, actor, job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
-    ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.CANCELLED)
+    ImportJob.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.PREVIEW]).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now()
+    )
     job.refresh_from_db()
+    if job.status == JobStatus.RUNNING and stalled(job):
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now()
+        )
+        job.refresh_from_db()
     return job
 
 
@@ -119,16 +193,17 @@ def job_undo(*, actor, job: ImportJob, queue: bool = True) -> ImportJob:
     takes minutes to undo, so a worker does it (`undo`), and the job page follows it. The
     command line runs `undo` itself (queue=False)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+    dead = stalled(job)
+    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED) and not dead:
         raise Conflict("Cancel the import before undoing it.")
-    if job.status == JobStatus.PREVIEW:
+    if job.status in (JobStatus.PREVIEW, JobStatus.READING):
         raise Conflict("The import has not run: there is nothing to undo.")
-    if job.status in (JobStatus.UNDOING, JobStatus.UNDONE):
+    if job.status == JobStatus.UNDONE or (job.status == JobStatus.UNDOING and not dead):
         return job
     from tandem.transfer import tasks
 
-    job.status, job.error = JobStatus.UNDOING, ""
-    job.save(update_fields=["status", "error"])
+    job.status, job.error, job.runner = JobStatus.UNDOING, "", ""
+    job.save(update_fields=["status", "error", "runner"])
     if queue:
         transaction.on_commit(lambda: tasks.undo_import.enqueue(job.pk))
     return job
@@ -136,19 +211,27 @@ def job_undo(*, actor, job: ImportJob, queue: bool = True) -> ImportJob:
 
 def undo(job_id: int) -> int:
     """Remove what the import created, in one transaction; returns how many. If it stops
-    midway nothing is removed, and the job says so: undo it again."""
+    midway nothing is removed, and the job says so: undo it again. The job row is written
+    only at the end, so its heartbeat stays readable while the removal runs."""
+    me = liveness.identity()
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.UNDOING, runner="").update(
+        runner=me, heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        return 0
     try:
         with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=job_id)
-            if job.status != JobStatus.UNDOING:
-                return 0
+            job = ImportJob.objects.get(pk=job_id)
             removed = _remove_created(job)
-            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.UNDONE, removed=removed)
+            ImportJob.objects.filter(pk=job.pk, runner=me).update(
+                status=JobStatus.UNDONE, removed=removed, finished_at=timezone.now()
+            )
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED, error=f"Undo stopped, nothing removed: {exc}"[:500]
         )
         raise
+    discard_file(job)
     return removed
 
 
@@ -182,15 +265,33 @@ def _created(job, target_type: str) -> list[int]:
 # --- running ---------------------------------------------------------------------------------
 
 
+class Superseded(Exception):
+    """Another run took the job over (this one was thought dead): stop without writing."""
+
+
+def _claim(job_id: int) -> str | None:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.FAILED]
+    ).update(
+        status=JobStatus.RUNNING,
+        run_token=token,
+        runner=liveness.identity(),
+        heartbeat_at=now,
+        started_at=Coalesce(F("started_at"), Value(now)),
+        finished_at=None,
+    )
+    return token if claimed else None
+
+
 def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     """Process the job from the row after the last one recorded."""
+    token = _claim(job_id)
     job = ImportJob.objects.get(pk=job_id)
-    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED):
+    if token is None:
         return job
     done_until = job.rows.aggregate(m=Max("number"))["m"] or 1
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=job.started_at or timezone.now()
-    )
     table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
     pending = []
     try:
@@ -198,22 +299,30 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
             for number, cells in tabular.rows(Path(job.path), table, start=done_until + 1):
                 pending.append((number, cells))
                 if len(pending) >= batch:
-                    _write_batch(job, pending)
+                    _write_batch(job, pending, token)
                     log.committed()
                     pending = []
                     if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                        ImportJob.objects.filter(pk=job.pk).update(
+                        ImportJob.objects.filter(pk=job.pk, run_token=token).update(
                             status=JobStatus.CANCELLED, finished_at=timezone.now()
                         )
                         return ImportJob.objects.get(pk=job.pk)
             if pending:
-                _write_batch(job, pending)
+                _write_batch(job, pending, token)
+    except Superseded:
+        return ImportJob.objects.get(pk=job.pk)
     except Exception as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500]
+        message = exc.message if isinstance(exc, Invalid) else f"{type(exc).__name__}: {exc}"
+        ImportJob.objects.filter(pk=job.pk, run_token=token).update(
+            status=JobStatus.FAILED, error=message[:500], finished_at=timezone.now()
         )
+        if isinstance(exc, Invalid):
+            return ImportJob.objects.get(pk=job.pk)
         raise
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk, run_token=token).update(
+        status=JobStatus.DONE, finished_at=timezone.now()
+    )
+    discard_file(job)
     if job.kind == "people":  # new people may be old acquaintances under another email
         from tandem.transfer import tasks
 
@@ -221,7 +330,7 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     return ImportJob.objects.get(pk=job.pk)
 
 
-def _write_batch(job: ImportJob, pending: list) -> None:
+def _write_batch(job: ImportJob, pending: list, token: str) -> None:
     with transaction.atomic():
         if job.kind == "people":
             rows = _people_batch(job, pending)
@@ -241,13 +350,16 @@ def _write_batch(job: ImportJob, pending: list) -> None:
             ready=True,
         )
         counts = Counter(str(r[1]) for r in rows)
-        ImportJob.objects.filter(pk=job.pk).update(
+        beat = ImportJob.objects.filter(pk=job.pk, run_token=token).update(
+            heartbeat_at=timezone.now(),
             processed=F("processed") + len(rows),
             created=F("created") + counts["created"],
             updated=F("updated") + counts["updated"],
             skipped=F("skipped") + counts["skipped"],
             failed=F("failed") + counts["failed"],
         )
+        if not beat:
+            raise Superseded()
 
 
 def _outcome(row) -> tuple:
@@ -482,4 +594,34 @@ def errors_report(job: ImportJob):
 
 
 def discard_file(job: ImportJob) -> None:
-    Path(job.path).unlink(missing_ok=True)
+    """Delete the upload (personal data kept no longer than the import needs it)."""
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)
+        ImportJob.objects.filter(pk=job.pk).update(path="")
+
+
+def sweep_files() -> int:
+    """Delete the uploads of imports that finished or were undone, and of those left alone
+    (never started, cancelled, failed) for TANDEM_IMPORT_KEEP_HOURS; then files in the folder
+    that no import names, once an hour old. Returns how many files went."""
+    now = timezone.now()
+    stale = now - timedelta(hours=settings.TANDEM_IMPORT_KEEP_HOURS)
+    idle = [JobStatus.PREVIEW, JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.READING]
+    jobs = ImportJob.objects.exclude(path="").annotate(
+        last=Coalesce("heartbeat_at", "finished_at", "created_at")
+    )
+    gone = 0
+    for job in jobs.filter(
+        Q(status__in=[JobStatus.DONE, JobStatus.UNDONE]) | Q(status__in=idle, last__lt=stale)
+    ):
+        discard_file(job)
+        gone += 1
+    folder = Path(settings.TANDEM_IMPORT_DIR)
+    if folder.is_dir():
+        known = set(ImportJob.objects.exclude(path="").values_list("path", flat=True))
+        for path in folder.iterdir():
+            age = now.timestamp() - path.stat().st_mtime
+            if path.is_file() and str(path) not in known and age > 3600:
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone

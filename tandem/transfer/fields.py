@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.contacts.normalize import is_email, normalize_domain
 from tandem.core.errors import Invalid
+from tandem.core.tabular import undecodable
 
 COUNTRIES = {
     "germany": "DE", "deutschland": "DE", "united states": "US", "usa": "US",
@@ -49,6 +50,8 @@ def text(limit: int) -> Callable:
         value = raw.strip()
         if "\x00" in value:
             raise Invalid("holds a NUL character")
+        if undecodable(value):
+            raise Invalid("holds bytes that cannot be read as text in the file's encoding")
         if len(value) > limit:
             raise Invalid(f"is longer than {limit} characters ({len(value):,})")
         return value

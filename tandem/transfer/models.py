@@ -20,6 +20,7 @@ class Policy(models.TextChoices):
 
 
 class JobStatus(models.TextChoices):
+    READING = "reading", "Reading the file"
     PREVIEW = "preview", "Waiting for the mapping"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -47,7 +48,8 @@ class ImportJob(models.Model):
         "marketing.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="Touches: the program of rows without a program column.",
     )  # fmt: skip
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PREVIEW)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.READING)
+    sample = models.JSONField(default=list, help_text="The first rows, cut short, for the mapping.")
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
@@ -61,6 +63,10 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # who runs it: "host:pid:process start" and the run's token; each batch beats the heart
+    runner = models.CharField(max_length=200, blank=True, default="")
+    run_token = models.CharField(max_length=32, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     def get_absolute_url(self) -> str:
         return reverse("transfer:job", args=[self.pk])

@@ -1,6 +1,4 @@
-from pathlib import Path
-
-from tandem.core import access, tabular
+from tandem.core import access
 from tandem.core.errors import NotFound
 from tandem.marketing.models import Program
 from tandem.transfer.models import ImportJob
@@ -17,16 +15,6 @@ def job_get_for(*, actor, id) -> ImportJob:
     if job is None:
         raise NotFound()
     return job
-
-
-def sample(job: ImportJob, n: int = 5) -> list[list[str]]:
-    table = tabular.Table(job.header, job.encoding, job.delimiter, job.format)
-    out = []
-    for _, cells in tabular.rows(Path(job.path), table):
-        out.append([c[:80] for c in cells])
-        if len(out) == n:
-            break
-    return out
 
 
 def programs(*, actor):

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -34,20 +34,35 @@ def imports(request):
 
 def _job_context(request, job) -> dict:
     targets = fields.TARGETS[job.kind]
+    preview = job.status == JobStatus.PREVIEW
     columns = [
-        {"index": str(i), "name": name, "field": job.mapping.get(str(i), "")}
-        for i, name in enumerate(job.header)
+        {
+            "index": str(i),
+            "name": name,
+            "field": job.mapping.get(str(i), ""),
+            "values": [row[i] for row in job.sample if i < len(row) and row[i]],
+        }
+        for i, name in enumerate(job.header if preview else [])
     ]
+    stalled = engine.stalled(job)
     return {
         "job": job,
         "columns": columns,
         "targets": [(k, t.label) for k, t in targets.items()],
         "policies": Policy.choices,
-        "sample": selectors.sample(job) if job.status == JobStatus.PREVIEW else [],
-        "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-        "following": job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.UNDOING),
+        "stalled": stalled,
+        "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not stalled,
+        "following": job.status in FOLLOWED and not stalled,
+        "resumable": (job.status in (JobStatus.FAILED, JobStatus.CANCELLED) or stalled)
+        and bool(job.header and job.path),
+        "undoable": job.status in (JobStatus.DONE, JobStatus.CANCELLED, JobStatus.FAILED)
+        and job.processed > 0
+        or stalled,
         "programs": selectors.programs(actor=request.user) if job.kind == "touches" else [],
     }
+
+
+FOLLOWED = (JobStatus.READING, JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.UNDOING)
 
 
 @guarded
@@ -69,6 +84,8 @@ def job(request, pk: int):
             messages.error(request, exc.message)
         return redirect(obj.get_absolute_url())
     context = _job_context(request, obj)
+    if request.htmx and obj.status == JobStatus.PREVIEW:
+        return HttpResponse(headers={"HX-Refresh": "true"})  # the file is read: show the mapping
     if request.htmx:
         return render(request, "transfer/job.html#progress", context)
     return render(request, "transfer/job.html", context)
@@ -108,6 +125,8 @@ def errors(request, pk: int):
     obj = selectors.job_get_for(actor=request.user, id=pk)
     if obj.status == JobStatus.PREVIEW:
         raise Invalid("The import has not run yet.")
-    response = StreamingHttpResponse(engine.errors_report(obj), content_type="text/csv")
+    response = StreamingHttpResponse(
+        engine.errors_report(obj), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="import-{obj.pk}-errors.csv"'
     return response

@@ -3,12 +3,11 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from tandem.core.errors import DomainError
 from tandem.transfer import engine
 from tandem.transfer.models import ImportJob, ImportKind, JobStatus, Policy
-
-RESUMABLE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class Command(BaseCommand):
@@ -32,11 +31,7 @@ class Command(BaseCommand):
             return self._undo(user, file)
         try:
             if kind == "resume":
-                job = ImportJob.objects.get(pk=int(file))
-                if job.status not in RESUMABLE:  # a crash can leave it running
-                    raise CommandError(f"Import {job.pk} is {job.get_status_display().lower()}"
-                                       ": nothing to resume.")  # fmt: skip
-                ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+                job = self._resume(user, int(file))
             else:
                 job = self._create(user, kind, Path(file), policy, map)
             started = time.perf_counter()
@@ -52,6 +47,21 @@ class Command(BaseCommand):
         if job.failed:
             self.stdout.write(f"errors: /transfer/imports/{job.pk}/errors.csv")
 
+    def _resume(self, user, number: int) -> ImportJob:
+        """As the Resume button does (a cancel asked for before is forgotten), then run it
+        here rather than in a worker. A job queued but never picked up runs as it is."""
+        job = ImportJob.objects.get(pk=number)
+        if job.status == JobStatus.QUEUED:
+            return job
+        if job.status in (JobStatus.DONE, JobStatus.UNDONE, JobStatus.UNDOING):
+            raise CommandError(
+                f"Import {job.pk} is {job.get_status_display().lower()}: nothing to resume."
+            )
+        if job.status == JobStatus.RUNNING and not engine.stalled(job):
+            raise CommandError(f"Import {job.pk} is running in a live worker: nothing to resume.")
+        with transaction.atomic():
+            return engine.job_start(actor=user, job=job)
+
     def _undo(self, user, number: str) -> None:
         try:
             job = ImportJob.objects.get(pk=int(number))
@@ -65,6 +75,9 @@ class Command(BaseCommand):
     def _create(self, user, kind, path, policy, overrides):
         with open(path, "rb") as handle:
             job = engine.job_create(actor=user, kind=kind, upload=handle, filename=path.name)
+        job = engine.inspect(job.pk)
+        if job.status != JobStatus.PREVIEW:
+            raise CommandError(job.error)
         mapping = dict(job.mapping)
         for item in overrides:
             column, _, field = item.partition("=")
