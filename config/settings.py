@@ -178,6 +178,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tandem.core.middleware.ApiErrorsAsJson",
 ]
 
 ROOT_URLCONF = "config.urls"

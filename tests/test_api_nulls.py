@@ -115,3 +115,11 @@ def test_program_patch_refuses_null_budget_and_keeps_it(world, as_user):
     assert response.status_code == 422
     program = Program.objects.get(pk=world.program.pk)
     assert (program.budget, program.name) == (before, "Marketer Webinar")
+
+
+def test_api_errors_outside_operations_are_json_too(world, as_user):
+    client = as_user(world.marketer)
+    for response, status in ((client.delete("/api/people"), 405), (client.get("/api/nope"), 404)):
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"][0]["msg"]
