@@ -66,7 +66,7 @@ def _ui_write(world, resource):
         "person": (f"/contacts/people/{obj.pk}/stage", {"to_stage": "sql", "reason": "x"}),
         "org": (
             f"/contacts/organizations/{obj.pk}/edit",
-            {"name": "Renamed", "idempotency_key": "k1"},
+            {"name": "Renamed", "owner": world.owner.pk, "idempotency_key": "k1"},
         ),
         "opportunity": (f"/sales/opportunities/{obj.pk}/move", {"stage": lost.pk}),
         "activity": (f"/sales/activities/{obj.pk}/done", {}),

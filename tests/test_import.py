@@ -11,6 +11,7 @@ from tandem.contacts.models import LifecycleTransition, Organization, Person
 from tandem.core import tabular
 from tandem.core.errors import Invalid
 from tandem.transfer import engine
+from tandem.transfer import people as people_import
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus
 from tests import factories as f
 from tests.conftest import shared_dataset
@@ -151,7 +152,7 @@ def test_formula_payloads_are_stored_as_given_and_neutralized_on_export(world):
 def test_a_crash_mid_import_then_resume_never_doubles(world, monkeypatch):
     lines = "".join(f"crash{i}@example.com,P{i},L,,DE,\n" for i in range(25))
     job = _job(world, (HEADER + lines).encode())
-    original, calls = engine._people_batch, {"n": 0}
+    original, calls = people_import.batch, {"n": 0}
 
     def crash_on_third(job_obj, pending):
         calls["n"] += 1
@@ -159,13 +160,13 @@ def test_a_crash_mid_import_then_resume_never_doubles(world, monkeypatch):
             raise RuntimeError("power cut")
         return original(job_obj, pending)
 
-    monkeypatch.setattr(engine, "_people_batch", crash_on_third)
+    monkeypatch.setattr(people_import, "batch", crash_on_third)
     with pytest.raises(RuntimeError):
         engine.run(job.pk, batch=10)
     job.refresh_from_db()
     assert job.status == "failed" and job.processed == 20
     assert Person.objects.filter(email_normalized__startswith="crash").count() == 20
-    monkeypatch.setattr(engine, "_people_batch", original)
+    monkeypatch.setattr(people_import, "batch", original)
     job = engine.run(job.pk, batch=10)
     assert job.status == "done" and job.processed == 25 and job.created == 25
     assert Person.objects.filter(email_normalized__startswith="crash").count() == 25
@@ -317,7 +318,7 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
 
     from django.db.models import Sum
 
-    from tandem.sales.models import Opportunity
+    from tandem.sales.models import LossReason, Opportunity
 
     path = shared_dataset("maven-crm/sales_pipeline.csv")
     expected, stages = defaultdict(Decimal), defaultdict(int)
@@ -333,7 +334,18 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
     assert {"name", "owner", "stage", "amount", "organization", "opened", "close"} <= set(
         job.mapping.values()
     )
+    assert len(job.notes["unknown_owners"]) == 30  # the preview names the agents nobody is
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    refused = engine.run(job.pk)  # a manager may not invent users: every row says so
+    assert (refused.created, refused.failed) == (0, 8800)
+    assert refused.rows.get(number=2).message.startswith("owner: no user named “")
+    job = f.uploaded(actor=world.admin, kind="opportunities",
+                     upload=SimpleUploadedFile("p.csv", path.read_bytes()),
+                     filename="sales_pipeline.csv")  # fmt: skip
+    unrecorded = LossReason.objects.create(name="Not recorded")
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.QUEUED, options={"create_owners": True, "loss_reason_id": unrecorded.pk}
+    )
     job = engine.run(job.pk)
     assert (job.total, job.created, job.failed) == (8800, 8800, 0), _failures(job)[:3]
     imported = Opportunity.objects.filter(pk__in=job.rows.values("object_id"))

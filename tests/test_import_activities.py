@@ -1,5 +1,6 @@
 """Parquet exports and the import of activities (the import engine: test_import.py)."""
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tandem.transfer import engine
@@ -44,10 +45,11 @@ def test_activities_import_links_and_does_not_double(world, as_user):
     body = (
         f"Phone call,Intro call,Asked about =SUM(A1),2026-03-02 10:00,2026-03-02,owner,"
         f"{world.person.email.upper()},Owner Deal\n"
-        "Meeting,Demo,,03/05/2026,,Jane Newrep,nobody@example.test,No such deal\n"
+        "Meeting,Demo,,03/05/2026,,owner,nobody@example.test,No such deal\n"
         "Telepathy,Mind meld,,2026-03-09,,owner,,\n"
         "Task,Send quote,,not a date,,owner,,\n"
         ",No kind given,,2026-03-11,,owner,,\n"
+        "Call,Invented,,2026-03-12,,Jane Newrep,,\n"
     )
     client = as_user(world.sales_manager)
     assert (
@@ -62,15 +64,17 @@ def test_activities_import_links_and_does_not_double(world, as_user):
                                          "email", "opportunity"}  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     job = engine.run(job.pk)
-    assert (job.created, job.failed) == (3, 2)
+    assert (job.created, job.failed) == (3, 3)
     failures = job.rows.filter(action="failed").order_by("number").values_list("number", "column")
-    assert list(failures) == [(4, "Activity type"), (5, "Due date")]
+    assert list(failures) == [(4, "Activity type"), (5, "Due date"), (7, "owner")]
+    assert job.rows.get(number=7).message == "owner: no user named “Jane Newrep”"
+    assert not get_user_model().objects.filter(last_name="Newrep").exists()  # no user made
     intro = Activity.objects.get(subject="Intro call")
     assert (intro.kind, intro.owner, intro.person, intro.opportunity) == (
         "call", world.owner, world.person, world.opportunity)  # fmt: skip
     assert intro.done_at is not None and intro.notes == "Asked about =SUM(A1)"
     demo = Activity.objects.get(subject="Demo")
-    assert demo.owner.get_full_name() == "Jane Newrep" and demo.person is None
+    assert demo.owner == world.owner and demo.person is None
     assert "no person with nobody@example.test" in job.rows.get(number=3).message
     assert Activity.objects.get(subject="No kind given").kind == "task"
     again = f.uploaded(actor=world.sales_manager, kind="activities",

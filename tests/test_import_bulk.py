@@ -7,6 +7,7 @@ import pytest
 
 from tandem.contacts.models import LifecycleTransition, Person
 from tandem.transfer import engine
+from tandem.transfer import people as people_import
 from tests import factories as f
 from tests.test_import import _job, _run
 
@@ -131,20 +132,20 @@ def test_the_cycle_collector_is_paused_during_an_import_and_back_after(world, mo
     import gc
 
     seen = []
-    original = engine._people_batch
+    original = people_import.batch
 
     def watching(job, pending):
         seen.append(gc.isenabled())
         return original(job, pending)
 
-    monkeypatch.setattr(engine, "_people_batch", watching)
+    monkeypatch.setattr(people_import, "batch", watching)
     _run(world, b"email\ngc1@example.com\n")
     assert seen == [False] and gc.isenabled()
 
     def failing(job, pending):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(engine, "_people_batch", failing)
+    monkeypatch.setattr(people_import, "batch", failing)
     with pytest.raises(RuntimeError):
         _run(world, b"email\ngc2@example.com\n")
     assert gc.isenabled()

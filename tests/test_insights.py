@@ -438,12 +438,14 @@ def test_maven_pipeline_rep_scorecard_matches_the_file(world):
             )
             e["days"] += (date.fromisoformat(row["close_date"]) - engaged).days
     job = f.uploaded(
-        actor=world.sales_manager,
+        actor=world.admin,
         kind="opportunities",
         upload=SimpleUploadedFile("p.csv", path.read_bytes()),
         filename="sales_pipeline.csv",
     )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    unrecorded = LossReason.objects.create(name="Not recorded")
+    options = {"create_owners": True, "loss_reason_id": unrecorded.pk}
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, options=options)
     assert engine.run(job.pk).failed == 0
     got = reps.report(world.admin, reps.Params(date(2016, 1, 1), date(2018, 12, 31)))
     by_name = {r["rep"]: r for r in got.rows}

@@ -1,3 +1,4 @@
+from django.db import transaction
 from ninja import Query, Router
 
 from tandem.accounts.selectors import user_get
@@ -60,17 +61,14 @@ def update_person(request, person_id: PathId, payload: PersonPatch):
     person = selectors.person_get_for(actor=request.user, id=person_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
-    person = services.person_update(
-        actor=request.user,
-        via="api",
-        person=person,
-        data=_person_refs(request, data, ("organization", "owner")),
-    )
-    if stage:
-        services.person_change_stage(
-            actor=request.user, via="api", person=person, to_stage=stage, reason=reason
-        )
-        person.refresh_from_db()
+    data = _person_refs(request, data, ("organization", "owner"))
+    with transaction.atomic():  # the stage refused, the fields stay as they were too
+        person = services.person_update(actor=request.user, via="api", person=person, data=data)
+        if stage:
+            services.person_set_stage(
+                actor=request.user, via="api", person=person, to_stage=stage, reason=reason
+            )
+            person.refresh_from_db()
     return person
 
 

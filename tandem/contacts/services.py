@@ -13,7 +13,7 @@ from tandem.contacts.models import (
 )
 from tandem.contacts.normalize import normalize_domain, normalize_email, person_search_text
 from tandem.core import access, activity
-from tandem.core.errors import Conflict, Invalid
+from tandem.core.errors import Conflict, Forbidden, Invalid
 
 PERSON_FIELDS = {
     "email",
@@ -47,12 +47,51 @@ def _refresh_person_search(person: Person) -> None:
     )
 
 
-def _check_owner_assignable(actor, owner) -> None:
-    """Only managers and admins hand records to someone else; a rep may take it for self."""
-    if owner is None or owner == actor or access.is_admin(actor):
+# Stages that sales decides (through the handoff or on records it holds); marketing moves
+# people only among the others.
+SALES_STAGES = frozenset(
+    {
+        LifecycleStage.SAL,
+        LifecycleStage.SQL,
+        LifecycleStage.OPPORTUNITY,
+        LifecycleStage.CUSTOMER,
+        LifecycleStage.ADVOCATE,
+    }
+)
+
+
+def _check_owner_change(actor, resource: str, old, new) -> None:
+    """Giving a record to someone follows access.check_owner; leaving it without an owner
+    (back to marketing's side) is a manager's or an admin's decision."""
+    if new == old:
         return
-    if actor.role not in ("sales_manager", "marketing_manager"):
-        raise Invalid("Only a manager can give a record to someone else.", field="owner")
+    if new is None:
+        if actor is not None and not (
+            access.is_admin(actor) or actor.role in ("sales_manager", "marketing_manager")
+        ):
+            raise Invalid("Only a manager can leave a record without an owner.", field="owner")
+        return
+    access.check_owner(actor, resource, new)
+
+
+def stage_refusal(actor, from_stage: str, to_stage: str) -> str | None:
+    """Why `actor` may not move a person from one lifecycle stage to another (None: they
+    may). Sales' stages (SAL and after) belong to sales, which reaches them through the
+    handoff or on people it holds; marketing moves people only among its own stages."""
+    if actor is None or access.is_admin(actor) or access.function_of(actor) == "sales":
+        return None
+    if to_stage in SALES_STAGES or from_stage in SALES_STAGES:
+        stage = LifecycleStage(to_stage if to_stage in SALES_STAGES else from_stage).label
+        return f"sales decides {stage.lower()} and after: hand the lead off instead"
+    return None
+
+
+def check_stage_change(actor, person: Person, to_stage: str) -> None:
+    if to_stage not in LifecycleStage.values:
+        raise Invalid(f"Unknown lifecycle stage “{to_stage}”.", field="lifecycle_stage")
+    refusal = stage_refusal(actor, person.lifecycle_stage, to_stage)
+    if refusal:
+        raise Forbidden(f"Your role may not do this: {refusal}.")
 
 
 def _save_unique(instance, *, field: str, message: str, update_fields=None) -> None:
@@ -73,11 +112,11 @@ def _save_unique(instance, *, field: str, message: str, update_fields=None) -> N
 def person_create(*, actor, via: str = "ui", data: dict) -> Person:
     access.require_create(actor, "person")
     data = _clean_person(data)
-    _check_owner_assignable(actor, data.get("owner"))
+    access.check_owner(actor, "person", data.get("owner"))
     if not (data.get("email_normalized") or data.get("last_name") or data.get("first_name")):
         raise Invalid("A person needs an email address or a name.", field="email")
-    if actor.role == "sales_rep" and "owner" not in data:
-        data["owner"] = actor
+    if actor.role == "sales_rep" and data.get("owner") is None:
+        data["owner"] = actor  # a rep's new person is the rep's, as every door makes it
     person = Person(**data)
     _refresh_person_search(person)
     _save_unique(person, field="email", message="A person with this email already exists.")
@@ -90,9 +129,10 @@ def person_create(*, actor, via: str = "ui", data: dict) -> Person:
 
 @transaction.atomic
 def person_update(*, actor, via: str = "ui", person: Person, data: dict) -> Person:
+    access.require_write(actor, person, "person")
     data = _clean_person(data)
-    if "owner" in data and data["owner"] != person.owner:
-        _check_owner_assignable(actor, data["owner"])
+    if "owner" in data:
+        _check_owner_change(actor, "person", person.owner, data["owner"])
     changes = activity.apply_changes(person, data)
     if not changes:
         return person
@@ -104,9 +144,25 @@ def person_update(*, actor, via: str = "ui", person: Person, data: dict) -> Pers
 
 
 @transaction.atomic
+def person_set_stage(
+    *, actor, via: str = "ui", person: Person, to_stage: str, reason: str = ""
+) -> LifecycleTransition | None:
+    """A user moves a person to a lifecycle stage (the page's stage form, the API's
+    lifecycle_stage): their right to write the person and to set that stage are checked."""
+    access.require_write(actor, person, "person")
+    check_stage_change(actor, person, to_stage)
+    return person_change_stage(
+        actor=actor, via=via, person=person, to_stage=to_stage, reason=reason
+    )
+
+
+@transaction.atomic
 def person_change_stage(
     *, actor, via: str = "ui", person: Person, to_stage: str, reason: str = ""
 ) -> LifecycleTransition | None:
+    """Record a transition as the consequence of a decision already authorized (a handoff
+    accepted, a deal won, a score crossing the threshold). Users' direct changes go through
+    person_set_stage."""
     if to_stage not in LifecycleStage.values:
         raise Invalid(f"Unknown lifecycle stage “{to_stage}”.", field="lifecycle_stage")
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -149,8 +205,8 @@ def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
     data = _clean_organization(data)
     if "name" not in data:
         raise Invalid("An organization needs a name.", field="name")
-    _check_owner_assignable(actor, data.get("owner"))
-    if actor.role == "sales_rep" and "owner" not in data:
+    access.check_owner(actor, "organization", data.get("owner"))
+    if actor.role == "sales_rep" and data.get("owner") is None:
         data["owner"] = actor
     org = Organization(**data)
     org.search_text = org.name.lower()
@@ -161,9 +217,10 @@ def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
 
 @transaction.atomic
 def organization_update(*, actor, via: str = "ui", organization: Organization, data: dict):
+    access.require_write(actor, organization, "organization")
     data = _clean_organization(data)
-    if "owner" in data and data["owner"] != organization.owner:
-        _check_owner_assignable(actor, data["owner"])
+    if "owner" in data:
+        _check_owner_change(actor, "organization", organization.owner, data["owner"])
     changes = activity.apply_changes(organization, data)
     if not changes:
         return organization

@@ -79,7 +79,7 @@ def person_stage(request, pk: int):
     obj = selectors.person_get_for(actor=request.user, id=pk, action=access.WRITE)
     form = StageForm(request.POST)
     if form.is_valid():
-        services.person_change_stage(
+        services.person_set_stage(
             actor=request.user,
             person=obj,
             to_stage=form.cleaned_data["to_stage"],

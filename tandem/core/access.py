@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q, QuerySet
 
-from tandem.core.errors import Forbidden, NotFound
+from tandem.core.errors import Forbidden, Invalid, NotFound
 from tandem.core.roles import FUNCTION_OF, MARKETING_ROLES, SALES_ROLES, Function, Role
 
 READ, WRITE = "read", "write"
@@ -177,3 +177,58 @@ def can_write(actor, obj: Model, resource: str) -> bool:
 
 def is_function(actor, function: Function) -> bool:
     return function_of(actor) == function
+
+
+def can_read(actor, obj: Model, resource: str) -> bool:
+    q = rule(actor, resource, READ)
+    return q is not None and type(obj)._default_manager.filter(q, pk=obj.pk).exists()
+
+
+def require_write(actor, obj: Model, resource: str) -> None:
+    """The check every service makes before changing `obj` for a user: NotFound when the
+    actor may not even see it (the same answer as for a missing record), Forbidden when only
+    reading. System writes (a form, a task: actor None) are the caller's responsibility."""
+    if actor is None:
+        return
+    if not can_read(actor, obj, resource):
+        raise NotFound()
+    if not can_write(actor, obj, resource):
+        raise Forbidden()
+
+
+def require_read(actor, obj: Model | None, resource: str, field: str) -> None:
+    """A reference to another record (the deal an activity is logged on) must be one the
+    actor may see: otherwise the same words as for a record that does not exist."""
+    if obj is not None and actor is not None and not can_read(actor, obj, resource):
+        raise Invalid(f"No {resource} with id {obj.pk} that you can see.", field=field)
+
+
+# Who may own what: the function each kind of record belongs to.
+OWNER_FUNCTIONS = {
+    "person": (Function.MARKETING, Function.SALES),
+    "organization": (Function.MARKETING, Function.SALES),
+    "opportunity": (Function.SALES,),
+    "activity": (Function.SALES,),
+    **{r: (Function.MARKETING,) for r in ("program", "form", "segment", "campaign")},
+}
+
+
+def check_owner(actor, resource: str, owner, *, field: str = "owner") -> None:
+    """Whether `actor` may make `owner` the owner of a `resource` record: a rep or a marketer
+    only themselves, a manager anyone active in their own function, an admin anyone active in
+    the record's function (or an admin). None (no owner) is checked by the caller."""
+    if owner is None or actor is None:
+        return
+    if not owner.is_active and not is_admin(actor):  # an admin may keep history's owners
+        raise Invalid(f"{owner} is not an active user.", field=field)
+    allowed = OWNER_FUNCTIONS[resource]
+    owner_function = function_of(owner)
+    if owner_function not in (*allowed, Function.ADMIN):
+        names = " or ".join(Function(f).label.lower() for f in allowed)
+        raise Invalid(f"The owner of a {resource} must be in {names}.", field=field)
+    if owner == actor or is_admin(actor):
+        return
+    if actor.role not in (Role.SALES_MANAGER, Role.MARKETING_MANAGER):
+        raise Invalid(f"You may only make yourself the owner of a {resource}.", field=field)
+    if owner_function != function_of(actor):
+        raise Invalid("A manager gives records only to people of their own function.", field=field)

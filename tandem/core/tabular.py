@@ -175,14 +175,9 @@ def count_rows(path: Path, table: Table) -> int:
     return sum(1 for _ in rows(path, table))
 
 
-def sample(path: Path, table: Table, n: int = 5, width: int = 80) -> list[list[str]]:
-    """The first `n` data rows, each cell cut to `width` characters, for the mapping page."""
-    out = []
-    for _, cells in rows(path, table):
-        out.append([c[:width].encode("utf-8", "replace").decode() for c in cells])
-        if len(out) == n:
-            break
-    return out
+def shortened(cells: list[str], width: int = 80) -> list[str]:
+    """A row for a preview: each cell cut to `width` characters, undecodable bytes as ?."""
+    return [c[:width].encode("utf-8", "replace").decode() for c in cells]
 
 
 # --- exports -----------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def campaign_create(*, actor, via: str = "ui", data: dict) -> Campaign:
 
 @transaction.atomic
 def campaign_update(*, actor, via: str = "ui", campaign: Campaign, data: dict) -> Campaign:
+    access.require_write(actor, campaign, "campaign")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in EDITABLE:
         raise Conflict("A campaign that has started sending cannot be changed.")

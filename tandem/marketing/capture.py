@@ -140,6 +140,7 @@ def form_create(*, actor, via: str = "ui", data: dict) -> LeadForm:
 
 @transaction.atomic
 def form_update(*, actor, via: str = "ui", form: LeadForm, data: dict) -> LeadForm:
+    access.require_write(actor, form, "form")
     data = _clean_form(data)
     merged = {"consent_wording": form.consent_wording, **data}
     if merged.get("consent_required", form.consent_required) and not merged["consent_wording"]:

@@ -316,6 +316,7 @@ def segment_create(*, actor, via: str = "ui", data: dict) -> Segment:
 
 @transaction.atomic
 def segment_update(*, actor, via: str = "ui", segment: Segment, data: dict) -> Segment:
+    access.require_write(actor, segment, "segment")
     changes = activity.apply_changes(segment, _clean_segment(data))
     if changes:
         segment.save()

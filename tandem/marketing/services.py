@@ -52,7 +52,9 @@ def _check_program(data: dict) -> None:
 def program_create(*, actor, via: str = "ui", data: dict) -> Program:
     access.require_create(actor, "program")
     data = {k: v for k, v in data.items() if k in PROGRAM_FIELDS}
-    data.setdefault("owner", actor)
+    if data.get("owner") is None:
+        data["owner"] = actor
+    access.check_owner(actor, "program", data["owner"])
     _check_program(data)
     program = Program.objects.create(**data)
     activity.record(actor=actor, via=via, verb="created", target=program, summary=program.name)
@@ -61,7 +63,10 @@ def program_create(*, actor, via: str = "ui", data: dict) -> Program:
 
 @transaction.atomic
 def program_update(*, actor, via: str = "ui", program: Program, data: dict) -> Program:
+    access.require_write(actor, program, "program")
     data = {k: v for k, v in data.items() if k in PROGRAM_FIELDS}
+    if "owner" in data and data["owner"] != program.owner:
+        access.check_owner(actor, "program", data["owner"])
     _check_program({"start_date": program.start_date, "end_date": program.end_date, **data})
     changes = activity.apply_changes(program, data)
     if changes:
@@ -72,6 +77,7 @@ def program_update(*, actor, via: str = "ui", program: Program, data: dict) -> P
 
 @transaction.atomic
 def program_cost_add(*, actor, via: str = "ui", program: Program, data: dict) -> ProgramCost:
+    access.require_write(actor, program, "program")
     if data.get("amount") is None or data["amount"] < 0:
         raise Invalid("A cost must be zero or more.", field="amount")
     cost = ProgramCost.objects.create(
@@ -98,6 +104,8 @@ def touch_create(*, actor, via: str = "ui", data: dict) -> Touch:
     data = {k: v for k, v in data.items() if k in TOUCH_FIELDS}
     if data.get("person") is None:
         raise Invalid("A touch needs a person.", field="person")
+    access.require_read(actor, data["person"], "person", "person_id")
+    access.require_read(actor, data.get("program"), "program", "program_id")
     touch = record_touch(data)
     activity.record(
         actor=actor,

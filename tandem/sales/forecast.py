@@ -63,12 +63,14 @@ def attainment(*, opps, since: date, until: date, kind: str, user_ids=None) -> l
     ]
 
 
-def team_attainment(*, opps, since: date, until: date, kind: str) -> list[dict]:
+def team_attainment(*, opps, since: date, until: date, kind: str, team_ids=None) -> list[dict]:
     """Per team with a quota: its members' closed-won amount against the team quota."""
     won = won_by_owner(opps=opps, since=since, until=until)
     quotas = Quota.objects.filter(
         team__isnull=False, period_kind=kind, period_start=since
     ).select_related("team")
+    if team_ids is not None:
+        quotas = quotas.filter(team_id__in=team_ids)
     rows = []
     for q in quotas.order_by("team__name"):
         members = q.team.members.values_list("pk", flat=True)

@@ -60,6 +60,7 @@ def _forecast_context(actor, data) -> dict:
     since, until = _period(day, kind)
     pipeline = selectors.default_pipeline()
     opps = selectors.opportunity_qs(actor)
+    reps = selectors.visible_owner_ids(actor)
     return {
         "since": since,
         "until": until,
@@ -67,8 +68,14 @@ def _forecast_context(actor, data) -> dict:
         "forecast": fc.forecast(opps=opps, since=since, until=until, pipeline_id=pipeline.pk)
         if pipeline
         else None,
-        "attainment": fc.attainment(opps=opps, since=since, until=until, kind=kind),
-        "teams": fc.team_attainment(opps=opps, since=since, until=until, kind=kind),
+        "attainment": fc.attainment(opps=opps, since=since, until=until, kind=kind, user_ids=reps),
+        "teams": fc.team_attainment(
+            opps=opps,
+            since=since,
+            until=until,
+            kind=kind,
+            team_ids=None if reps is None else [actor.team_id],
+        ),
     }
 
 

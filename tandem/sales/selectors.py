@@ -267,3 +267,15 @@ def territory_accounts(*, actor, territory: Territory, params) -> listing.Page:
     for org in page.items:
         org.last_touch = last.get(org.pk)
     return page
+
+
+def visible_owner_ids(actor) -> list[int] | None:
+    """Whose deals the actor may see, as user ids: None for everyone (managers, admins);
+    for a rep, the rep and their team, as the rep scorecard shows."""
+    if access.rule(actor, "opportunity") is None:
+        return []
+    if access.is_admin(actor) or actor.role != "sales_rep":
+        return None
+    if not actor.team_id:
+        return [actor.pk]
+    return list(get_user_model().objects.filter(team_id=actor.team_id).values_list("pk", flat=True))

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.core import access, activity
-from tandem.core.errors import Invalid
+from tandem.core.errors import Forbidden, Invalid, NotFound
 from tandem.sales import closing, pricing
 from tandem.sales.calendar import invitation
 from tandem.sales.models import (
@@ -44,11 +44,15 @@ ACTIVITY_FIELDS = {
 }
 
 
-def _check_owner(actor, owner) -> None:
-    if owner is not None and owner != actor and actor.role == "sales_rep":
-        raise Invalid("A rep can only own their own records.", field="owner")
-    if owner is not None and owner.role not in ("sales_rep", "sales_manager", "admin"):
-        raise Invalid("The owner must be in sales.", field="owner")
+def _check_refs(actor, data: dict) -> None:
+    """What a deal or an activity points at must be visible to the actor; an activity is
+    logged on a deal only by someone who may work that deal (as on its page)."""
+    access.require_read(actor, data.get("organization"), "organization", "organization_id")
+    access.require_read(actor, data.get("person"), "person", "person_id")
+    deal = data.get("opportunity")
+    if deal is not None and actor is not None and not access.can_write(actor, deal, "opportunity"):
+        access.require_read(actor, deal, "opportunity", "opportunity_id")
+        raise Forbidden("You may not log activities on that opportunity.")
 
 
 def _check_opportunity(data: dict) -> None:
@@ -66,8 +70,10 @@ def _search_text(opp: Opportunity) -> str:
 def opportunity_create(*, actor, via: str = "ui", data: dict, stage: Stage) -> Opportunity:
     access.require_create(actor, "opportunity")
     data = {k: v for k, v in data.items() if k in OPPORTUNITY_FIELDS}
-    data.setdefault("owner", actor)
-    _check_owner(actor, data["owner"])
+    if data.get("owner") is None:
+        data["owner"] = actor
+    access.check_owner(actor, "opportunity", data["owner"])
+    _check_refs(actor, data)
     _check_opportunity(data)
     if stage.kind != StageKind.OPEN:
         raise Invalid("Open the opportunity in an open stage, then close it.", field="stage")
@@ -82,9 +88,13 @@ def opportunity_create(*, actor, via: str = "ui", data: dict, stage: Stage) -> O
 
 @transaction.atomic
 def opportunity_update(*, actor, via: str = "ui", opportunity: Opportunity, data: dict):
+    access.require_write(actor, opportunity, "opportunity")
     data = {k: v for k, v in data.items() if k in OPPORTUNITY_FIELDS}
     if "owner" in data and data["owner"] != opportunity.owner:
-        _check_owner(actor, data["owner"])
+        if data["owner"] is None:
+            raise Invalid("An opportunity needs an owner.", field="owner")
+        access.check_owner(actor, "opportunity", data["owner"])
+    _check_refs(actor, {k: v for k, v in data.items() if k in ("organization", "person")})
     _check_opportunity(data)
     changes = activity.apply_changes(opportunity, data)
     if changes:
@@ -108,6 +118,7 @@ def opportunity_move(
 
     Closed lost needs a loss reason (and the competitor when the reason names one); closed won
     makes the account's people customers, books the follow-up and proposes an upsell."""
+    access.require_write(actor, opportunity, "opportunity")
     if stage.pipeline_id != opportunity.pipeline_id:
         raise Invalid("That stage belongs to another pipeline.", field="stage")
     if stage.kind == StageKind.LOST:
@@ -143,8 +154,10 @@ def opportunity_move(
 def activity_create(*, actor, via: str = "ui", data: dict) -> Activity:
     access.require_create(actor, "activity")
     data = {k: v for k, v in data.items() if k in ACTIVITY_FIELDS}
-    data.setdefault("owner", actor)
-    _check_owner(actor, data["owner"])
+    if data.get("owner") is None:
+        data["owner"] = actor
+    access.check_owner(actor, "activity", data["owner"])
+    _check_refs(actor, data)
     if not (data.get("subject") or "").strip():
         raise Invalid("An activity needs a subject.", field="subject")
     act = Activity.objects.create(**data)
@@ -163,14 +176,21 @@ def activity_create(*, actor, via: str = "ui", data: dict) -> Activity:
 
 @transaction.atomic
 def activity_update(*, actor, via: str = "ui", act: Activity, data: dict) -> Activity:
+    access.require_write(actor, act, "activity")
     data = {k: v for k, v in data.items() if k in ACTIVITY_FIELDS | {"done_at"}}
     if "owner" in data and data["owner"] != act.owner:
-        _check_owner(actor, data["owner"])
+        if data["owner"] is None:
+            raise Invalid("An activity needs an owner.", field="owner")
+        access.check_owner(actor, "activity", data["owner"])
+    _check_refs(actor, {k: v for k, v in data.items() if k in ACTIVITY_REFS})
     changes = activity.apply_changes(act, data)
     if changes:
         act.save()
         activity.record(actor=actor, via=via, verb="updated", target=act, changes=changes)
     return act
+
+
+ACTIVITY_REFS = ("person", "organization", "opportunity")
 
 
 def activity_complete(*, actor, via: str = "ui", act: Activity) -> Activity:
@@ -198,7 +218,7 @@ def opportunity_bulk_move(
                 loss_reason=loss_reason,
                 lost_to=lost_to,
             )
-        except Invalid as exc:
+        except (Invalid, Forbidden, NotFound) as exc:
             errors[opp.pk] = exc.message
     return errors
 
@@ -228,6 +248,7 @@ def objection_record(
     handled: bool = False,
 ) -> OpportunityObjection:
     """An objection heard on a deal; marketing reads these as the voice of the customer."""
+    access.require_write(actor, opportunity, "opportunity")
     row = OpportunityObjection.objects.create(
         opportunity=opportunity, objection=objection, note=note[:500], handled=handled
     )
@@ -243,6 +264,7 @@ def objection_record(
 
 @transaction.atomic
 def competitor_add(*, actor, via: str = "ui", opportunity: Opportunity, competitor: Competitor):
+    access.require_write(actor, opportunity, "opportunity")
     if opportunity.competitors.filter(pk=competitor.pk).exists():
         return
     opportunity.competitors.add(competitor)

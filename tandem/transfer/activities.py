@@ -10,9 +10,13 @@ from django.utils import timezone
 
 from tandem.contacts.models import Person
 from tandem.contacts.normalize import normalize_email
+from tandem.core import access
 from tandem.sales.models import Activity, ActivityKind, Opportunity
-from tandem.transfer import fields, opportunities, trail
+from tandem.transfer import fields, owners, trail
 from tandem.transfer.models import ImportRow, RowAction
+from tandem.transfer.rows import failed_row, organizations_by_name
+
+WORKED_BY_OTHERS = "you may not log activities on that opportunity"
 
 
 def _aware(moment):
@@ -23,22 +27,19 @@ def _aware(moment):
     return timezone.make_aware(datetime.combine(moment, time(9)))
 
 
-def _by_email(emails: set[str]) -> dict[str, int]:
+def _by_email(job, emails: set[str]) -> dict[str, int]:
+    """The people the importer can see, by email."""
     wanted = sorted(e for e in emails if e)
-    return dict(
-        Person.objects.filter(email_normalized__in=wanted).values_list("email_normalized", "pk")
-    )
+    visible = access.scope(job.owner, Person.objects.filter(email_normalized__in=wanted), "person")
+    return dict(visible.values_list("email_normalized", "pk"))
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-    from tandem.transfer.engine import failed_row, organizations_by_name
-
     rows, parsed = [], []
     for number, cells in pending:
         data, _, errors = fields.parse_row("activities", job.header, job.mapping, cells)
-        for required in ("subject", "owner"):
-            if not errors and not data.get(required):
-                errors = [(required, f"the row has no {required}")]
+        if not errors and not data.get("subject"):
+            errors = [("subject", "the row has no subject")]
         if errors:
             rows.append(failed_row(job, number, errors))
             continue
@@ -46,28 +47,47 @@ def batch(job, pending: list) -> list[ImportRow]:
         data["done_at"] = _aware(data.get("done_at"))
         data["email"] = normalize_email(data.get("email") or "")
         parsed.append((number, data))
-    owners = opportunities._owners(job, {d["owner"] for _, d in parsed})
-    people = _by_email({d["email"] for _, d in parsed})
+    people_by_name, refused = owners.resolve(
+        job, {d["owner"] for _, d in parsed if d.get("owner")}, "activity"
+    )
+    kept = []
+    for number, data in parsed:
+        name = (data.get("owner") or "").lower()
+        if name in refused:
+            rows.append(failed_row(job, number, [("owner", refused[name])]))
+        else:
+            data["owner"] = people_by_name[name] if name else job.owner
+            kept.append((number, data))
+    parsed = kept
+    people = _by_email(job, {d["email"] for _, d in parsed})
     orgs = organizations_by_name(
         job, {d["organization"] for _, d in parsed if d.get("organization")}
     )
-    deals = dict(
-        Opportunity.objects.filter(
-            name__in={d["opportunity"] for _, d in parsed if d.get("opportunity")}
-        ).values_list("name", "pk")
+    named = Opportunity.objects.filter(
+        name__in={d["opportunity"] for _, d in parsed if d.get("opportunity")}
     )
+    workable = access.scope(job.owner, named, "opportunity", access.WRITE)
+    deals = dict(workable.values_list("name", "pk"))
+    # a deal the importer sees but may not work is refused, as on its page; one it cannot see
+    # is as one that does not exist: the activity goes in unlinked, with a note
+    closed_to = set(access.scope(job.owner, named, "opportunity").values_list("name", flat=True))
+    closed_to -= set(deals)
     seen = set(
         Activity.objects.filter(
-            owner__in=[o.pk for o in owners.values()], subject__in={d["subject"] for _, d in parsed}
+            owner__in={d["owner"].pk for _, d in parsed},
+            subject__in={d["subject"] for _, d in parsed},
         ).values_list("owner_id", "subject", "due_at")
     )
     create = []
     for number, data in parsed:
-        owner = owners[data["owner"].lower()]
+        owner = data["owner"]
         identity = (owner.pk, data["subject"], data["due_at"])
         if identity in seen:
             rows.append(ImportRow(job=job, number=number, action=RowAction.SKIPPED,
                                   message="this activity is already stored"))  # fmt: skip
+            continue
+        if data.get("opportunity") in closed_to:
+            rows.append(failed_row(job, number, [("opportunity", WORKED_BY_OTHERS)]))
             continue
         seen.add(identity)
         missing = []
@@ -76,7 +96,7 @@ def batch(job, pending: list) -> list[ImportRow]:
             missing.append(f"no person with {data['email']}")
         deal = deals.get(data.get("opportunity")) if data.get("opportunity") else None
         if data.get("opportunity") and deal is None:
-            missing.append(f"no opportunity “{data['opportunity'][:40]}”")
+            missing.append(f"no opportunity “{data['opportunity'][:40]}” you may log on")
         activity = Activity(
             kind=data.get("kind") or ActivityKind.TASK,
             subject=data["subject"],

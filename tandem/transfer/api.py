@@ -34,6 +34,8 @@ class JobOut(Schema):
     seconds_left: float | None
     error: str
     sample: list[list[str]] = Field(..., description="The first rows, cut short")
+    notes: dict = Field(..., description="What reading found: unknown_owners (names)")
+    options: dict
     stalled: bool = Field(..., description="Running, but its worker is gone: resume or undo it")
     created_at: datetime
 
@@ -50,10 +52,20 @@ class JobOut(Schema):
         return engine.stalled(obj)
 
 
+class OptionsIn(Schema):
+    create_owners: bool = Field(
+        False, description="Admins: create a user without a login for each unknown owner name"
+    )
+    loss_reason_id: Id | None = Field(
+        None, description="Opportunities: the loss reason of lost deals whose row gives none"
+    )
+
+
 class MappingIn(Schema):
     mapping: dict[str, str] = Field(..., description="{column index: field or 'custom'}")
     policy: Policy = Policy.UPDATE
     program_id: Id | None = Field(None, description="Touches: the program of every row")
+    options: OptionsIn = Field(default_factory=OptionsIn)
 
 
 class RowError(Schema):
@@ -86,7 +98,7 @@ def set_mapping(request, job_id: PathId, payload: MappingIn):
     )
     return engine.job_configure(
         actor=request.user, job=job, mapping=payload.mapping, policy=payload.policy,
-        program=program,
+        program=program, options=payload.options.dict(),
     )  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 transaction. A crash loses at most the batch in flight (rolled back, nothing half-written), and
 running the job again starts after the last recorded row, so nothing is doubled."""
 
-import json
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -15,17 +14,23 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tandem.contacts.models import Organization, Person
-from tandem.contacts.normalize import person_search_text
 from tandem.core import access, bulk, liveness, tabular
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
 from tandem.sales.models import Activity, Opportunity
-from tandem.transfer import activities, fields, opportunities, touches, trail
+from tandem.transfer import (
+    activities,
+    fields,
+    opportunities,
+    organizations,
+    owners,
+    people,
+    touches,
+)
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
 BATCH = 5000
-PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "region", "city")
 
 
 def _require(actor, kind: str) -> None:
@@ -87,8 +92,8 @@ def inspect(job_id: int) -> ImportJob:
     try:
         path = Path(job.path)
         table = tabular.open_table(path)
-        total = tabular.count_rows(path, table)
-        sample = tabular.sample(path, table)
+        mapping = fields.auto_map(job.kind, table.header)
+        total, sample, named = _read(path, table, _column_of(mapping, "owner"))
     except Invalid as exc:
         _fail(job, exc.message)
         discard_file(job)
@@ -103,11 +108,30 @@ def inspect(job_id: int) -> ImportJob:
         encoding=table.encoding,
         delimiter=table.delimiter,
         header=table.header,
-        mapping=fields.auto_map(job.kind, table.header),
+        mapping=mapping,
         total=total,
         sample=sample,
+        notes={"unknown_owners": owners.unknown(named)[: owners.LISTED]} if named else {},
     )
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _column_of(mapping: dict, field: str) -> int | None:
+    return next((int(i) for i, f in mapping.items() if f == field), None)
+
+
+def _read(path: Path, table, owner_column: int | None) -> tuple[int, list, set]:
+    """One pass over the file: the rows, the first five (cut short), and the distinct names in
+    the owner column (at most 1,000), for the preview to say which match nobody."""
+    total, sample, named = 0, [], set()
+    for _, cells in tabular.rows(path, table):
+        total += 1
+        if len(sample) < 5:
+            sample.append(tabular.shortened(cells))
+        if owner_column is not None and owner_column < len(cells) and len(named) < 1000:
+            named.add(cells[owner_column].strip()[:150])
+    named.discard("")
+    return total, sample, named
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -116,20 +140,40 @@ def _fail(job: ImportJob, message: str) -> None:
     )
 
 
-def job_configure(*, actor, job: ImportJob, mapping: dict, policy: str, program=None) -> ImportJob:
+def job_configure(
+    *, actor, job: ImportJob, mapping: dict, policy: str, program=None, options=None
+) -> ImportJob:
     if job.status != JobStatus.PREVIEW:
         raise Conflict("The import has started: its mapping is fixed.")
     if policy not in Policy.values:
         raise Invalid("Choose what happens to a match.", field="policy")
     job.mapping = fields.clean_mapping(job.kind, job.header, mapping)
     job.policy = policy
+    job.options = _clean_options(actor, job, options or {})
     if program is not None:
         job.program = program
     if job.kind == "touches" and job.program is None and "program" not in job.mapping.values():
         raise Invalid("Choose the program of these touches, or map a program column.",
                       field="program")  # fmt: skip
-    job.save(update_fields=["mapping", "policy", "program"])
+    job.save(update_fields=["mapping", "policy", "program", "options"])
     return job
+
+
+def _clean_options(actor, job: ImportJob, options: dict) -> dict:
+    """create_owners: an admin's choice only; loss_reason_id: an active loss reason."""
+    from tandem.sales.models import LossReason
+
+    clean = {}
+    if options.get("create_owners"):
+        if not access.is_admin(actor):
+            raise Forbidden("Only an admin creates users, here as in Settings.")
+        clean["create_owners"] = True
+    reason = options.get("loss_reason_id")
+    if reason:
+        if not LossReason.objects.filter(pk=reason, active=True).exists():
+            raise Invalid("No such loss reason.", field="loss_reason_id")
+        clean["loss_reason_id"] = int(reason)
+    return clean
 
 
 def stalled(job: ImportJob) -> bool:
@@ -333,7 +377,7 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
 def _write_batch(job: ImportJob, pending: list, token: str) -> None:
     with transaction.atomic():
         if job.kind == "people":
-            rows = _people_batch(job, pending)
+            rows = people.batch(job, pending)
         elif job.kind == "opportunities":
             rows = opportunities.batch(job, pending)
         elif job.kind == "touches":
@@ -341,7 +385,7 @@ def _write_batch(job: ImportJob, pending: list, token: str) -> None:
         elif job.kind == "activities":
             rows = activities.batch(job, pending)
         else:
-            rows = _organizations_batch(job, pending)
+            rows = organizations.batch(job, pending)
         rows = [_outcome(r) for r in rows]
         bulk.insert(
             ImportRow,
@@ -366,221 +410,6 @@ def _outcome(row) -> tuple:
     if isinstance(row, ImportRow):
         return (row.number, row.action, row.object_id, row.column, row.message)
     return row
-
-
-def failed_outcome(number, errors) -> tuple:
-    """(number, action, object_id, column, message) of a refused row."""
-    column = "; ".join(c for c, _ in errors)[:200]
-    message = "; ".join(f"{c}: {m}" for c, m in errors)[:500]
-    return (number, RowAction.FAILED, None, column, message)
-
-
-def failed_row(job, number, errors) -> ImportRow:
-    column = "; ".join(c for c, _ in errors)[:200]
-    message = "; ".join(f"{c}: {m}" for c, m in errors)[:500]
-    return ImportRow(job=job, number=number, action=RowAction.FAILED, column=column,
-                     message=message)  # fmt: skip
-
-
-def organizations_by_name(job, names: set[str]) -> dict[str, int]:
-    """Find organizations by name (case-insensitive), creating the missing ones."""
-    found = {}
-    for org in Organization.objects.filter(name__in=names).only("pk", "name"):
-        found.setdefault(org.name.lower(), org.pk)
-    wanted = {n for n in names if n.lower() not in found}
-    new = Organization.objects.bulk_create(
-        [Organization(name=n, search_text=n.lower(), owner=job.owner) for n in sorted(wanted)]
-    )
-    trail.record(job, "created", "organization", (o.pk for o in new))
-    found.update({o.name.lower(): o.pk for o in new})
-    return found
-
-
-def _people_batch(job: ImportJob, pending: list) -> list[tuple]:
-    """Rows of one batch, grouped by email: the first row of an address creates or matches
-    the person, the later ones update it (policy update) or are skipped."""
-    parse, outcomes, groups = fields.row_parser("people", job.header, job.mapping), [], {}
-    merge = job.policy == Policy.UPDATE
-    for number, cells in pending:
-        data, custom, errors = parse(cells)
-        if not errors and not (
-            data.get("email") or data.get("first_name") or data.get("last_name")
-        ):
-            errors = [("email", "the row has neither an email address nor a name")]
-        if errors:
-            outcomes.append(failed_outcome(number, errors))
-            continue
-        email_key = data.get("email", "").lower()
-        group = groups.get(email_key) if email_key else None
-        if group is None:
-            groups[email_key or number] = _Group(number, email_key, data, custom)
-        else:
-            group.later.append(number)
-            if merge:
-                group.merge(data, custom)
-    existing = _existing_people([k for k in groups if isinstance(k, str)])
-    names = {g.data["organization"] for g in groups.values() if g.data.get("organization")}
-    orgs = organizations_by_name(job, names) if names else {}
-    fresh = [g for g in groups.values() if g.email not in existing]
-    ids = bulk.reserve_ids(Person, len(fresh))
-    for group, pk in zip(fresh, ids, strict=True):
-        group.pk = pk
-    _create_people(job, fresh, orgs)
-    matched = [g for g in groups.values() if g.email in existing]
-    if merge and matched:
-        _update_matched(job, matched, existing, orgs)
-    later = RowAction.UPDATED if merge else RowAction.SKIPPED
-    for group in groups.values():
-        if group.pk is None:
-            group.pk = existing[group.email][0]
-            note = "matched by email" + ("; nothing to change" if group.unchanged else "")
-            outcomes.append((group.number, later, group.pk, "", note))
-        else:
-            outcomes.append((group.number, RowAction.CREATED, group.pk, "", ""))
-        outcomes += [(n, later, group.pk, "", "matched by email") for n in group.later]
-    return outcomes
-
-
-class _Group:
-    """The rows of a batch that share an email address (or one row without an address)."""
-
-    __slots__ = ("number", "email", "data", "custom", "later", "pk", "unchanged")
-
-    def __init__(self, number: int, email: str, data: dict, custom: dict):
-        self.number, self.email, self.data, self.custom = number, email, data, custom
-        self.later, self.pk, self.unchanged = [], None, False
-
-    def merge(self, data: dict, custom: dict) -> None:
-        """A later row: its filled fields win; the organization stays the first one named."""
-        for name in PERSON_UPDATABLE:
-            if data.get(name):
-                self.data[name] = data[name]
-        if data.get("organization") and not self.data.get("organization"):
-            self.data["organization"] = data["organization"]
-        if custom:
-            self.custom = {**self.custom, **custom}
-
-
-MATCHED = ("id", *PERSON_UPDATABLE, "organization_id", "custom")
-
-
-def _existing_people(emails: list[str]) -> dict[str, tuple]:
-    """{email: (id, *PERSON_UPDATABLE, organization_id, custom as JSON text)} of the people
-    already stored."""
-    found = {}
-    for start in range(0, len(emails), 5000):
-        chunk = emails[start : start + 5000]
-        for row in bulk.select_in(Person, ["email_normalized", *MATCHED], "email_normalized",
-                                  chunk):  # fmt: skip
-            found[row[0]] = row[1:]
-    return found
-
-
-PERSON_COLUMNS = ["id", "created_at", "updated_at", "stage_changed_at", "email",
-                  "email_normalized", *PERSON_UPDATABLE, "organization_id", "lifecycle_stage",
-                  "owner_id", "sales_owns_conversation", "score", "consent", "custom",
-                  "search_text"]  # fmt: skip
-
-
-def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
-    if not groups:
-        return
-    now, no_custom = bulk.prepared(timezone.now()), bulk.prepared({})
-    owner = job.owner_id if job.owner.role == "sales_rep" else None  # as person_create does
-    consent = Person._meta.get_field("consent").get_default()
-    rows, arrived = [], []
-    for g in groups:
-        d = g.data
-        stage = d.get("lifecycle_stage") or "lead"
-        first, last = d.get("first_name", ""), d.get("last_name", "")
-        search = person_search_text(first_name=first, last_name=last, email=g.email)
-        rows.append((
-            g.pk, now, now, now, d.get("email", ""), g.email,
-            *(d.get(name, "") for name in PERSON_UPDATABLE),
-            orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
-            bulk.prepared(g.custom) if g.custom else no_custom, search,
-        ))  # fmt: skip
-        arrived.append((g.pk, stage))
-    bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
-    trail.people_arrived(job, arrived)
-
-
-def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:
-    """Filled fields overwrite; the organization only fills a gap; custom fields merge."""
-    now, rows = bulk.prepared(timezone.now()), []
-    for g in groups:
-        stored = dict(zip(MATCHED, existing[g.email], strict=True))
-        values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}
-        org = stored["organization_id"] or orgs.get(g.data.get("organization", "").lower())
-        custom = stored["custom"]  # JSON text, decoded only when the row brings custom fields
-        if g.custom:
-            before = json.loads(custom) if custom else {}
-            custom = {**before, **g.custom}
-            if custom == before:
-                custom = stored["custom"]
-        if (values, org, custom) == (
-            {n: stored[n] for n in PERSON_UPDATABLE},
-            stored["organization_id"],
-            stored["custom"],
-        ):
-            g.unchanged = True  # a re-imported row as it is stored: nothing to write
-            continue
-        search = person_search_text(first_name=values["first_name"],
-                                    last_name=values["last_name"], email=g.email)  # fmt: skip
-        rows.append((stored["id"], *values.values(), org, custom, search, now))
-    if not rows:
-        return
-    bulk.update(Person, [*PERSON_UPDATABLE, "organization_id", "custom", "search_text",
-                         "updated_at"], rows)  # fmt: skip
-    trail.record(job, "updated", "person", (r[0] for r in rows))
-
-
-def _organizations_batch(job: ImportJob, pending: list) -> list[ImportRow]:
-    rows, create, seen = [], [], {}
-    parsed = []
-    for number, cells in pending:
-        data, _, errors = fields.parse_row("organizations", job.header, job.mapping, cells)
-        if not errors and not data.get("name"):
-            errors = [("name", "the row has no name")]
-        if errors:
-            rows.append(failed_row(job, number, errors))
-            continue
-        parsed.append((number, data))
-    domains = {d["domain"] for _, d in parsed if d.get("domain")}
-    names = {d["name"] for _, d in parsed}
-    by_domain = {o.domain: o for o in Organization.objects.filter(domain__in=domains)}
-    by_name = {o.name.lower(): o for o in Organization.objects.filter(name__in=names)}
-    update = {}
-    for number, data in parsed:
-        match = (by_domain.get(data.get("domain")) if data.get("domain") else None) or by_name.get(
-            data["name"].lower()
-        ) or seen.get(data["name"].lower())  # fmt: skip
-        if match is not None:
-            if job.policy != Policy.UPDATE or match.pk is None:
-                rows.append(ImportRow(job=job, number=number, action=RowAction.SKIPPED,
-                                      object_id=match.pk, message="matched"))  # fmt: skip
-                continue
-            for name, value in data.items():
-                if value and name != "domain":
-                    setattr(match, name, value)
-            update[match.pk] = match
-            rows.append(ImportRow(job=job, number=number, action=RowAction.UPDATED,
-                                  object_id=match.pk, message="matched"))  # fmt: skip
-            continue
-        org = Organization(**data, owner=job.owner, search_text=data["name"].lower())
-        create.append((number, org))
-        seen[data["name"].lower()] = org
-    created = Organization.objects.bulk_create([o for _, o in create])
-    if update:
-        Organization.objects.bulk_update(
-            list(update.values()), ["name", "industry", "size", "country", "region", "city"]
-        )
-    trail.record(job, "created", "organization", (o.pk for o in created))
-    rows += [
-        ImportRow(job=job, number=number, action=RowAction.CREATED, object_id=org.pk)
-        for number, org in create
-    ]
-    return rows
 
 
 def errors_report(job: ImportJob):

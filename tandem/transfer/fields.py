@@ -256,6 +256,12 @@ OPPORTUNITIES = {
         "Opened on", a_date, ("opened", "engagedate", "createdate", "created", "createddate")
     ),  # fmt: skip
     "close": Target("Close date", a_date, ("close", "closedate", "expectedclose")),
+    "loss_reason": Target(
+        "Loss reason (by name)",
+        text(100),
+        ("lossreason", "reasonlost", "closedlostreason", "lostreason"),
+    ),
+    "lost_to": Target("Lost to (a competitor's name)", text(100), ("lostto", "competitor")),
 }
 
 
@@ -384,10 +390,16 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
         raise Invalid("Map the email column (or at least a name).", field="mapping")
     if kind == "organizations" and "name" not in seen:
         raise Invalid("Map the name column.", field="mapping")
-    if kind == "opportunities" and not {"name", "owner", "stage"} <= seen:
-        raise Invalid("Map the name, owner and stage columns.", field="mapping")
-    if kind == "activities" and not {"subject", "owner"} <= seen:
-        raise Invalid("Map the subject and owner columns.", field="mapping")
+    if kind == "opportunities" and not {"name", "stage"} <= seen:
+        raise Invalid(
+            "Map the name and stage columns (without an owner column, you own every deal).",
+            field="mapping",
+        )
+    if kind == "activities" and "subject" not in seen:
+        raise Invalid(
+            "Map the subject column (without an owner column, you own every activity).",
+            field="mapping",
+        )
     if kind == "touches" and "email" not in seen:
         raise Invalid("Map the email column: touches find their people by email.", field="mapping")
     return mapping

@@ -50,6 +50,12 @@ class ImportJob(models.Model):
     )  # fmt: skip
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.READING)
     sample = models.JSONField(default=list, help_text="The first rows, cut short, for the mapping.")
+    notes = models.JSONField(
+        default=dict, help_text="What reading the file found: {unknown_owners: [names]}."
+    )
+    options = models.JSONField(
+        default=dict, help_text="The importer's choices: {create_owners, loss_reason_id}."
+    )
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)

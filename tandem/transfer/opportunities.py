@@ -1,19 +1,17 @@
-"""Opportunities from another CRM: owners found by name (a missing rep is created without a
-login, so history keeps its people), stages matched by name or by won/lost, amounts and dates
-in the formats exports use."""
+"""Opportunities from another CRM: owners found by name and given only as the importer could
+by hand (see owners.py), stages matched by name or by won/lost, a closed deal only through the
+closing rules (lost needs its reason), amounts and dates in the formats exports use. Deals the
+importer cannot see are not matched: a same-named deal of another team is another deal."""
 
 from datetime import datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
-from django.utils.text import slugify
 
-from tandem.core.models import TimelineEntry
-from tandem.core.roles import Role
-from tandem.sales.models import Opportunity, Stage, StageHistory, StageKind
-from tandem.transfer import fields, trail
+from tandem.core import access
+from tandem.sales.models import Competitor, LossReason, Opportunity, Stage, StageHistory, StageKind
+from tandem.transfer import fields, owners, trail
 from tandem.transfer.models import ImportRow, RowAction
+from tandem.transfer.rows import failed_row, organizations_by_name
 
 NO_ACCOUNT = "No account (imported)"
 
@@ -30,92 +28,126 @@ def _stage_for(stages: list[Stage], raw: str) -> tuple[Stage, str]:
     return first_open, f"stage “{raw[:40]}” → {first_open.name}"
 
 
-def _owners(job, names: set[str]) -> dict[str, object]:
-    """Users by full name or username; a name nobody has becomes a sales rep without a login."""
-    User, found = get_user_model(), {}
-    for user in User.objects.all():
-        for key in (user.username.lower(), user.get_full_name().lower()):
-            if key:
-                found.setdefault(key, user)
-    for name in sorted(n for n in names if n.lower() not in found):
-        first, _, last = name.partition(" ")
-        username = slugify(name)[:140] or "rep"
-        while User.objects.filter(username=username).exists():
-            username += "-1"
-        user = User.objects.create(
-            username=username, first_name=first[:150], last_name=last[:150],
-            role=Role.SALES_REP, password=make_password(None),
-        )  # fmt: skip
-        TimelineEntry.objects.create(actor=job.owner, via="import", verb="created",
-                                     target_type="user", target_id=user.pk,
-                                     summary=f"import {job.pk}: owner “{name}”")  # fmt: skip
-        found[name.lower()] = user
-    return found
-
-
 def _aware(day):
     return timezone.make_aware(datetime.combine(day, time(12))) if day else None
 
 
-def batch(job, pending: list) -> list[ImportRow]:
-    from tandem.transfer.engine import failed_row, organizations_by_name
+def _lookups(model) -> dict:
+    return {o.name.lower(): o for o in model.objects.filter(active=True)}
 
+
+class _Closing:
+    """Lost deals need a loss reason (the row's, or the one chosen for rows without), and the
+    competitor when the reason names one, as when closing by hand."""
+
+    def __init__(self, job):
+        self.reasons, self.competitors = _lookups(LossReason), _lookups(Competitor)
+        default = job.options.get("loss_reason_id")
+        self.default = (
+            LossReason.objects.filter(pk=default, active=True).first() if default else None
+        )
+
+    def lost(self, data: dict) -> tuple[dict, list]:
+        name, rival = data.get("loss_reason") or "", data.get("lost_to") or ""
+        reason = self.reasons.get(name.lower()) if name else self.default
+        if reason is None:
+            why = f"no loss reason “{name[:40]}”" if name else (
+                "closed lost needs a loss reason: map a loss reason column or choose one for "
+                "the rows without"
+            )  # fmt: skip
+            return {}, [("loss reason", why)]
+        competitor = self.competitors.get(rival.lower()) if rival else None
+        if rival and competitor is None:
+            return {}, [("lost to", f"no competitor “{rival[:40]}”")]
+        if reason.names_competitor and competitor is None:
+            return {}, [("lost to", f"“{reason.name}” needs the competitor the deal was lost to")]
+        return {"loss_reason": reason, "lost_to": competitor}, []
+
+
+def batch(job, pending: list) -> list[ImportRow]:
     stages = list(Stage.objects.filter(pipeline__is_default=True).order_by("order"))
     if not stages:
         return [failed_row(job, n, [("stage", "there is no default pipeline")]) for n, _ in pending]
     rows, parsed = [], []
     for number, cells in pending:
         data, _, errors = fields.parse_row("opportunities", job.header, job.mapping, cells)
-        for required in ("name", "owner", "stage"):
+        for required in ("name", "stage"):
             if not errors and not data.get(required):
                 errors = [(required, f"the row has no {required}")]
         if errors:
             rows.append(failed_row(job, number, errors))
             continue
         parsed.append((number, data))
-    owners = _owners(job, {d["owner"] for _, d in parsed})
-    orgs = organizations_by_name(job, {d.get("organization") or NO_ACCOUNT for _, d in parsed})
-    names = {d["name"] for _, d in parsed}
-    existing = {o.name: o for o in Opportunity.objects.filter(name__in=names)}
-    create, notes = [], {}
+    named = {d["owner"] for _, d in parsed if d.get("owner")}
+    people, refused = owners.resolve(job, named, "opportunity")
+    closing = _Closing(job)
+    accepted = []
     for number, data in parsed:
-        if data["name"] in existing or any(o.name == data["name"] for _, o in create):
+        owner_name = (data.get("owner") or "").lower()
+        if owner_name in refused:
+            rows.append(failed_row(job, number, [("owner", refused[owner_name])]))
+            continue
+        data["owner"] = people[owner_name] if owner_name else job.owner
+        data["stage"], data["note"] = _stage_for(stages, data["stage"])
+        if data["stage"].kind == StageKind.LOST:
+            found, errors = closing.lost(data)
+            if errors:
+                rows.append(failed_row(job, number, errors))
+                continue
+            data.update(found)
+        accepted.append((number, data))
+    return rows + _create(job, accepted)
+
+
+def _create(job, accepted: list) -> list[ImportRow]:
+    orgs = organizations_by_name(job, {d.get("organization") or NO_ACCOUNT for _, d in accepted})
+    visible = access.scope(job.owner, Opportunity.objects.all(), "opportunity")
+    existing = {
+        o.name: o
+        for o in visible.filter(name__in={d["name"] for _, d in accepted}).only("pk", "name")
+    }
+    rows, create, seen = [], [], set()
+    for number, data in accepted:
+        if data["name"] in existing or data["name"] in seen:
             match = existing.get(data["name"])
             rows.append(ImportRow(job=job, number=number, action=RowAction.SKIPPED,
                                   object_id=match.pk if match else None,
                                   message="an opportunity with this name exists"))  # fmt: skip
             continue
-        stage, note = _stage_for(stages, data["stage"])
-        opened = data.get("opened") or timezone.localdate()
-        close = data.get("close")
-        closed = stage.kind != StageKind.OPEN
-        opp = Opportunity(
-            name=data["name"],
-            organization_id=orgs[(data.get("organization") or NO_ACCOUNT).lower()],
-            owner=owners[data["owner"].lower()],
-            pipeline_id=stage.pipeline_id,
-            stage=stage,
-            amount=data.get("amount") or 0,
-            expected_close=close or opened + timedelta(days=90),
-            closed_at=_aware(close or opened) if closed else None,
-            created_at=_aware(opened),
-        )
-        opp.search_text = f"{opp.name} {data.get('organization') or ''}".lower()
-        create.append((number, opp))
-        notes[number] = note
-    created = Opportunity.objects.bulk_create([o for _, o in create])
+        seen.add(data["name"])
+        create.append((number, _opportunity(data, orgs), data["note"]))
+    created = Opportunity.objects.bulk_create([o for _, o, _ in create])
     StageHistory.objects.bulk_create(
         StageHistory(
-            opportunity=o,
-            stage_id=o.stage_id,
-            entered_at=o.closed_at or o.created_at,
+            opportunity=o, stage_id=o.stage_id, entered_at=o.closed_at or o.created_at,
             actor=job.owner,
-        )  # fmt: skip
+        )
         for o in created
-    )
+    )  # fmt: skip
     trail.record(job, "created", "opportunity", (o.pk for o in created))
-    rows += [
-        ImportRow(job=job, number=n, action=RowAction.CREATED, object_id=o.pk, message=notes[n])
-        for n, o in create
+    return rows + [
+        ImportRow(job=job, number=n, action=RowAction.CREATED, object_id=o.pk, message=note)
+        for n, o, note in create
     ]
-    return rows
+
+
+def _opportunity(data: dict, orgs: dict) -> Opportunity:
+    stage = data["stage"]
+    opened = data.get("opened") or timezone.localdate()
+    close = data.get("close")
+    closed = stage.kind != StageKind.OPEN
+    opp = Opportunity(
+        name=data["name"],
+        organization_id=orgs[(data.get("organization") or NO_ACCOUNT).lower()],
+        owner=data["owner"],
+        pipeline_id=stage.pipeline_id,
+        stage=stage,
+        amount=data.get("amount") or 0,
+        expected_close=close or opened + timedelta(days=90),
+        closed_at=_aware(close or opened) if closed else None,
+        created_at=_aware(opened),
+        loss_reason=data.get("loss_reason"),
+        lost_to=data.get("lost_to"),
+    )
+    opp.search_text = f"{opp.name} {data.get('organization') or ''}".lower()
+    return opp

@@ -23,3 +23,9 @@ def programs(*, actor):
 
 def program_for(*, actor, id) -> Program:
     return access.get_for(actor, Program.objects.all(), "program", id)
+
+
+def loss_reasons():
+    from tandem.sales.models import LossReason
+
+    return LossReason.objects.filter(active=True).order_by("name")

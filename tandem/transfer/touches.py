@@ -12,6 +12,7 @@ from tandem.contacts.normalize import normalize_email, person_search_text
 from tandem.marketing.models import Program, Touch, TouchKind
 from tandem.transfer import fields, trail
 from tandem.transfer.models import ImportRow, RowAction
+from tandem.transfer.rows import NOT_YOURS, failed_row, organizations_by_name, readable
 
 KIND_BY_CHANNEL = {
     "event": TouchKind.EVENT_ATTENDED,
@@ -33,7 +34,6 @@ def _moment(value):
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-    from tandem.transfer.engine import failed_row, organizations_by_name
 
     rows, parsed = [], []
     for number, cells in pending:
@@ -48,6 +48,7 @@ def batch(job, pending: list) -> list[ImportRow]:
     programs = {p.name.lower(): p for p in Program.objects.filter(name__in=names)}
     emails = {normalize_email(d["email"]) for _, d in parsed}
     people = {p.email_normalized: p for p in Person.objects.filter(email_normalized__in=emails)}
+    seen_by_importer = readable(job, Person, "person", (p.pk for p in people.values()))
     orgs = organizations_by_name(
         job, {d["organization"] for _, d in parsed if d.get("organization")}
     )
@@ -63,6 +64,9 @@ def batch(job, pending: list) -> list[ImportRow]:
             rows.append(failed_row(job, number, [("program", reason)]))
             continue
         email = normalize_email(data["email"])
+        if email in people and people[email].pk not in seen_by_importer:
+            rows.append(failed_row(job, number, [("email", NOT_YOURS)]))
+            continue
         person = people.get(email) or new_people.get(email)
         if person is None:
             person = Person(

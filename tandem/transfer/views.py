@@ -3,6 +3,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from tandem.core import access
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
 from tandem.transfer import engine, fields, selectors
@@ -59,6 +60,8 @@ def _job_context(request, job) -> dict:
         and job.processed > 0
         or stalled,
         "programs": selectors.programs(actor=request.user) if job.kind == "touches" else [],
+        "loss_reasons": selectors.loss_reasons() if job.kind == "opportunities" else [],
+        "may_create_owners": access.is_admin(request.user),
     }
 
 
@@ -74,9 +77,13 @@ def job(request, pk: int):
         if request.POST.get("program"):
             program = selectors.program_for(actor=request.user, id=request.POST["program"])
         try:
+            options = {
+                "create_owners": request.POST.get("create_owners") == "1",
+                "loss_reason_id": request.POST.get("loss_reason") or None,
+            }
             engine.job_configure(
                 actor=request.user, job=obj, mapping=mapping,
-                policy=request.POST.get("policy", ""), program=program,
+                policy=request.POST.get("policy", ""), program=program, options=options,
             )  # fmt: skip
             engine.job_start(actor=request.user, job=obj)
             messages.success(request, "Import started.")

@@ -1,0 +1,185 @@
+"""People from a file: rows grouped by email, created in bulk or matched, and a match updated
+only where the importer could change that person by hand."""
+
+import json
+
+from django.utils import timezone
+
+from tandem.contacts.models import Person
+from tandem.contacts.normalize import person_search_text
+from tandem.contacts.services import stage_refusal
+from tandem.core import bulk
+from tandem.transfer import fields, trail
+from tandem.transfer.models import ImportJob, Policy, RowAction
+from tandem.transfer.rows import NOT_YOURS, failed_outcome, organizations_by_name, writable
+
+PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "region", "city")
+
+
+def batch(job: ImportJob, pending: list) -> list[tuple]:
+    """Rows of one batch, grouped by email: the first row of an address creates or matches
+    the person, the later ones update it (policy update) or are skipped."""
+    parse, outcomes, groups = fields.row_parser("people", job.header, job.mapping), [], {}
+    merge = job.policy == Policy.UPDATE
+    for number, cells in pending:
+        data, custom, errors = parse(cells)
+        if not errors and not (
+            data.get("email") or data.get("first_name") or data.get("last_name")
+        ):
+            errors = [("email", "the row has neither an email address nor a name")]
+        if errors:
+            outcomes.append(failed_outcome(number, errors))
+            continue
+        email_key = data.get("email", "").lower()
+        group = groups.get(email_key) if email_key else None
+        if group is None:
+            groups[email_key or number] = _Group(number, email_key, data, custom)
+        else:
+            group.later.append(number)
+            if merge:
+                group.merge(data, custom)
+    existing = _existing_people([k for k in groups if isinstance(k, str)])
+    outcomes += _refuse_others(job, groups, existing)
+    outcomes += _refuse_stages(job, groups, existing)
+    names = {g.data["organization"] for g in groups.values() if g.data.get("organization")}
+    orgs = organizations_by_name(job, names) if names else {}
+    fresh = [g for g in groups.values() if g.email not in existing]
+    ids = bulk.reserve_ids(Person, len(fresh))
+    for group, pk in zip(fresh, ids, strict=True):
+        group.pk = pk
+    _create_people(job, fresh, orgs)
+    matched = [g for g in groups.values() if g.email in existing]
+    if merge and matched:
+        _update_matched(job, matched, existing, orgs)
+    later = RowAction.UPDATED if merge else RowAction.SKIPPED
+    for group in groups.values():
+        if group.pk is None:
+            group.pk = existing[group.email][0]
+            note = "matched by email" + ("; nothing to change" if group.unchanged else "")
+            outcomes.append((group.number, later, group.pk, "", note))
+        else:
+            outcomes.append((group.number, RowAction.CREATED, group.pk, "", ""))
+        outcomes += [(n, later, group.pk, "", "matched by email") for n in group.later]
+    return outcomes
+
+
+def _refuse_others(job, groups: dict, existing: dict) -> list[tuple]:
+    """Rows matching a person the importer may not change (or see) are refused, whatever the
+    policy, with the words used for a missing record; their groups leave the batch."""
+    ids = writable(job, Person, "person", (row[0] for row in existing.values()))
+    refused = []
+    for key, group in list(groups.items()):
+        if group.email in existing and existing[group.email][0] not in ids:
+            for number in (group.number, *group.later):
+                refused.append(failed_outcome(number, [("email", NOT_YOURS)]))
+            del groups[key]
+    return refused
+
+
+def _refuse_stages(job, groups: dict, existing: dict) -> list[tuple]:
+    """A new person's lifecycle stage is one the importer may set (sales' stages are sales')."""
+    refused = []
+    for key, group in list(groups.items()):
+        stage = group.data.get("lifecycle_stage")
+        if group.email in existing or not stage:
+            continue
+        why = stage_refusal(job.owner, "", stage)
+        if why:
+            for number in (group.number, *group.later):
+                refused.append(failed_outcome(number, [("lifecycle stage", why)]))
+            del groups[key]
+    return refused
+
+
+class _Group:
+    """The rows of a batch that share an email address (or one row without an address)."""
+
+    __slots__ = ("number", "email", "data", "custom", "later", "pk", "unchanged")
+
+    def __init__(self, number: int, email: str, data: dict, custom: dict):
+        self.number, self.email, self.data, self.custom = number, email, data, custom
+        self.later, self.pk, self.unchanged = [], None, False
+
+    def merge(self, data: dict, custom: dict) -> None:
+        """A later row: its filled fields win; the organization stays the first one named."""
+        for name in PERSON_UPDATABLE:
+            if data.get(name):
+                self.data[name] = data[name]
+        if data.get("organization") and not self.data.get("organization"):
+            self.data["organization"] = data["organization"]
+        if custom:
+            self.custom = {**self.custom, **custom}
+
+
+MATCHED = ("id", *PERSON_UPDATABLE, "organization_id", "custom")
+
+
+def _existing_people(emails: list[str]) -> dict[str, tuple]:
+    """{email: (id, *PERSON_UPDATABLE, organization_id, custom as JSON text)} of the people
+    already stored."""
+    found = {}
+    for start in range(0, len(emails), 5000):
+        chunk = emails[start : start + 5000]
+        for row in bulk.select_in(Person, ["email_normalized", *MATCHED], "email_normalized",
+                                  chunk):  # fmt: skip
+            found[row[0]] = row[1:]
+    return found
+
+
+PERSON_COLUMNS = ["id", "created_at", "updated_at", "stage_changed_at", "email",
+                  "email_normalized", *PERSON_UPDATABLE, "organization_id", "lifecycle_stage",
+                  "owner_id", "sales_owns_conversation", "score", "consent", "custom",
+                  "search_text"]  # fmt: skip
+
+
+def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
+    if not groups:
+        return
+    now, no_custom = bulk.prepared(timezone.now()), bulk.prepared({})
+    owner = job.owner_id if job.owner.role == "sales_rep" else None  # as person_create does
+    consent = Person._meta.get_field("consent").get_default()
+    rows, arrived = [], []
+    for g in groups:
+        d = g.data
+        stage = d.get("lifecycle_stage") or "lead"
+        first, last = d.get("first_name", ""), d.get("last_name", "")
+        search = person_search_text(first_name=first, last_name=last, email=g.email)
+        rows.append((
+            g.pk, now, now, now, d.get("email", ""), g.email,
+            *(d.get(name, "") for name in PERSON_UPDATABLE),
+            orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
+            bulk.prepared(g.custom) if g.custom else no_custom, search,
+        ))  # fmt: skip
+        arrived.append((g.pk, stage))
+    bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
+    trail.people_arrived(job, arrived)
+
+
+def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:
+    """Filled fields overwrite; the organization only fills a gap; custom fields merge."""
+    now, rows = bulk.prepared(timezone.now()), []
+    for g in groups:
+        stored = dict(zip(MATCHED, existing[g.email], strict=True))
+        values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}
+        org = stored["organization_id"] or orgs.get(g.data.get("organization", "").lower())
+        custom = stored["custom"]  # JSON text, decoded only when the row brings custom fields
+        if g.custom:
+            before = json.loads(custom) if custom else {}
+            custom = {**before, **g.custom}
+            if custom == before:
+                custom = stored["custom"]
+        if (values, org, custom) == (
+            {n: stored[n] for n in PERSON_UPDATABLE},
+            stored["organization_id"],
+            stored["custom"],
+        ):
+            g.unchanged = True  # a re-imported row as it is stored: nothing to write
+            continue
+        search = person_search_text(first_name=values["first_name"],
+                                    last_name=values["last_name"], email=g.email)  # fmt: skip
+        rows.append((stored["id"], *values.values(), org, custom, search, now))
+    if not rows:
+        return
+    bulk.update(Person, [*PERSON_UPDATABLE, "organization_id", "custom", "search_text",
+                         "updated_at"], rows)  # fmt: skip
+    trail.record(job, "updated", "person", (r[0] for r in rows))
