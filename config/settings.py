@@ -156,6 +156,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "anymail",
     "ninja",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "tandem.core",
     "tandem.accounts",
     "tandem.contacts",
@@ -174,6 +178,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "tandem.accounts.middleware.AdminsUseTwoFactors",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -184,9 +191,39 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Accounts (django-allauth): log in by username or email; nobody signs up (admins invite);
+# password reset by email with a single-use link; failed logins limited per address and per
+# account; TOTP and recovery codes, required for admins (TANDEM_ADMIN_MFA_REQUIRED).
+ACCOUNT_ADAPTER = "tandem.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("TANDEM_LOGIN_FAILED_LIMIT", "10/m/ip,5/5m/key"),
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tandem] "
+ACCOUNT_SESSION_REMEMBER = None
+PASSWORD_RESET_TIMEOUT = env_int("TANDEM_PASSWORD_RESET_SECONDS", 2 * 3600)
+TANDEM_INVITE_DAYS = env_int("TANDEM_INVITE_DAYS", 7)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("TANDEM_MFA_ISSUER", "Tandem")
+MFA_TOTP_TOLERANCE = 1  # a phone whose clock is one step (30 s) off still signs in
+TANDEM_ADMIN_MFA_REQUIRED = env_bool("TANDEM_ADMIN_MFA_REQUIRED", True)
+USERSESSIONS_TRACK_ACTIVITY = False  # a session is recorded at sign-in; no query per request
+# A session ends after this many hours, or at once with "Log out everywhere".
+SESSION_COOKIE_AGE = env_int("TANDEM_SESSION_HOURS", 12) * 3600
 
 TEMPLATES = [
     {

@@ -63,6 +63,13 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _admins_without_second_factor(settings):
+    """Admins must set up two-factor sign-in before anything else (test_accounts.py tests
+    that); the other tests sign admins in with force_login, so they are spared it here."""
+    settings.TANDEM_ADMIN_MFA_REQUIRED = False
+
+
 class Inbox:
     def __init__(self):
         self.messages = []

@@ -47,7 +47,7 @@ def page(browser, live_server):
 
 def login(page, username):
     page.goto("/accounts/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", "pw-test-123")
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=me]")

@@ -1,6 +1,6 @@
 import hashlib
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
@@ -22,6 +22,13 @@ class Team(models.Model):
         return self.name
 
 
+class TandemUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`createsuperuser` makes an admin of the product, not only of the Django admin."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_REP)
     team = models.ForeignKey(
@@ -30,6 +37,9 @@ class User(AbstractUser):
     capacity = models.PositiveSmallIntegerField(
         default=100, help_text="Relative share of routed leads (round robin weight)."
     )
+    invited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TandemUserManager()
 
     @property
     def function(self) -> str:

@@ -23,3 +23,22 @@ def tokens_visible_to(*, actor: User):
 def owners_choices(*, functions: tuple[str, ...] = ()):
     qs = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
     return qs.filter(role__in=functions) if functions else qs
+
+
+def has_two_factors(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def users_list():
+    """Everyone, for Settings → Users: active first, then by name."""
+    return User.objects.select_related("team").order_by(
+        "-is_active", "first_name", "last_name", "username"
+    )
+
+
+def teams():
+    from tandem.accounts.models import Team
+
+    return Team.objects.order_by("name")

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tandem.accounts import selectors, services
-from tandem.core.errors import DomainError
+from tandem.accounts import selectors, services, users
+from tandem.core.errors import DomainError, NotFound
 from tandem.core.web import add_domain_error, guarded
 
 
@@ -34,10 +35,13 @@ def account(request):
             form = TokenForm()
         except DomainError as exc:
             add_domain_error(form, exc)
-    tokens = selectors.tokens_of(user=request.user)
-    return render(
-        request, "accounts/account.html", {"form": form, "tokens": tokens, "new_key": new_key}
-    )
+    context = {
+        "form": form,
+        "tokens": selectors.tokens_of(user=request.user),
+        "new_key": new_key,
+        "two_factors": selectors.has_two_factors(request.user),
+    }
+    return render(request, "accounts/account.html", context)
 
 
 @require_POST
@@ -46,3 +50,41 @@ def revoke_token(request, token_id: int):
     services.api_token_revoke(actor=request.user, token_id=token_id)
     messages.success(request, "Token revoked.")
     return redirect("accounts:account")
+
+
+@require_POST
+@guarded
+def logout_everywhere(request):
+    users.log_out_everywhere(request=request)
+    messages.success(request, "Every other session is signed out.")
+    return redirect("accounts:account")
+
+
+class AcceptForm(forms.Form):
+    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput)
+    password2 = forms.CharField(label="The same again", widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+def accept(request, token: str):
+    """An invitation's link: set a password (which proves the address) and come in."""
+    try:
+        invited = users.invited_user(token)
+    except NotFound:
+        return render(request, "accounts/accept.html", {"bad_link": True}, status=404)
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = users.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Tandem, {user.display_name}.")
+            return redirect("core:home")
+    return render(request, "accounts/accept.html", {"form": form, "invited": invited})
