@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
 TANDEM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_BASE_URL=http://testserver TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
-RUN_ENV := DEBUG=1 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
+RUN_ENV := DEBUG=1 TANDEM_ADMIN_MFA_REQUIRED=0 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
 
 .PHONY: install run test lint test-sqlite test-postgres bench bench-marketing demo-large clean
 
@@ -27,7 +27,7 @@ run: install
 	@echo
 	@echo "  demo form: http://127.0.0.1:8000/f/demo-contact-us/   (campaign email is printed here)"
 	@echo
-	$(RUN_ENV) $(PY) manage.py rescore --follow >/dev/null
+	$(RUN_ENV) $(PY) manage.py sweeps >/dev/null
 	$(RUN_ENV) $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
