@@ -9,7 +9,15 @@
     }
   });
   document.addEventListener("dragover", function (event) {
-    if (event.target.closest && event.target.closest("[data-stage]")) event.preventDefault();
+    var column = event.target.closest && event.target.closest("[data-stage]");
+    if (column) {
+      event.preventDefault();
+      document.querySelectorAll(".drop-target").forEach(function (c) { if (c !== column) c.classList.remove("drop-target"); });
+      column.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("dragend", function () {
+    document.querySelectorAll(".drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
   });
   document.addEventListener("drop", function (event) {
     var column = event.target.closest && event.target.closest("[data-stage]");

@@ -34,7 +34,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     pg.outside, pg.problems = [], []
@@ -50,44 +50,44 @@ def login(page, username):
     page.fill("#id_login", username)
     page.fill("#id_password", "pw-test-123")
     page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=me]")
+    page.wait_for_selector("[data-testid=me-button]")
 
 
 # role -> (text on home, list page, text the list must show, nav links present / absent)
 ROLES = {
     "marketer": (
-        "leads by program",
+        "Leads by program this month",
         "/marketing/programs/",
         "Marketer Webinar",
-        ["Programs", "Prices"],
-        ["Opportunities", "Board", "My day"],
+        ["Programs", "Prices", "MQL queue"],
+        ["Deals", "Pipeline", "My day", "Commissions"],
     ),
     "marketing_manager": (
-        "Team pipeline",
+        "Leads by program this month",
         "/contacts/people/",
         "Olive",
-        ["Programs", "Opportunities", "Board", "Forecast"],
-        ["Activities", "My day"],
+        ["Programs", "Deals", "Pipeline"],
+        ["Activities", "My day", "Commissions"],
     ),
     "owner": (
-        "My open opportunities",
+        "My pipeline by stage",
         "/sales/opportunities/",
         "Owner Deal",
-        ["Board", "Opportunities", "My day", "Forecast", "Commissions", "Partners", "Territories"],
-        ["Django admin"],
+        ["Pipeline", "Deals", "My day", "Forecast", "Commissions", "Partners", "Territories"],
+        ["Django admin", "Programs", "Prices"],
     ),
     "sales_manager": (
         "Quota attainment",
         "/sales/opportunities/",
         "Owner Deal",
-        ["Opportunities"],
-        ["Django admin"],
+        ["Deals", "SLA board"],
+        ["Django admin", "Programs"],
     ),
     "admin": (
-        "Team pipeline",
+        "Quota attainment",
         "/contacts/organizations/",
         "Owner Org",
-        ["Django admin", "Programs"],
+        ["Django admin", "Programs", "Users"],
         [],
     ),
 }
@@ -99,7 +99,7 @@ def test_each_role_logs_in_and_sees_its_world(page, world, role):
     f.person(source_program=world.program, first_touch_at=timezone.now())
     login(page, getattr(world, role).username)
     assert home_text in page.content()
-    nav = page.locator("nav").inner_text()
+    nav = page.locator("#sidebar nav").inner_text()
     assert all(link in nav for link in present), nav
     assert not any(link in nav for link in absent), nav
     page.goto(list_url)
@@ -117,7 +117,8 @@ def test_rep_filters_with_htmx_and_outsider_sees_nothing(page, world):
     page.press("form.filters input[name=q]", "Enter")
     page.wait_for_url("**q=olive**")
     assert "1 result" in page.locator("#results").inner_text()
-    page.click("button:has-text('Log out')")
+    page.click("[data-testid=me-button]")
+    page.click("button:has-text('Sign out')")
     page.wait_for_url("**/accounts/login/")
     login(page, world.outsider.username)
     response = page.goto(f"/sales/opportunities/{world.opportunity.pk}/")
@@ -138,7 +139,9 @@ def test_drag_a_deal_across_stages_then_close_it_lost(page, world):
     page.goto("/sales/board/")
     page.drag_and_drop(card, "[data-testid=column-present]")
     page.wait_for_selector(f"[data-testid=column-present] {card}")
-    # The keyboard path: the card's own "Move to" menu.
+    # The keyboard path: the card's own "Move…" menu.
+    page.focus(f"{card} summary")
+    page.keyboard.press("Enter")
     page.select_option(f"{card} select[name=stage]", label="Negotiate")
     page.click(f"{card} button:has-text('Move')")
     page.wait_for_selector(f"[data-testid=column-negotiate] {card}")

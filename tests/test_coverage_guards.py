@@ -11,6 +11,7 @@ def test_every_url_is_in_the_matrix():
         "core:saved_filter_create",
         "core:saved_filter_delete",
         "core:search",
+        "core:palette",
         "core:healthz",
         # One's own account, invitations, and Settings → Users and Teams: test_accounts.py.
         "accounts:account",

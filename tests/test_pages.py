@@ -137,11 +137,14 @@ def test_home_pages_per_role(world, as_user):
         world.owner, subject="Call Olive today", due_at=timezone.now() - timedelta(minutes=5)
     )
     marketer_home = as_user(world.marketer).get("/").content.decode()
-    assert "leads by program" in marketer_home and "Marketer Webinar" in marketer_home
+    assert "Leads by program this month" in marketer_home
+    assert "Marketer Webinar" in marketer_home  # the chart's bar, linked to its leads
+    assert f"program={world.program.pk}" in marketer_home
     rep_home = as_user(world.owner).get("/").content.decode()
-    assert "Call Olive today" in rep_home and "Owner Deal" in rep_home
+    assert "Call Olive today" in rep_home and "overdue" in rep_home
+    assert "Qualify" in rep_home and f"owner={world.owner.pk}" in rep_home
     manager_home = as_user(world.sales_manager).get("/").content.decode()
-    assert "Team pipeline" in manager_home and "Qualify" in manager_home
+    assert "Open pipeline by stage · team East" in manager_home and "Qualify" in manager_home
 
 
 def test_search_finds_people_orgs_and_deals(world, as_user):

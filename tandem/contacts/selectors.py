@@ -31,6 +31,10 @@ PERSON_LIST = ListSpec(
         "organization": Filter("organization_id", listing.integer, "Organization"),
         "country": Filter("country", lambda v: v.upper()[:2], "Country"),
         "program": Filter("source_program_id", listing.integer, "Source program"),
+        "first_touch_after": Filter(
+            "first_touch_at__gte", listing.day_start, "First touch on or after"
+        ),
+        "first_touch_before": Filter("first_touch_at__lt", listing.day_start, "First touch before"),
     },
     sorts={
         "-created": ("-created_at", "-id"),

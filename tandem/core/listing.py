@@ -74,6 +74,13 @@ def iso_date(raw: str) -> date:
     return date.fromisoformat(raw)
 
 
+def day_start(raw: str):
+    """A date (YYYY-MM-DD) as the start of that day in the site's time zone."""
+    from tandem.core.periods import day_start as start
+
+    return start(date.fromisoformat(raw))
+
+
 def boolean(raw: str) -> bool:
     if raw.lower() in {"1", "true", "yes"}:
         return True

@@ -36,6 +36,18 @@ def sections_for(target: str, actor, obj) -> list[dict]:
     return [s for s in (fn(actor, obj) for fn in _sections.get(target, [])) if s]
 
 
+_actions: list[tuple[Callable, Callable]] = []
+
+
+def add_palette_actions(actions: Callable) -> None:
+    """actions(user) → [(label, url, hint)] the command palette offers that user."""
+    _actions.append(actions)
+
+
+def palette_actions(user) -> list[tuple[str, str, str]]:
+    return [item for actions in _actions for item in actions(user)]
+
+
 _sweeps: list = []
 
 

@@ -6,6 +6,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("palette/", views.palette, name="palette"),
     path("healthz", views.healthz, name="healthz"),
     path("saved-filters/", saved_filter_views.create, name="saved_filter_create"),
     path("saved-filters/<int:pk>/delete", saved_filter_views.delete, name="saved_filter_delete"),

@@ -3,6 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from tandem.core import registry
 from tandem.core.web import guarded
@@ -10,8 +11,20 @@ from tandem.core.web import guarded
 
 @guarded
 def home(request):
+    """The role's dashboard: the panels the apps contribute, in their order."""
     panels = [panel(request.user) for panel in registry.home_panels(request.user)]
-    return render(request, "core/home.html", {"panels": [p for p in panels if p]})
+    panels = sorted((p for p in panels if p), key=lambda p: p.get("order", 50))
+    now = timezone.localtime()
+    greeting = "Good morning" if now.hour < 12 else "Good afternoon" if now.hour < 18 else (
+        "Good evening"
+    )  # fmt: skip
+    context = {
+        "panels": panels,
+        "greeting": greeting,
+        "today": now.date(),
+        "has_charts": any(p.get("charts") for p in panels),
+    }
+    return render(request, "core/home.html", context)
 
 
 @guarded
@@ -22,6 +35,14 @@ def search(request):
         for label, finder in registry.search_groups():
             groups.append((label, finder(actor=request.user, q=q)))
     return render(request, "core/search.html", {"search_q": q, "groups": groups})
+
+
+@guarded
+def palette(request):
+    """The command palette's list for what was typed, as JSON."""
+    from tandem.core import palette as command_palette
+
+    return JsonResponse(command_palette.entries(request.user, request.GET.get("q", "")), safe=False)
 
 
 def healthz(request):

@@ -10,7 +10,9 @@ class HandoffConfig(AppConfig):
         from tandem.handoff import sections
 
         registry.add_section("person", sections.person_score)
-        from tandem.handoff import tasks
+        from tandem.handoff import dashboards, tasks
+
+        registry.add_home_panel(lambda user: True, dashboards.panel)
 
         registry.add_sweep(tasks.rescore_sweep)
         registry.add_sweep(tasks.breach_sweep)

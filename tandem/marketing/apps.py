@@ -7,9 +7,9 @@ class MarketingConfig(AppConfig):
 
     def ready(self):
         from tandem.core import registry
-        from tandem.marketing import home
+        from tandem.marketing import dashboards, home
 
-        registry.add_home_panel(home.shows_leads, home.leads_panel)
+        registry.add_home_panel(home.shows_leads, dashboards.panel)
         registry.add_section("person", home.person_touches)
 
         from anymail.signals import tracking as anymail_tracking

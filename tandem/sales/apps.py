@@ -7,11 +7,12 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from tandem.core import registry
-        from tandem.sales import home, selectors
+        from tandem.sales import dashboards, home, selectors
 
-        registry.add_home_panel(home.is_rep, home.rep_panel)
-        registry.add_home_panel(home.is_manager, home.manager_panel)
+        registry.add_home_panel(home.is_rep, dashboards.rep_panel)
+        registry.add_home_panel(home.is_manager, dashboards.manager_panel)
         registry.add_section("person", home.person_opportunities)
         registry.add_section("organization", home.organization_opportunities)
-        registry.add_search_group("Opportunities", selectors.opportunity_search)
+        registry.add_search_group("Deals", selectors.opportunity_search)
+        registry.add_palette_actions(dashboards.palette_actions)
         registry.add_list("opportunities", selectors.OPPORTUNITY_LIST, "sales:opportunities")

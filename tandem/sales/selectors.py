@@ -16,6 +16,7 @@ from tandem.sales.models import (
     Opportunity,
     Pipeline,
     Stage,
+    StageHistory,
     StageKind,
     Territory,
 )
@@ -173,22 +174,70 @@ def team_pipeline(*, actor, period_start, period_end) -> dict:
 
 
 def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dict]:
-    """The kanban board: one column per stage; open stages carry their open deals."""
+    """The kanban board: one column per stage; open stages carry their open deals (with the
+    owner, the days in the stage and the next planned activity), closed ones this quarter's
+    count and total."""
     stages = list(pipeline.stages.order_by("order"))
-    opps = opportunity_qs(actor).filter(pipeline=pipeline, stage__kind=StageKind.OPEN)
+    visible = opportunity_qs(actor).filter(pipeline=pipeline)
     if owner_id:
-        opps = opps.filter(owner_id=owner_id)
+        visible = visible.filter(owner_id=owner_id)
+    opps = visible.filter(stage__kind=StageKind.OPEN)
     cards: dict[int, list] = {s.pk: [] for s in stages}
     rows = opps.order_by("expected_close", "id").values_list(
-        "id", "name", "amount", "currency", "expected_close", "stage_id", "organization__name"
-    )
-    for pk, name, amount, currency, close, stage_id, org in rows:
-        meta = f"{org} · {amount} {currency} · {close:%Y-%m-%d}"
-        cards[stage_id].append({"id": pk, "name": name, "amount": amount, "meta": meta})
+        "id", "name", "amount", "currency", "expected_close", "stage_id", "organization__name",
+        "owner__first_name", "owner__last_name", "owner__username", "owner_id",
+    )  # fmt: skip
+    ids = [row[0] for row in rows]
+    entered = _entered_stage(ids)
+    upcoming = _next_activities(ids)
+    for pk, name, amount, currency, close, stage_id, org, first, last, login, owner in rows:
+        cards[stage_id].append({
+            "id": pk, "name": name, "amount": amount, "currency": currency, "close": close,
+            "org": org or "", "owner": f"{first} {last}".strip() or login, "owner_id": owner,
+            "entered": entered.get(pk), "next": upcoming.get(pk),
+        })  # fmt: skip
+    closed = _closed_this_quarter(visible)
     return [
-        {"stage": s, "cards": cards[s.pk], "total": sum(c["amount"] for c in cards[s.pk])}
+        {
+            "stage": s,
+            "cards": cards[s.pk],
+            "count": len(cards[s.pk]) if s.kind == StageKind.OPEN else closed.get(s.pk, (0, 0))[0],
+            "total": sum(c["amount"] for c in cards[s.pk])
+            if s.kind == StageKind.OPEN
+            else closed.get(s.pk, (0, 0))[1],
+        }
         for s in stages
     ]
+
+
+def _entered_stage(ids: list[int]) -> dict:
+    rows = StageHistory.objects.filter(opportunity_id__in=ids, left_at__isnull=True)
+    return dict(rows.values_list("opportunity_id", "entered_at"))
+
+
+def _next_activities(ids: list[int]) -> dict:
+    """{deal: (kind, due_at)} of each deal's next open activity."""
+    rows = (
+        Activity.objects.filter(opportunity_id__in=ids, done_at__isnull=True)
+        .order_by("opportunity_id", "due_at")
+        .values_list("opportunity_id", "kind", "due_at")
+    )
+    found = {}
+    for deal, kind, due in rows:
+        found.setdefault(deal, (kind, due))
+    return found
+
+
+def _closed_this_quarter(visible) -> dict:
+    since, until = periods.quarter_of(timezone.localdate())
+    start, end = periods.days(since, until)
+    rows = (
+        visible.exclude(stage__kind=StageKind.OPEN)
+        .filter(closed_at__gte=start, closed_at__lt=end)
+        .values_list("stage_id")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    return {stage: (n, total or 0) for stage, n, total in rows}
 
 
 def default_pipeline() -> Pipeline | None:

@@ -191,6 +191,7 @@ def _board(request, closing: dict | None = None, error: str = ""):
         "error": error,
         "loss_reasons": LossReason.objects.filter(active=True),
         "competitors": Competitor.objects.filter(active=True),
+        "can_create": access.can_create(request.user, "opportunity"),
     }
     template = "sales/board.html#board" if request.htmx else "sales/board.html"
     return render(request, template, context)
