@@ -66,7 +66,9 @@ def _resolve(page, path: str) -> str:
         return path
     _, listing, pattern = path.split(":", 2)
     page.goto(f"{BASE}{listing}")
-    for href in page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))"):
+    for href in page.eval_on_selector_all(
+        "main a[href]", "els => els.map(e => e.getAttribute('href'))"
+    ):
         if re.fullmatch(pattern, href or ""):
             return href
     raise SystemExit(f"no record link matching {pattern} on {listing}")
@@ -107,7 +109,9 @@ def main() -> None:
                 page.wait_for_timeout(300)  # charts finish their first draw
                 suffix = "-dark" if args.dark else ""
                 page.screenshot(path=str(out / f"{name}-{size}{suffix}.png"), full_page=False)
-                wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+                wide = page.evaluate(
+                    "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+                )
                 if wide:
                     print(f"{name} {size}: scrolls sideways")
             print(f"{name}: done")

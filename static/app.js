@@ -133,6 +133,40 @@
     if (event.target.matches("dialog.drawer, dialog.modal")) event.target.close();
   });
 
+  /* --- tabs: [data-tabs] with role=tab buttons controlling role=tabpanel panels ------------------ */
+  function showTab(tab) {
+    const list = tab.closest("[data-tabs]");
+    $$("[role=tab]", list).forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      const panel = document.getElementById(t.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    history.replaceState(null, "", `#${tab.id}`);
+  }
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest("[data-tabs] [role=tab]");
+    if (tab) showTab(tab);
+  });
+  document.addEventListener("keydown", (event) => {
+    const tab = event.target.closest("[data-tabs] [role=tab]");
+    if (!tab || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) return;
+    const tabs = $$("[role=tab]", tab.closest("[data-tabs]"));
+    let i = tabs.indexOf(tab);
+    if (event.key === "ArrowRight") i = (i + 1) % tabs.length;
+    if (event.key === "ArrowLeft") i = (i - 1 + tabs.length) % tabs.length;
+    if (event.key === "Home") i = 0;
+    if (event.key === "End") i = tabs.length - 1;
+    tabs[i].focus();
+    showTab(tabs[i]);
+    event.preventDefault();
+  });
+  if (location.hash.startsWith("#tab-")) {
+    const tab = document.getElementById(location.hash.slice(1));
+    if (tab && tab.closest("[data-tabs]")) showTab(tab);
+  }
+
   /* --- command palette ----------------------------------------------------------------------- */
   const palette = $("[data-palette]");
   let items = [];

@@ -110,7 +110,7 @@ def test_one_click_logging_from_the_opportunity_page(world, as_user):
     act = world.opportunity.activities.get(subject="Call held")
     assert (act.kind, act.owner, act.done_at is not None) == ("call", world.owner, True)
     html = client.get(f"/sales/opportunities/{world.opportunity.pk}/").content.decode()
-    assert "Call held" in html and 'data-testid="quick-log"' in html
+    assert "Call done: Call held" in html and 'data-testid="qa-call"' in html
     denied = as_user(world.teammate).post(
         f"/sales/opportunities/{world.opportunity.pk}/log", {"quick": "call"}
     )

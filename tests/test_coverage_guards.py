@@ -12,6 +12,7 @@ def test_every_url_is_in_the_matrix():
         "core:saved_filter_delete",
         "core:search",
         "core:palette",
+        "core:note_new",
         "core:healthz",
         # One's own account, invitations, and Settings → Users and Teams: test_accounts.py.
         "accounts:account",
@@ -29,6 +30,8 @@ def test_every_url_is_in_the_matrix():
         "contacts:person_new",
         "contacts:person_edit",
         "contacts:person_stage",
+        "contacts:person_field",
+        "contacts:organization_field",
         "contacts:organizations",
         "contacts:organization",
         "contacts:organization_new",
@@ -92,6 +95,7 @@ def test_every_url_is_in_the_matrix():
         "sales:activities",
         "sales:activity",
         "sales:activity_done",
+        "sales:log",
         "handoff:queue",
         # The handoff contract's pages and actions: test_handoff.py.
         "handoff:inbox",

@@ -90,9 +90,9 @@ def test_person_page_shows_timeline_touches_and_deals(world, as_user):
         },
     )
     html = as_user(world.owner).get(f"/contacts/people/{world.person.pk}/").content.decode()
-    assert "Event attended" in html and "Marketer Webinar" in html  # touches section
+    assert "Event attended: Marketer Webinar" in html  # the touch, on the timeline
     assert "Owner Deal" in html  # opportunities section
-    assert "Touched" in html  # the timeline entry
+    assert 'data-kind="touch"' in html
 
 
 def test_opportunity_page_shows_history_and_logs_activity(world, as_user):

@@ -10,6 +10,12 @@ class ContactsConfig(AppConfig):
         from tandem.core import registry
 
         registry.add_search_group("People", selectors.person_search)
+        from tandem.contacts import timeline
+        from tandem.core import timeline as core_timeline
+
+        core_timeline.add_source("person", timeline.transitions, covers=("stage_changed",))
+        registry.add_record("person", "person", selectors.person_get_for)
+        registry.add_record("organization", "organization", selectors.organization_get_for)
         registry.add_search_group("Organizations", selectors.organization_search)
         registry.add_list("people", selectors.PERSON_LIST, "contacts:people")
         registry.add_list("organizations", selectors.ORGANIZATION_LIST, "contacts:organizations")

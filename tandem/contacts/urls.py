@@ -10,9 +10,15 @@ urlpatterns = [
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/edit", views.person_edit, name="person_edit"),
     path("people/<int:pk>/stage", views.person_stage, name="person_stage"),
+    path("people/<int:pk>/field/<str:name>", views.person_field, name="person_field"),
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/new", views.organization_new, name="organization_new"),
     path("organizations/export", views.organizations_export, name="organizations_export"),
     path("organizations/<int:pk>/", views.organization, name="organization"),
     path("organizations/<int:pk>/edit", views.organization_edit, name="organization_edit"),
+    path(
+        "organizations/<int:pk>/field/<str:name>",
+        views.organization_field,
+        name="organization_field",
+    ),
 ]

@@ -1,11 +1,13 @@
+from django import forms
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.contacts import selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
-from tandem.core import access, export, registry, saved_filters
-from tandem.core.activity import timeline_for
+from tandem.core import access, export, inline, saved_filters, timeline
 from tandem.core.web import guarded, render_list, save_form
 
 
@@ -25,12 +27,27 @@ def people(request):
     )
 
 
-def _detail_context(actor, obj, resource: str) -> dict:
-    return {
-        "timeline": timeline_for(obj),
-        "sections": registry.sections_for(resource, actor, obj),
-        "can_edit": access.can_write(actor, obj, resource),
-    }
+def _detail_context(request, obj, resource: str) -> dict:
+    return timeline.page_context(request, obj, resource)
+
+
+PERSON_FIELDS = {
+    "first_name": ("First name", lambda: forms.CharField(max_length=100, required=False)),
+    "last_name": ("Last name", lambda: forms.CharField(max_length=100, required=False)),
+    "title": ("Job title", lambda: forms.CharField(max_length=150, required=False)),
+    "email": ("Email", lambda: forms.EmailField(max_length=254, required=False)),
+    "phone": ("Phone", lambda: forms.CharField(max_length=50, required=False)),
+    "city": ("City", lambda: forms.CharField(max_length=100, required=False)),
+    "region": ("Region", lambda: forms.CharField(max_length=100, required=False)),
+    "country": ("Country (2 letters)", lambda: forms.CharField(max_length=2, required=False)),
+}
+ORGANIZATION_FIELDS = {
+    "name": ("Name", lambda: forms.CharField(max_length=200)),
+    "domain": ("Domain", lambda: forms.CharField(max_length=200, required=False)),
+    "industry": ("Industry", lambda: forms.CharField(max_length=100, required=False)),
+    "city": ("City", lambda: forms.CharField(max_length=100, required=False)),
+    "country": ("Country (2 letters)", lambda: forms.CharField(max_length=2, required=False)),
+}
 
 
 @guarded
@@ -38,11 +55,41 @@ def person(request, pk: int):
     obj = selectors.person_get_for(actor=request.user, id=pk)
     context = {
         "person": obj,
-        "transitions": selectors.person_transitions(person=obj),
         "stage_form": StageForm(initial={"to_stage": obj.lifecycle_stage}),
-        **_detail_context(request.user, obj, "person"),
+        "fields": PERSON_FIELDS,
+        **_detail_context(request, obj, "person"),
     }
     return render(request, "contacts/person.html", context)
+
+
+@guarded
+def person_field(request, pk: int, name: str):
+    if name not in PERSON_FIELDS:
+        raise Http404()
+    obj = selectors.person_get_for(actor=request.user, id=pk, action=access.WRITE)
+    label, field = PERSON_FIELDS[name]
+    return inline.field_view(
+        request, obj=obj, name=name, label=label, field=field(),
+        url=reverse("contacts:person_field", args=[pk, name]),
+        save=lambda value: services.person_update(
+            actor=request.user, person=obj, data={name: value or ""}
+        ),
+    )  # fmt: skip
+
+
+@guarded
+def organization_field(request, pk: int, name: str):
+    if name not in ORGANIZATION_FIELDS:
+        raise Http404()
+    obj = selectors.organization_get_for(actor=request.user, id=pk, action=access.WRITE)
+    label, field = ORGANIZATION_FIELDS[name]
+    return inline.field_view(
+        request, obj=obj, name=name, label=label, field=field(),
+        url=reverse("contacts:organization_field", args=[pk, name]),
+        save=lambda value: services.organization_update(
+            actor=request.user, organization=obj, data={name: value or ""}
+        ),
+    )  # fmt: skip
 
 
 @guarded
@@ -111,7 +158,10 @@ def organization(request, pk: int):
     context = {
         "org": obj,
         "people": people_qs[:50],
-        **_detail_context(request.user, obj, "organization"),
+        "people_count": people_qs.count(),
+        "fields": ORGANIZATION_FIELDS,
+        "can_add_person": access.can_create(request.user, "person"),
+        **_detail_context(request, obj, "organization"),
     }
     return render(request, "contacts/organization.html", context)
 

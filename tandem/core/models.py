@@ -74,3 +74,21 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Note(models.Model):
+    """A note on any record (a person, an organization, a deal), kept on its timeline."""
+
+    target_type = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["target_type", "target_id", "-at"], name="note_target_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]

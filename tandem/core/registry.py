@@ -48,6 +48,19 @@ def palette_actions(user) -> list[tuple[str, str, str]]:
     return [item for actions in _actions for item in actions(user)]
 
 
+_records: dict[str, tuple[str, Callable]] = {}
+
+
+def add_record(target: str, resource: str, getter: Callable) -> None:
+    """getter(actor=, id=) fetches and authorizes one record of `target` (a model name), so
+    core's generic pages (notes) can reach records they know nothing about."""
+    _records[target] = (resource, getter)
+
+
+def record(target: str):
+    return _records.get(target)
+
+
 _sweeps: list = []
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from tandem.core import saved_filter_views, views
+from tandem.core import note_views, saved_filter_views, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("palette/", views.palette, name="palette"),
+    path("notes/<str:target>/<int:pk>/new", note_views.note_new, name="note_new"),
     path("healthz", views.healthz, name="healthz"),
     path("saved-filters/", saved_filter_views.create, name="saved_filter_create"),
     path("saved-filters/<int:pk>/delete", saved_filter_views.delete, name="saved_filter_delete"),

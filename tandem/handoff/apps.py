@@ -13,6 +13,11 @@ class HandoffConfig(AppConfig):
         from tandem.handoff import dashboards, tasks
 
         registry.add_home_panel(lambda user: True, dashboards.panel)
+        from tandem.core import timeline as core_timeline
+        from tandem.handoff import timeline
+
+        core_timeline.add_source("person", timeline.handoffs, covers=("handed_off",))
+        core_timeline.add_source("person", timeline.scores)
 
         registry.add_sweep(tasks.rescore_sweep)
         registry.add_sweep(tasks.breach_sweep)

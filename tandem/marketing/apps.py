@@ -10,7 +10,10 @@ class MarketingConfig(AppConfig):
         from tandem.marketing import dashboards, home
 
         registry.add_home_panel(home.shows_leads, dashboards.panel)
-        registry.add_section("person", home.person_touches)
+        from tandem.core import timeline as core_timeline
+        from tandem.marketing import timeline
+
+        core_timeline.add_source("person", timeline.touches, covers=("touched",))
 
         from anymail.signals import tracking as anymail_tracking
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from tandem.sales import activity_views, forecast_views, partner_views, pricing_views, views
+from tandem.sales import (
+    activity_views,
+    forecast_views,
+    partner_views,
+    pricing_views,
+    quick_views,
+    views,
+)
 
 app_name = "sales"
 urlpatterns = [
@@ -28,6 +35,7 @@ urlpatterns = [
     path("activities/<int:pk>/invite.ics", activity_views.invite_ics, name="invite_ics"),
     path("activities/<int:pk>/invite", activity_views.invite_email, name="invite_email"),
     path("activities/", views.activities, name="activities"),
+    path("log/<str:target>/<int:pk>/<str:kind>", quick_views.log, name="log"),
     path("activities/<int:pk>/", views.activity, name="activity"),
     path("activities/<int:pk>/done", views.activity_done, name="activity_done"),
 ]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
-from tandem.core import access, export, saved_filters
+from tandem.core import access, export, saved_filters, timeline
 from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded, render_list, save_form
@@ -77,6 +77,7 @@ def opportunity(request, pk: int):
     opp = selectors.opportunity_get_for(actor=request.user, id=pk)
     can_edit = access.can_write(request.user, opp, "opportunity")
     context = {
+        **timeline.page_context(request, opp, "opportunity"),
         "opp": opp,
         "can_edit": can_edit,
         "history": selectors.stage_history(opportunity=opp),
@@ -97,7 +98,6 @@ def opportunity(request, pk: int):
             "line__product", "requested_by", "decided_by"
         ),
         "can_decide": request.user.role in pricing.DECIDERS or access.is_admin(request.user),
-        "timeline": timeline_for(opp),
     }
     return render(request, "sales/opportunity.html", context)
 

@@ -75,3 +75,11 @@ def avatar(user_or_name, size=""):
 @register.simple_tag
 def stage_pill(value, label):
     return format_html('<span class="pill stage-{}">{}</span>', value, label)
+
+
+@register.filter
+def attr_value(obj, name: str):
+    """A record's field as shown: the label of a choice, else the value."""
+    from tandem.core.inline import display_value
+
+    return display_value(obj, name)
