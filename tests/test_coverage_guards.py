@@ -28,6 +28,7 @@ def test_every_url_is_in_the_matrix():
         "contacts:organizations_export",
         "contacts:person",
         "contacts:person_new",
+        "contacts:people_bulk",
         "contacts:person_edit",
         "contacts:person_stage",
         "contacts:person_field",

@@ -148,10 +148,29 @@ ORGANIZATION_EXPORT = (
 )
 
 
-def person_export(*, actor, params):
-    """The filtered list, every page: (header, row iterator)."""
+def person_export(*, actor, params, ids=None):
+    """The filtered list, every page (or the selected `ids`): (header, row iterator)."""
     qs, _ = listing.apply(person_qs(actor), PERSON_LIST, params)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
     return _export(qs, PERSON_EXPORT)
+
+
+def assignable_owners(*, actor) -> list:
+    """Whom the actor may give people to (access.check_owner's rule): a manager their
+    function's users, an admin everyone active; a rep or a marketer nobody else."""
+    from django.contrib.auth import get_user_model
+
+    from tandem.core.roles import MARKETING_ROLES, SALES_ROLES
+
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+    if access.is_admin(actor):
+        return list(users)
+    if actor.role == "sales_manager":
+        return list(users.filter(role__in=SALES_ROLES))
+    if actor.role == "marketing_manager":
+        return list(users.filter(role__in=MARKETING_ROLES))
+    return []
 
 
 def organization_export(*, actor, params):

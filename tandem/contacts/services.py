@@ -328,3 +328,35 @@ def consent_proof(
         summary=f"{source}: {wording}"[:300],
     )
     return record
+
+
+def people_bulk(*, actor, ids: list[int], action: str, owner_id=None, stage: str = ""):
+    """Apply one change to many people, each through its own service and rights; returns
+    (how many changed, {id: why not})."""
+    from django.contrib.auth import get_user_model
+
+    from tandem.core.errors import DomainError
+
+    people = {p.pk: p for p in access.scope(actor, Person.objects.filter(pk__in=ids), "person")}
+    owner = None
+    if action == "owner":
+        owner = get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+        if owner is None:
+            return 0, {0: "Choose whom to give them to."}
+    elif action != "stage" or not stage:
+        return 0, {0: "Choose what to change."}
+    done, errors = 0, {}
+    for pk in ids:
+        person = people.get(pk)
+        if person is None:
+            errors[pk] = "Some of them are not yours to change."
+            continue
+        try:
+            if action == "owner":
+                person_update(actor=actor, via="ui", person=person, data={"owner": owner})
+            else:
+                person_set_stage(actor=actor, via="ui", person=person, to_stage=stage)
+            done += 1
+        except DomainError as exc:
+            errors[pk] = exc.message
+    return done, errors

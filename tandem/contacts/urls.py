@@ -6,6 +6,7 @@ app_name = "contacts"
 urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/new", views.person_new, name="person_new"),
+    path("people/bulk", views.people_bulk, name="people_bulk"),
     path("people/export", views.people_export, name="people_export"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/edit", views.person_edit, name="person_edit"),

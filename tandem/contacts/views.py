@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,6 +10,10 @@ from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.core import access, export, inline, saved_filters, timeline
 from tandem.core.web import guarded, render_list, save_form
+
+PEOPLE_COLUMNS = [("email", "Email"), ("organization", "Organization"), ("stage", "Stage"),
+                  ("score", "Score"), ("owner", "Owner"), ("source", "Source"),
+                  ("created", "Created")]  # fmt: skip
 
 
 @guarded
@@ -23,8 +28,31 @@ def people(request):
             "can_create": access.can_create(request.user, "person"),
             "saved": saved_filters.saved_filters_of(actor=request.user, resource="people"),
             "saved_resource": "people",
+            "columns": PEOPLE_COLUMNS,
+            "owners": selectors.assignable_owners(actor=request.user),
         },
     )
+
+
+@require_POST
+@guarded
+def people_bulk(request):
+    """The bulk bar: give the selected people to an owner, move them to a stage, or export
+    them. Each change goes through the person's service, with its rights."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
+    action = request.POST.get("action")
+    if action == "export":
+        header, rows = selectors.person_export(actor=request.user, params={}, ids=ids)
+        return export.response("csv", "people-selected", header, rows)
+    done, errors = services.people_bulk(
+        actor=request.user, ids=ids, action=action,
+        owner_id=request.POST.get("owner"), stage=request.POST.get("to_stage", ""),
+    )  # fmt: skip
+    if done:
+        messages.success(request, f"{done} of {len(ids)} people changed.")
+    for message in sorted(set(errors.values()))[:5]:
+        messages.error(request, message)
+    return redirect(request.POST.get("next") or "contacts:people")
 
 
 def _detail_context(request, obj, resource: str) -> dict:

@@ -42,7 +42,11 @@ def opportunities(request):
         "statuses": StageKind.choices,
         "channels": DistributionChannel.choices,
         "can_create": access.can_create(request.user, "opportunity"),
-    }
+        "columns": [("stage", "Stage"), ("amount", "Amount"), ("close", "Expected close"),
+                    ("owner", "Owner"), ("channel", "Channel"), ("created", "Created")],
+        "hidden_params": ["owner", "stage", "organization"],
+        "page_total": sum(o.amount for o in page.items),
+    }  # fmt: skip
     return render_list(request, "sales/opportunities.html", page, extra)
 
 

@@ -83,3 +83,9 @@ def attr_value(obj, name: str):
     from tandem.core.inline import display_value
 
     return display_value(obj, name)
+
+
+@register.filter
+def get_param(params, name: str):
+    """A list's applied parameter by name (params is a dict)."""
+    return params.get(name, "") if hasattr(params, "get") else ""
