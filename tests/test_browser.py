@@ -124,7 +124,7 @@ def test_rep_filters_with_htmx_and_outsider_sees_nothing(page, world):
     response = page.goto(f"/sales/opportunities/{world.opportunity.pk}/")
     assert response.status == 404 and "Owner Deal" not in page.content()
     page.goto("/sales/opportunities/")
-    assert "No opportunities match" in page.locator("#results").inner_text()
+    assert "No deals match" in page.locator("#results").inner_text()
     # The only console error is the browser logging the 404 we asked for.
     assert all("404" in problem for problem in page.problems), page.problems
 
