@@ -12,7 +12,7 @@ urlpatterns = [
     path("", include("tandem.core.urls")),
     path("accounts/", include("tandem.accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("settings/", include("tandem.accounts.settings_urls")),
+    path("settings/", include("config.settings_urls")),
     path("contacts/", include("tandem.contacts.urls")),
     path("marketing/", include("tandem.marketing.urls")),
     path("sales/", include("tandem.sales.urls")),

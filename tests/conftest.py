@@ -64,6 +64,15 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_workspace_cache():
+    from tandem.core import workspace
+
+    workspace.forget()
+    yield
+    workspace.forget()
+
+
+@pytest.fixture(autouse=True)
 def _admins_without_second_factor(settings):
     """Admins must set up two-factor sign-in before anything else (test_accounts.py tests
     that); the other tests sign admins in with force_login, so they are spared it here."""

@@ -40,12 +40,13 @@ def team(name: str, function: str = "sales") -> Team:
 
 
 def pipeline() -> Pipeline:
-    p = Pipeline.objects.create(
-        name=f"Pipeline {next(_seq)}",
-        is_default=not Pipeline.objects.filter(is_default=True).exists(),
-    )
+    """The workspace's default pipeline: a migration creates it with these stages."""
+    p = Pipeline.objects.filter(is_default=True).first()
+    if p is None:
+        p = Pipeline.objects.create(name=f"Pipeline {next(_seq)}", is_default=True)
     for order, (name, prob, kind) in enumerate(STAGES, start=1):
-        Stage.objects.create(pipeline=p, name=name, order=order, probability=prob, kind=kind)
+        Stage.objects.update_or_create(pipeline=p, name=name, defaults={
+            "order": order, "probability": prob, "kind": kind})  # fmt: skip
     return p
 
 

@@ -132,8 +132,10 @@ def test_rep_filters_with_htmx_and_outsider_sees_nothing(page, world):
 def test_drag_a_deal_across_stages_then_close_it_lost(page, world):
     from tandem.sales.models import Competitor, LossReason
 
-    LossReason.objects.create(name="Lost to competitor", names_competitor=True)
-    Competitor.objects.create(name="Rival CRM")
+    LossReason.objects.update_or_create(
+        name="Lost to competitor", defaults={"names_competitor": True}
+    )[0]
+    Competitor.objects.get_or_create(name="Rival CRM")[0]
     card = f"[data-testid=card-{world.opportunity.pk}]"
     login(page, world.owner.username)
     page.goto("/sales/board/")

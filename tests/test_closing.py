@@ -18,9 +18,11 @@ JSON = "application/json"
 @pytest.fixture
 def lookups(db):
     return {
-        "price": LossReason.objects.create(name="Price too high"),
-        "competitor": LossReason.objects.create(name="Lost to competitor", names_competitor=True),
-        "rival": Competitor.objects.create(name="Rival CRM"),
+        "price": LossReason.objects.get_or_create(name="Price too high")[0],
+        "competitor": LossReason.objects.update_or_create(
+            name="Lost to competitor", defaults={"names_competitor": True}
+        )[0],
+        "rival": Competitor.objects.get_or_create(name="Rival CRM")[0],
     }
 
 

@@ -342,7 +342,7 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
     job = f.uploaded(actor=world.admin, kind="opportunities",
                      upload=SimpleUploadedFile("p.csv", path.read_bytes()),
                      filename="sales_pipeline.csv")  # fmt: skip
-    unrecorded = LossReason.objects.create(name="Not recorded")
+    unrecorded = LossReason.objects.get_or_create(name="Not recorded")[0]
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.QUEUED, options={"create_owners": True, "loss_reason_id": unrecorded.pk}
     )

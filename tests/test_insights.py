@@ -48,8 +48,10 @@ def market(world):
                 program=p, incurred_on=day, amount=Decimal(rng.randint(100, 900))
             )
     reps_ = [world.owner, world.teammate, world.outsider]
-    reasons = [LossReason.objects.create(name=n) for n in ("Price", "Timing")]
-    objections = [Objection.objects.create(name=n) for n in ("Too expensive", "No budget")]
+    reasons = [LossReason.objects.get_or_create(name=n)[0] for n in ("Price", "Timing")]
+    objections = [
+        Objection.objects.get_or_create(name=n)[0] for n in ("Too expensive", "No budget")
+    ]
     products = [Product.objects.create(sku=f"S{i}", name=f"Product {i}") for i in range(2)]
     won_stage = Stage.objects.get(name="Closed won")
     lost_stage = Stage.objects.get(kind="lost")
@@ -443,7 +445,7 @@ def test_maven_pipeline_rep_scorecard_matches_the_file(world):
         upload=SimpleUploadedFile("p.csv", path.read_bytes()),
         filename="sales_pipeline.csv",
     )
-    unrecorded = LossReason.objects.create(name="Not recorded")
+    unrecorded = LossReason.objects.get_or_create(name="Not recorded")[0]
     options = {"create_owners": True, "loss_reason_id": unrecorded.pk}
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, options=options)
     assert engine.run(job.pk).failed == 0

@@ -272,7 +272,7 @@ def test_bulk_move_in_the_ui(world, catalog, as_user):
     )
     assert "Closing lost needs a loss reason." in page.content.decode()
     assert _stage_of(a)[0] == _stage_of(b)[0] == "Qualify"
-    reason = LossReason.objects.create(name="No budget")
+    reason = LossReason.objects.get_or_create(name="No budget")[0]
     page = client.post(
         "/sales/opportunities/bulk",
         {"ids": [a.pk, b.pk], "stage": lost.pk, "loss_reason": reason.pk},

@@ -15,7 +15,7 @@ JSON = "application/json"
 
 @pytest.fixture
 def lookups(db):
-    return Objection.objects.create(name="Too expensive"), Competitor.objects.create(
+    return Objection.objects.get_or_create(name="Too expensive")[0], Competitor.objects.create(
         name="Rival CRM"
     )
 

@@ -636,7 +636,7 @@ def lead(world):
 @pytest.mark.parametrize(("write", "door", "who"), CASES)
 def test_write(world, lead, as_user, settings, tmp_path, write, door, who):
     settings.TANDEM_IMPORT_DIR = tmp_path
-    LossReason.objects.create(name="Price")
+    LossReason.objects.get_or_create(name="Price")[0]
     Organization.objects.filter(pk=world.org.pk).update(domain="owner.example")
     ctx = Ctx(world, who, as_user(getattr(world, who)), lead, tmp_path)
     before = write.effect(ctx)

@@ -46,11 +46,6 @@ class TeamForm(forms.Form):
 
 
 @guarded
-def index(request):
-    return redirect("settings:users" if access.is_admin(request.user) else "accounts:account")
-
-
-@guarded
 def users(request):
     _admin(request)
     form = InviteForm(request.POST or None)

@@ -6,4 +6,23 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from tandem.core import checks  # noqa: F401  (registers the system checks)
+        from tandem.core import access, checks, registry, settings_views, setup  # noqa: F401
+
+        registry.add_home_panel(lambda user: True, setup.panel)
+        registry.add_setup_step(
+            50,
+            "Mail settings",
+            "A sender and your postal address, for campaign footers.",
+            setup.mail_ready,
+            "settings:mail",
+        )
+        registry.add_settings_section(
+            60,
+            "Mail",
+            "The sender of campaigns and your postal address; send a test.",
+            "settings:mail",
+            settings_views.may_mail,
+        )
+        registry.add_settings_section(
+            90, "Audit", "Who changed which setting, and when.", "settings:audit", access.is_admin
+        )

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from tandem.core import access
+from tandem.core import access, registry
 from tandem.core.roles import Function, Role
 
 THEMES = ("auto", "light", "dark")
@@ -98,13 +98,25 @@ def _insights(user, role, function) -> list:
 
 
 def _settings(user, role, function) -> list:
-    if not access.is_admin(user):
-        return []
-    return [
-        Link("Users", "settings:users", "users"),
-        Link("Teams", "settings:teams", "team"),
-        Link("Django admin", "admin:index", "wrench"),
-    ]
+    sections = [s for s in registry.settings_sections() if s["allowed"](user)]
+    links = []
+    if sections:
+        links.append(Link("Settings", "settings:index", "gear"))
+    if any(s["url_name"] == "settings:users" for s in sections):
+        links.append(Link("Users", "settings:users", "users"))
+    if access.is_admin(user):
+        links.append(Link("Django admin", "admin:index", "wrench"))
+    return links
+
+
+def settings_tabs(user, path: str) -> list[dict]:
+    """The settings area's tabs: the sections the user may open, the current one marked."""
+    tabs = []
+    for s in registry.settings_sections():
+        if s["allowed"](user):
+            url = reverse(s["url_name"])
+            tabs.append({"title": s["title"], "url": url, "current": path.startswith(url)})
+    return tabs
 
 
 GROUPS = (
@@ -167,4 +179,6 @@ def navigation(request):
         sidebar_collapsed=request.COOKIES.get("sidebar") == "collapsed",
         is_admin=access.is_admin(user),
     )
+    if request.path.startswith("/settings/"):
+        context["settings_sections"] = settings_tabs(user, request.path)
     return context

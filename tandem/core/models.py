@@ -92,3 +92,17 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class Workspace(models.Model):
+    """The workspace's own settings, edited in Settings (one row). Empty values fall back to
+    the environment's (TANDEM_POSTAL_ADDRESS, DEFAULT_FROM_EMAIL)."""
+
+    name = models.CharField(max_length=100, blank=True, default="")
+    sender_name = models.CharField(max_length=100, blank=True, default="")
+    sender_email = models.EmailField(blank=True, default="")
+    postal_address = models.CharField(max_length=300, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name or "Workspace"

@@ -26,8 +26,9 @@ def note_new(request, target: str, pk: int):
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            notes.note_add(actor=request.user, target=obj, resource=resource,
-                           body=form.cleaned_data["body"])  # fmt: skip
+            notes.note_add(
+                actor=request.user, target=obj, resource=resource, body=form.cleaned_data["body"]
+            )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -35,7 +36,12 @@ def note_new(request, target: str, pk: int):
             if request.htmx:
                 return HttpResponse(headers={"HX-Redirect": obj.get_absolute_url()})
             return redirect(obj.get_absolute_url())
-    context = {"form": form, "obj": obj, "title": "Add a note",
-               "action": request.path, "submit": "Add the note"}  # fmt: skip
+    context = {
+        "form": form,
+        "obj": obj,
+        "title": "Add a note",
+        "action": request.path,
+        "submit": "Add the note",
+    }
     template = "components/drawer_form.html" if request.htmx else "components/page_form.html"
     return render(request, template, context)

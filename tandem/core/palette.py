@@ -20,13 +20,13 @@ def entries(user, q: str) -> list[dict]:
     for group in groups:
         for link in group.links:
             if _matches(q, link.label, group.label):
-                out.append({"group": "Go to", "label": link.label, "hint": group.label,
-                            "url": link.url})  # fmt: skip
+                out.append(
+                    {"group": "Go to", "label": link.label, "hint": group.label, "url": link.url}
+                )
     out = out[: 8 if q else 6]
     for label, url in quick_create(user):
         if _matches(q, f"new {label}", f"create {label}", label):
-            out.append({"group": "Create", "label": f"New {label.lower()}", "hint": "",
-                        "url": url})  # fmt: skip
+            out.append({"group": "Create", "label": f"New {label.lower()}", "hint": "", "url": url})
     for label, url, hint in registry.palette_actions(user):
         if _matches(q, label, hint):
             out.append({"group": "Actions", "label": label, "hint": hint, "url": url})
@@ -34,8 +34,20 @@ def entries(user, q: str) -> list[dict]:
         for label, finder in registry.search_groups():
             for record in finder(actor=user, q=q, limit=LIMIT):
                 hint = getattr(record, "email", "") or getattr(record, "organization", "") or ""
-                out.append({"group": label, "label": str(record), "hint": str(hint),
-                            "url": record.get_absolute_url()})  # fmt: skip
-        out.append({"group": "Search", "label": f"Search everything for “{q}”", "hint": "",
-                    "url": f"/search/?q={q}"})  # fmt: skip
+                out.append(
+                    {
+                        "group": label,
+                        "label": str(record),
+                        "hint": str(hint),
+                        "url": record.get_absolute_url(),
+                    }
+                )
+        out.append(
+            {
+                "group": "Search",
+                "label": f"Search everything for “{q}”",
+                "hint": "",
+                "url": f"/search/?q={q}",
+            }
+        )
     return out

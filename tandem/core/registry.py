@@ -61,6 +61,31 @@ def record(target: str):
     return _records.get(target)
 
 
+_setup: list[tuple] = []
+
+
+def add_setup_step(order: int, label: str, hint: str, done: Callable, url_name: str) -> None:
+    """A step of the first-run checklist an admin sees on Home; done() ticks it."""
+    _setup.append((order, label, hint, done, url_name))
+
+
+def setup_steps() -> list[tuple]:
+    return sorted(_setup, key=lambda step: step[0])
+
+
+_settings: list[dict] = []
+
+
+def add_settings_section(order: int, title: str, text: str, url_name: str, allowed) -> None:
+    """A card of the Settings index: allowed(user) says who may open it."""
+    _settings.append({"order": order, "title": title, "text": text, "url_name": url_name,
+                      "allowed": allowed})  # fmt: skip
+
+
+def settings_sections() -> list[dict]:
+    return sorted(_settings, key=lambda s: s["order"])
+
+
 _sweeps: list = []
 
 

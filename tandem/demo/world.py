@@ -143,13 +143,17 @@ def build_territories(team_ids: dict) -> None:
 
 
 def build_pipeline() -> tuple[int, dict]:
+    """The workspace's default pipeline (a migration creates it) with the demo's stages."""
     Pipeline, Stage = model("sales.Pipeline"), model("sales.Stage")
-    pipeline = Pipeline.objects.create(name="New business", is_default=True)
+    pipeline = Pipeline.objects.filter(is_default=True).first()
+    if pipeline is None:
+        pipeline = Pipeline.objects.create(name="New business", is_default=True)
     ids = {}
     for order, (name, prob, kind) in enumerate(STAGES, start=1):
-        ids[name] = Stage.objects.create(
-            pipeline=pipeline, name=name, order=order, probability=prob, kind=kind
-        ).pk
+        ids[name] = Stage.objects.update_or_create(
+            pipeline=pipeline, name=name,
+            defaults={"order": order, "probability": prob, "kind": kind},
+        )[0].pk  # fmt: skip
     return pipeline.pk, ids
 
 
@@ -180,12 +184,14 @@ def build_catalog() -> list[tuple[int, str, Decimal]]:
 def build_lookups() -> tuple[list, dict, list]:
     Competitor, LossReason = model("sales.Competitor"), model("sales.LossReason")
     Objection = model("sales.Objection")
-    competitors = [Competitor.objects.create(name=n).pk for n in names.COMPETITORS]
+    competitors = [Competitor.objects.get_or_create(name=n)[0].pk for n in names.COMPETITORS]
     reasons = {
-        n: LossReason.objects.create(name=n, names_competitor=n == "Lost to competitor").pk
+        n: LossReason.objects.get_or_create(
+            name=n, defaults={"names_competitor": n == "Lost to competitor"}
+        )[0].pk
         for n in names.LOSS_REASONS
     }
-    objections = [Objection.objects.create(name=n).pk for n in names.OBJECTIONS]
+    objections = [Objection.objects.get_or_create(name=n)[0].pk for n in names.OBJECTIONS]
     return competitors, reasons, objections
 
 

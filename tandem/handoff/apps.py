@@ -18,6 +18,15 @@ class HandoffConfig(AppConfig):
 
         core_timeline.add_source("person", timeline.handoffs, covers=("handed_off",))
         core_timeline.add_source("person", timeline.scores)
+        from tandem.core import access
+
+        registry.add_settings_section(
+            45,
+            "Scoring and the SLA",
+            "The fit and engagement rules that make an MQL, and the hours sales has to decide.",
+            "handoff:scoring",
+            lambda u: access.function_of(u) in ("marketing", "admin") or u.role == "sales_manager",
+        )
 
         registry.add_sweep(tasks.rescore_sweep)
         registry.add_sweep(tasks.breach_sweep)

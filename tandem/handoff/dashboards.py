@@ -19,23 +19,48 @@ def panel(actor) -> dict | None:
             waiting=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now))
         )
         late = mine["late"]
-        tiles.append(("Leads waiting for you", mine["waiting"], f"{late} past the SLA",
-                      reverse("handoff:inbox"), late))  # fmt: skip
+        tiles.append(
+            (
+                "Leads waiting for you",
+                mine["waiting"],
+                f"{late} past the SLA",
+                reverse("handoff:inbox"),
+                late,
+            )
+        )
     if actor.role == Role.SALES_MANAGER or access.is_admin(actor):
         team = access.scope(actor, Handoff.objects.all(), "handoff").filter(
             status=HandoffStatus.PENDING
         )
         counts = team.aggregate(waiting=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
-        tiles.append(("Leads past their SLA", counts["late"], f"of {counts['waiting']} waiting",
-                      reverse("handoff:sla"), counts["late"]))  # fmt: skip
+        tiles.append(
+            (
+                "Leads past their SLA",
+                counts["late"],
+                f"of {counts['waiting']} waiting",
+                reverse("handoff:sla"),
+                counts["late"],
+            )
+        )
     if access.function_of(actor) in ("marketing", "admin"):
         mqls = access.scope(
             actor, Person.objects.filter(lifecycle_stage=LifecycleStage.MQL), "person"
         )
         untaken = mqls.exclude(handoffs__status=HandoffStatus.PENDING).count()
-        tiles.append(("MQLs not handed off", untaken, "routing found no rep for them",
-                      f"{reverse('handoff:mqls')}?handoff=unassigned", untaken))  # fmt: skip
+        tiles.append(
+            (
+                "MQLs not handed off",
+                untaken,
+                "routing found no rep for them",
+                f"{reverse('handoff:mqls')}?handoff=unassigned",
+                untaken,
+            )
+        )
     if not tiles:
         return None
-    return {"template": "handoff/_dash_handoff.html", "order": 15, "width": "full",
-            "data": {"tiles": tiles}}  # fmt: skip
+    return {
+        "template": "handoff/_dash_handoff.html",
+        "order": 15,
+        "width": "full",
+        "data": {"tiles": tiles},
+    }

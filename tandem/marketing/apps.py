@@ -14,6 +14,15 @@ class MarketingConfig(AppConfig):
         from tandem.marketing import timeline
 
         core_timeline.add_source("person", timeline.touches, covers=("touched",))
+        from tandem.marketing.models import LeadForm, Program
+
+        registry.add_setup_step(
+            30,
+            "A first program and form",
+            "Each lead records the program that brought it: a web form, an event, an ad.",
+            lambda: Program.objects.exists() and LeadForm.objects.exists(),
+            "marketing:program_new",
+        )
 
         from anymail.signals import tracking as anymail_tracking
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from tandem.contacts.models import ConsentStatus, LifecycleTransition, Person
-from tandem.core import access, activity
+from tandem.core import access, activity, workspace
 from tandem.core.errors import Conflict, Invalid
 from tandem.marketing import mailer, segments
 from tandem.marketing.models import (
@@ -197,8 +197,10 @@ def campaign_send(*, actor, via: str = "ui", campaign: Campaign, at=None) -> Cam
         raise Conflict(f"The campaign is already {campaign.get_status_display().lower()}.")
     if campaign.segment_id is None:
         raise Invalid("Choose a segment to send to.", field="segment")
-    if not (settings.TANDEM_POSTAL_ADDRESS.strip() and settings.TANDEM_BASE_URL.strip()):
-        raise Invalid("Set TANDEM_POSTAL_ADDRESS and TANDEM_BASE_URL before sending campaigns.")
+    if not (workspace.postal_address() and settings.TANDEM_BASE_URL.strip()):
+        raise Invalid(
+            "Set your postal address (Settings → Mail) and TANDEM_BASE_URL before sending."
+        )
     now = timezone.now()
     if at is not None and at < now - timedelta(minutes=1):
         raise Invalid("The send time is in the past.", field="at")

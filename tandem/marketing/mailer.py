@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from markdown_it import MarkdownIt
 
+from tandem.core import workspace
 from tandem.core.errors import Invalid
 from tandem.marketing.models import BodyFormat
 
@@ -163,7 +164,7 @@ def render(compiled: Compiled, person, token: str | None) -> tuple[str, str]:
 
     body_html = _join(compiled.html_parts, person, lambda i: html.escape(link(i)), escape=True)
     body_text = _join(compiled.text_parts, person, link, escape=False)
-    address = settings.TANDEM_POSTAL_ADDRESS
+    address = workspace.postal_address()
     footer_html = (
         f'<hr><p class="footer">{html.escape(address)}<br>'
         f'<a href="{html.escape(urls["unsubscribe"])}">Unsubscribe</a></p>'
@@ -175,7 +176,7 @@ def render(compiled: Compiled, person, token: str | None) -> tuple[str, str]:
 
 
 def unsubscribe_mailto(token: str) -> str:
-    _, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    _, sender = parseaddr(workspace.sender())
     address = settings.TANDEM_UNSUBSCRIBE_MAILTO or sender
     return f"mailto:{address}?subject=unsubscribe%20{token}"
 
@@ -192,6 +193,8 @@ def message(*, subject: str, html_body: str, text_body: str, to: str, token: str
                 "X-Mailgun-Variables": f'{{"tandem_recipient": "{token}"}}',
             }
         )
-    msg = EmailMultiAlternatives(subject=subject, body=text_body, to=[to], headers=headers)
+    msg = EmailMultiAlternatives(
+        subject=subject, body=text_body, to=[to], headers=headers, from_email=workspace.sender()
+    )
     msg.attach_alternative(html_body, "text/html")
     return msg

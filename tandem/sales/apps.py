@@ -6,7 +6,7 @@ class SalesConfig(AppConfig):
     label = "sales"
 
     def ready(self):
-        from tandem.core import registry
+        from tandem.core import access, registry
         from tandem.sales import dashboards, home, selectors
 
         registry.add_home_panel(home.is_rep, dashboards.rep_panel)
@@ -27,3 +27,34 @@ class SalesConfig(AppConfig):
         )
         registry.add_list("opportunities", selectors.OPPORTUNITY_LIST, "sales:opportunities")
         registry.add_record("opportunity", "opportunity", selectors.opportunity_get_for)
+        from tandem.sales import setup
+        from tandem.sales.models import Pipeline, StageKind
+
+        registry.add_settings_section(
+            30,
+            "Pipelines and stages",
+            "The stages of your selling process and their odds.",
+            "settings:pipelines",
+            setup.may_configure,
+        )
+        registry.add_settings_section(
+            40,
+            "Quotas",
+            "Each rep's target per quarter: a grid, or a CSV file.",
+            "settings:quotas",
+            setup.may_configure,
+        )
+        registry.add_settings_section(
+            50,
+            "Prices and discounts",
+            "List prices and the discount each sales role may give.",
+            "sales:pricing",
+            lambda u: access.function_of(u) in ("marketing", "admin"),
+        )
+        registry.add_setup_step(
+            10,
+            "Pipeline and stages",
+            "Tandem starts with one: rename the stages as you sell.",
+            lambda: Pipeline.objects.filter(is_default=True, stages__kind=StageKind.OPEN).exists(),
+            "settings:pipelines",
+        )

@@ -29,8 +29,9 @@ class QuickActivityForm(forms.Form):
     due_at = forms.DateTimeField(
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    notes = forms.CharField(required=False, max_length=10_000,
-                            widget=forms.Textarea(attrs={"rows": 5}))  # fmt: skip
+    notes = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     done = forms.BooleanField(required=False, label="It happened (log it as done)")
 
 
@@ -70,9 +71,15 @@ def log(request, target: str, pk: int, kind: str):
         try:
             act = services.activity_create(
                 actor=request.user,
-                data={"kind": kind, "subject": data["subject"], "due_at": data["due_at"],
-                      "notes": data["notes"], "selling": True, **refs},
-            )  # fmt: skip
+                data={
+                    "kind": kind,
+                    "subject": data["subject"],
+                    "due_at": data["due_at"],
+                    "notes": data["notes"],
+                    "selling": True,
+                    **refs,
+                },
+            )
             if data["done"]:
                 services.activity_complete(actor=request.user, act=act)
         except DomainError as exc:
@@ -84,7 +91,12 @@ def log(request, target: str, pk: int, kind: str):
             if request.htmx:
                 return HttpResponse(headers={"HX-Redirect": obj.get_absolute_url()})
             return redirect(obj.get_absolute_url())
-    context = {"form": form, "obj": obj, "title": KINDS[kind][0], "action": request.path,
-               "submit": KINDS[kind][0]}  # fmt: skip
+    context = {
+        "form": form,
+        "obj": obj,
+        "title": KINDS[kind][0],
+        "action": request.path,
+        "submit": KINDS[kind][0],
+    }
     template = "components/drawer_form.html" if request.htmx else "components/page_form.html"
     return render(request, template, context)

@@ -1,0 +1,24 @@
+"""Settings, one area of the app over several apps' pages (each page checks its own rights)."""
+
+from django.urls import path
+
+from tandem.accounts import settings_views as accounts
+from tandem.core import settings_views as core
+from tandem.sales import settings_views as sales
+
+app_name = "settings"
+urlpatterns = [
+    path("", core.index, name="index"),
+    path("mail/", core.mail, name="mail"),
+    path("audit/", core.audit, name="audit"),
+    path("users/", accounts.users, name="users"),
+    path("users/<int:pk>/", accounts.user_edit, name="user"),
+    path("teams/", accounts.teams, name="teams"),
+    path("pipelines/", sales.pipelines, name="pipelines"),
+    path("pipelines/new", sales.pipeline_new, name="pipeline_new"),
+    path("pipelines/<int:pk>/default", sales.pipeline_default, name="pipeline_default"),
+    path("pipelines/<int:pk>/stages", sales.stage_new, name="stage_new"),
+    path("pipelines/<int:pk>/order", sales.stage_order, name="stage_order"),
+    path("stages/<int:pk>", sales.stage_edit, name="stage_edit"),
+    path("quotas/", sales.quotas, name="quotas"),
+]
