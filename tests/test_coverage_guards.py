@@ -18,6 +18,7 @@ def test_every_url_is_in_the_matrix():
         "accounts:account",
         "accounts:revoke_token",
         "accounts:logout_everywhere",
+        "accounts:preferences",
         "accounts:accept",
         "settings:index",
         "settings:users",
@@ -60,6 +61,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:segments",
         "marketing:segment_new",
         "marketing:segment_count",
+        "marketing:segment_row",
         "marketing:segment",
         "marketing:segment_edit",
         "marketing:segment_export",
@@ -276,6 +278,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/tokens"),
         ("POST", "/tokens"),
         ("POST", "/tokens/{token_id}/revoke"),
+        # Who you are and your time zone: test_time_zone.py.
+        ("GET", "/me"),
+        ("PATCH", "/me"),
     }
     found = set()
     for _, router in api._routers:

@@ -2,7 +2,7 @@
 
 Each expectation is computed independently in plain Python over the same people."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,6 +12,8 @@ from tandem.core.errors import Invalid
 from tandem.marketing import segments
 from tandem.marketing.models import Touch
 from tests import factories as f
+
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -133,29 +135,135 @@ def test_bad_conditions_are_refused_with_the_row(db, condition, message):
 
 
 def test_builder_page_live_count_and_save(crowd, as_user):
+    """The page posts rows and groups with their parent's id; the count and the save read the
+    same tree."""
     world = crowd["world"]
     client = as_user(world.marketer)
     rows = {
-        "cond-count": "2",
-        "cond-0-group": "1",
-        "cond-0-field": "country",
-        "cond-0-op": "in",
-        "cond-0-value": "DE",
-        "cond-1-group": "1",
-        "cond-1-field": "",
+        "g-root-match": "all",
+        "r-a1-parent": "root",
+        "r-a1-field": "country",
+        "r-a1-op": "in",
+        "r-a1-value": "DE",
+        "g-b2-parent": "root",
+        "g-b2-match": "any",
+        "r-c3-parent": "b2",
+        "r-c3-field": "stage",
+        "r-c3-op": "in",
+        "r-c3-value": ["lead", "mql"],
+        "r-d4-parent": "b2",
+        "r-d4-field": "score",
+        "r-d4-op": "gte",
+        "r-d4-value": "60",
+        "r-e5-parent": "b2",
+        "r-e5-field": "",
     }
     count = client.post("/marketing/segments/count", rows, HTTP_HX_REQUEST="true")
-    expected = len(_expected(lambda p: p.country == "DE"))
+    expected = len(
+        _expected(
+            lambda p: p.country == "DE" and (p.lifecycle_stage in ("lead", "mql") or p.score >= 60)
+        )
+    )
     assert f'data-testid="segment-count">{expected}<' in count.content.decode()
-    bad = client.post("/marketing/segments/count", {**rows, "cond-0-value": "Germany"})
-    assert "bad value for Country" in bad.content.decode()
+    bad = client.post("/marketing/segments/count", {**rows, "r-a1-value": "Germany"})
+    assert "Condition 1: bad value for Country" in bad.content.decode()
     saved = client.post(
         "/marketing/segments/new", {**rows, "name": "Germany", "idempotency_key": "seg-1"}
     )
     assert saved.status_code == 302
     page = client.get(saved["Location"]).content.decode()
     assert f'data-testid="segment-total">{expected}<' in page
-    assert "Country is one of DE" in page
+    assert "Country is one of DE AND (Lifecycle stage is one of Lead, Marketing-qualified OR" in (
+        page.replace("&#x27;", "'")
+    )
+    edit = client.get(saved["Location"] + "edit").content.decode()
+    assert 'name="g-n2-match"' in edit and 'value="mql" checked' in edit
+
+
+def test_a_posted_loop_or_orphan_is_dropped(crowd, as_user):
+    from django.http import QueryDict
+
+    from tandem.marketing.segment_views import tree_from_post
+
+    post = QueryDict(mutable=True)
+    for key, value in [
+        ("g-a-parent", "b"),  # its parent comes later: dropped, with what hangs from it
+        ("g-b-parent", "a"),
+        ("r-c-parent", "a"),
+        ("r-c-field", "city"),
+        ("r-d-parent", "root"),
+        ("r-d-field", "country"),
+        ("r-d-op", "in"),
+        ("r-d-value", "FR"),
+        ("r-Z!-parent", "root"),
+    ]:
+        post.appendlist(key, value)
+    tree = tree_from_post(post)
+    assert [r["field"] for r in tree["rules"]] == ["country"]
+
+
+def test_nested_groups_and_relative_dates_match_an_independent_count(crowd):
+    webinar = crowd["webinar"]
+    # the last 7 days: today and the 6 days before it, from midnight in the workspace's zone
+    start = timezone.make_aware(
+        datetime.combine(timezone.localdate() - timedelta(days=6), datetime.min.time())
+    )
+    recent = {t.person_id for t in Touch.objects.filter(program=webinar, occurred_at__gte=start)}
+    tree = {
+        "match": "any",
+        "rules": [
+            {"field": "program", "op": "touched", "value": str(webinar.pk), "last_days": 7},
+            {
+                "match": "all",
+                "rules": [
+                    {"field": "country", "op": "in", "value": "FR"},
+                    {
+                        "match": "any",
+                        "rules": [
+                            {"field": "title", "op": "not_contains", "value": "marketing"},
+                            {"field": "score", "op": "eq", "value": "45"},
+                        ],
+                    },
+                ],
+            },
+        ],
+    }
+    got = set(segments.people(segments.clean(tree)).values_list("pk", flat=True))
+    assert got == _expected(
+        lambda p: (
+            p.pk in recent
+            or (p.country == "FR" and ("marketing" not in p.title.lower() or p.score == 45))
+        )
+    )
+    assert segments.flat(segments.clean(tree)) is None  # not writable as numbered groups
+    too_deep = {"match": "all", "rules": [{"match": "all", "rules": [tree]}]}
+    with pytest.raises(Invalid, match="at most 3 deep"):
+        segments.clean(too_deep)
+    with pytest.raises(Invalid, match="no date to count back from"):
+        segments.clean([{"field": "city", "op": "eq", "value": "x", "last_days": 3}])
+
+
+def test_the_row_comes_back_with_the_fields_operators(world, as_user):
+    client = as_user(world.marketer)
+    row = client.get(
+        "/marketing/segments/row",
+        {"row": "k1", "r-k1-parent": "root", "r-k1-field": "score", "r-k1-was": "city"},
+    ).content.decode()
+    assert 'value="gte"' in row and 'type="number"' in row and 'value="contains"' not in row
+    dated = client.get(
+        "/marketing/segments/row",
+        {
+            "row": "k1",
+            "r-k1-parent": "root",
+            "r-k1-field": "created",
+            "r-k1-was": "created",
+            "r-k1-op": "between",
+            "r-k1-when": "last",
+        },
+    ).content.decode()
+    assert 'name="r-k1-last_days"' in dated
+    assert client.get("/marketing/segments/row", {"row": "<x>"}).status_code == 400
+    assert as_user(world.owner).get("/marketing/segments/row", {"row": "k1"}).status_code == 403
 
 
 def test_segments_api(crowd, as_user):
@@ -172,6 +280,40 @@ def test_segments_api(crowd, as_user):
     assert created.status_code == 201
     seg_id = created.json()["id"]
     assert client.get(f"/api/segments/{seg_id}/count").json()["count"] == expected
+    body = client.get(f"/api/segments/{seg_id}").json()
+    assert body["rules"]["rules"][0]["field"] == "stage"
+    assert body["conditions"][0] == {
+        **conditions[0],
+        "group": 1,
+        "since": "",
+        "until": "",
+        "last_days": None,
+    }
+    rules = {
+        "match": "any",
+        "rules": [
+            conditions[0],
+            {
+                "match": "all",
+                "rules": [
+                    {"field": "country", "op": "in", "value": "DE"},
+                    {"field": "score", "op": "gte", "value": "50"},
+                ],
+            },
+        ],
+    }
+    nested = client.patch(f"/api/segments/{seg_id}", {"rules": rules}, content_type=JSON)
+    assert nested.status_code == 200 and nested.json()["conditions"] is not None
+    expected = len(
+        _expected(
+            lambda p: (
+                p.lifecycle_stage in ("mql", "customer") or (p.country == "DE" and p.score >= 50)
+            )
+        )
+    )
+    assert client.get(f"/api/segments/{seg_id}/count").json()["count"] == expected
+    counted = client.post("/api/segments/count", {"rules": rules}, content_type=JSON)
+    assert counted.json()["count"] == expected
     bad = client.patch(
         f"/api/segments/{seg_id}",
         {"conditions": [{"field": "x", "op": "eq", "value": "1"}]},

@@ -1,10 +1,11 @@
-"""API of one's own account: personal tokens, listed, created and revoked."""
+"""API of one's own account: who you are and your preferences; personal tokens, listed, created
+and revoked."""
 
 from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from tandem.accounts import selectors, services
+from tandem.accounts import selectors, services, users
 from tandem.core.api_support import PathId
 
 router = Router(tags=["accounts"])
@@ -50,3 +51,27 @@ def create_token(request, payload: TokenIn):
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token")
 def revoke_token(request, token_id: PathId):
     return services.api_token_revoke(actor=request.user, token_id=token_id, via="api")
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    name: str = Field(..., alias="display_name")
+    role: str
+    team_id: int | None
+    time_zone: str = Field(..., description="Blank: the workspace's time zone.")
+
+
+class MePatch(Schema):
+    time_zone: str = Field(..., max_length=64, description="An IANA zone, or blank.")
+
+
+@router.get("/me", response=MeOut, summary="Who you are")
+def me(request):
+    return request.user
+
+
+@router.patch("/me", response=MeOut, summary="Change your preferences")
+def update_me(request, payload: MePatch):
+    return users.preferences_update(actor=request.user, time_zone=payload.time_zone, via="api")

@@ -38,6 +38,9 @@ class User(AbstractUser):
         default=100, help_text="Relative share of routed leads (round robin weight)."
     )
     invited_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", help_text="Blank: the workspace's time zone."
+    )
 
     objects = TandemUserManager()
 

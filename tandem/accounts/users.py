@@ -3,6 +3,7 @@ An invitation is a mailed link, good once and for TANDEM_INVITE_DAYS: following 
 password and proves the address is theirs (it is then verified)."""
 
 import hashlib
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -153,6 +154,23 @@ def user_update(*, actor, user: User, data: dict, via: str = "ui") -> User:
     if "is_active" in changes and not user.is_active:
         end_everything(user)
     return user
+
+
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+@transaction.atomic
+def preferences_update(*, actor, time_zone: str, via: str = "ui") -> User:
+    """One's own preferences: the time zone dates and times are shown in ("" for the
+    workspace's)."""
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise Invalid(f"Unknown time zone {time_zone!r}.", field="time_zone")
+    changes = activity.apply_changes(actor, {"time_zone": time_zone})
+    if changes:
+        actor.save(update_fields=["time_zone"])
+        activity.record(actor=actor, via=via, verb="updated", target=actor, changes=changes)
+    return actor
 
 
 def end_everything(user: User) -> None:

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -21,6 +22,32 @@ class TokenForm(forms.Form):
     )
 
 
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Dates and times everywhere in Tandem are shown in this zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", f"The workspace's ({settings.TIME_ZONE})")] + [
+            (z, z.replace("_", " ")) for z in users.time_zones()
+        ]
+
+
+@require_POST
+@guarded
+def preferences(request):
+    form = PreferencesForm(request.POST)
+    if form.is_valid():
+        users.preferences_update(actor=request.user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(request, "Preferences saved.")
+    else:
+        messages.error(request, "Choose a time zone from the list.")
+    return redirect("accounts:account")
+
+
 @guarded
 def account(request):
     form = TokenForm(request.POST or None)
@@ -37,6 +64,7 @@ def account(request):
             add_domain_error(form, exc)
     context = {
         "form": form,
+        "preferences": PreferencesForm(initial={"time_zone": request.user.time_zone}),
         "tokens": selectors.tokens_of(user=request.user),
         "new_key": new_key,
         "two_factors": selectors.has_two_factors(request.user),

@@ -172,6 +172,7 @@ def organizations(request):
         page,
         {
             "sizes": CompanySize.choices,
+            "customer_choices": [("true", "Customers"), ("false", "Prospects")],
             "can_create": access.can_create(request.user, "organization"),
             "saved": saved_filters.saved_filters_of(actor=request.user, resource="organizations"),
             "saved_resource": "organizations",

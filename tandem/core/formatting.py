@@ -21,6 +21,9 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+decimal_or_none = _decimal
+
+
 def quantize(value, currency: str = "USD") -> Decimal | None:
     """Money to its currency's minor unit (cents; none for yen): never a raw Decimal."""
     amount = _decimal(value)
@@ -83,6 +86,12 @@ def percent(value, places: int = 1) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text}%"
+
+
+def fraction(value, places: int = 1) -> str:
+    """A share given as 0–1 as a percentage: 0.125 → 12.5%; None → —."""
+    amount = _decimal(value)
+    return "—" if amount is None else percent(amount * 100, places)
 
 
 def _plural(n: int, unit: str, short: bool) -> str:

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.models import Person
-from tandem.core import access
-from tandem.core.activity import timeline_for
+from tandem.core import access, timeline
 from tandem.core.errors import Conflict, DomainError, Invalid, NotFound
 from tandem.core.web import guarded, render_list, save_form
 from tandem.marketing import campaigns, selectors, tracking
@@ -17,11 +16,20 @@ from tandem.marketing.forms import CampaignForm, SuppressionImportForm
 from tandem.marketing.models import CampaignStatus
 
 
+def _initial(request) -> dict:
+    """A new campaign's defaults; ?segment= and ?program= preselect them."""
+    initial = {"body_format": "markdown", "require_consent": True}
+    for key in ("segment", "program"):
+        if request.GET.get(key, "").isdigit():
+            initial[key] = int(request.GET[key])
+    return initial
+
+
 def _form(request, instance=None):
     return CampaignForm(
         request.POST or None,
         instance=instance,
-        initial=None if instance else {"body_format": "markdown", "require_consent": True},
+        initial=None if instance else _initial(request),
         programs=selectors.program_qs(request.user).order_by("name"),
         segments=selectors.segments_for_choice(actor=request.user),
     )
@@ -76,6 +84,7 @@ def campaign_detail(request, pk: int):
     person = _sample_person(request.user, obj, request.GET.get("person"))
     variant = "b" if request.GET.get("variant") == "b" else "a"
     context = {
+        **timeline.page_context(request, obj, "campaign"),
         "obj": obj,
         "can_edit": can_edit,
         "editable": obj.status in campaigns.EDITABLE,
@@ -89,7 +98,6 @@ def campaign_detail(request, pk: int):
         "person": person,
         "variant": variant,
         "preview": campaigns.preview(obj, person, variant) if person else None,
-        "timeline": timeline_for(obj),
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
     return render(request, "marketing/campaign.html", context)

@@ -3,8 +3,7 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from tandem.core import access
-from tandem.core.activity import timeline_for
+from tandem.core import access, timeline
 from tandem.core.web import guarded, render_list, save_form
 from tandem.marketing import capture, selectors
 from tandem.marketing.forms import LeadFormForm
@@ -64,7 +63,12 @@ def _save(request, form, obj, save, title):
     def with_fields(data):
         return save({**data, "fields": rows})
 
-    context = {"title": title, **_builder_context(rows)}
+    context = {
+        "title": title,
+        "obj": obj,
+        "no_programs": not _programs(request.user).exists(),
+        **_builder_context(rows),
+    }
     return save_form(request, form, with_fields, "marketing/form_edit.html", context)
 
 
@@ -105,6 +109,7 @@ def form_edit(request, pk: int):
 def form_detail(request, pk: int):
     obj = selectors.form_get_for(actor=request.user, id=pk)
     context = {
+        **timeline.page_context(request, obj, "form"),
         "obj": obj,
         "can_edit": access.can_write(request.user, obj, "form"),
         "public_url": capture.public_url(obj),
@@ -115,6 +120,6 @@ def form_detail(request, pk: int):
         "honeypot": capture.HONEYPOT,
         "embed_fields": [{**f, "max": capture.max_length(f["name"])} for f in obj.fields],
         "submissions": selectors.submissions_of(form=obj),
-        "timeline": timeline_for(obj),
+        "submission_count": obj.submissions.count(),
     }
     return render(request, "marketing/form.html", context)

@@ -99,9 +99,21 @@ def list_segments(request, filters: Query[NamedQuery]):
     return page_out(selectors.segment_list(actor=request.user, params=request.GET))
 
 
+def _conditions_of(data: dict):
+    """`rules` (the tree) wins over `conditions` (the flat form)."""
+    return data["rules"] if data.get("rules") is not None else data.get("conditions") or []
+
+
+def _segment_data(data: dict) -> dict:
+    if "rules" in data or "conditions" in data:
+        data["conditions"] = _conditions_of(data)
+    data.pop("rules", None)
+    return data
+
+
 @router.post("/segments", response={200: SegmentOut, 201: SegmentOut})
 def create_segment(request, payload: SegmentIn):
-    data = payload.dict()
+    data = _segment_data(payload.dict())
     return idempotent_create(
         request,
         lambda: segments.segment_create(actor=request.user, via="api", data=data),
@@ -113,7 +125,7 @@ def create_segment(request, payload: SegmentIn):
 def count_segment(request, payload: CountIn):
     """The live count for conditions not saved yet."""
     access.require_see(request.user, "segment")
-    conditions = segments.clean(payload.dict()["conditions"])
+    conditions = segments.clean(_conditions_of(payload.dict()))
     people = access.scope(request.user, segments.people(conditions), "person")
     return {"count": people.count(), "description": segments.describe(conditions)}
 
@@ -126,7 +138,7 @@ def get_segment(request, segment_id: PathId):
 @router.patch("/segments/{segment_id}", response=SegmentOut)
 def update_segment(request, segment_id: PathId, payload: SegmentPatch):
     segment = selectors.segment_get_for(actor=request.user, id=segment_id, action=access.WRITE)
-    data = payload.dict(exclude_unset=True)
+    data = _segment_data(payload.dict(exclude_unset=True))
     return segments.segment_update(actor=request.user, via="api", segment=segment, data=data)
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from tandem.core.api_support import Id, PageMeta
-from tandem.marketing import capture
+from tandem.marketing import capture, segments
 from tandem.marketing.models import AbMetric, BodyFormat, SuppressionReason
 
 
@@ -75,33 +75,83 @@ class SubmissionOut(Schema):
 
 
 class Condition(Schema):
-    group: int = Field(1, ge=1, le=99)
+    group: int = Field(1, ge=1, le=99, description="In the flat form: the group it belongs to.")
     field: str = Field(..., max_length=40)
     op: str = Field(..., max_length=20)
     value: str = Field("", max_length=500)
     since: str = Field("", max_length=10, description="YYYY-MM-DD")
     until: str = Field("", max_length=10, description="YYYY-MM-DD")
+    last_days: int | None = Field(
+        None, ge=1, le=3650, description="Dated fields: in the last N days (moves with time)."
+    )
+
+
+class Rule(Schema):
+    """A condition of a group (its `group` number is ignored there)."""
+
+    field: str = Field(..., max_length=40)
+    op: str = Field(..., max_length=20)
+    value: str = Field("", max_length=500)
+    since: str = Field("", max_length=10, description="YYYY-MM-DD")
+    until: str = Field("", max_length=10, description="YYYY-MM-DD")
+    last_days: int | None = Field(None, ge=1, le=3650)
+
+
+MATCH = Field(..., pattern="^(all|any)$", description="all: every rule holds; any: one does.")
+
+
+class InnerGroup(Schema):
+    match: str = MATCH
+    rules: list[Rule] = Field(..., max_length=40)
+
+
+class SubGroup(Schema):
+    match: str = MATCH
+    rules: list[Rule | InnerGroup] = Field(..., max_length=40)
+
+
+class Rules(Schema):
+    """Conditions as nested groups, three deep at most: {match, rules: [rule | group]}."""
+
+    match: str = MATCH
+    rules: list[Rule | SubGroup] = Field(..., max_length=40)
+
+
+CONDITIONS = "The flat form: OR across numbered groups, AND within one. Give this or `rules`."
 
 
 class SegmentIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=500)
-    conditions: list[Condition] = Field(default_factory=list, max_length=40)
+    conditions: list[Condition] = Field(default_factory=list, max_length=40, description=CONDITIONS)
+    rules: Rules | None = Field(None, description="Nested groups; wins over `conditions`.")
 
 
 class SegmentPatch(Schema):
     name: str = Field(None, min_length=1, max_length=200)
     description: str = Field(None, max_length=500)
-    conditions: list[Condition] = Field(None, max_length=40)
+    conditions: list[Condition] = Field(None, max_length=40, description=CONDITIONS)
+    rules: Rules = Field(None, description="Nested groups; wins over `conditions`.")
 
 
 class SegmentOut(Schema):
     id: int
     name: str
     description: str
-    conditions: list[Condition]
+    rules: Rules
+    conditions: list[Condition] | None = Field(
+        ..., description="The flat form when the rules can be written so; else null."
+    )
     owner_id: int | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_rules(obj):
+        return segments.as_tree(obj.conditions)
+
+    @staticmethod
+    def resolve_conditions(obj):
+        return segments.flat(obj.conditions)
 
 
 class SegmentPage(Schema):
@@ -110,7 +160,8 @@ class SegmentPage(Schema):
 
 
 class CountIn(Schema):
-    conditions: list[Condition] = Field(default_factory=list, max_length=40)
+    conditions: list[Condition] = Field(default_factory=list, max_length=40, description=CONDITIONS)
+    rules: Rules | None = Field(None, description="Nested groups; wins over `conditions`.")
 
 
 class CountOut(Schema):

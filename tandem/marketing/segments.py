@@ -1,7 +1,10 @@
-"""Segments: allow-listed conditions on people, AND within a group and OR across groups.
+"""Segments: allow-listed conditions on people, in groups that match all or any of their rules,
+nested up to three deep.
 
-A condition is a dict {group, field, op, value, since, until}. Nothing a user types reaches a
-query as a field name: each field maps to a fixed lookup, each operator to a fixed builder.
+A segment stores a tree {match: "all"|"any", rules: [condition | group]}; a condition is a dict
+{field, op, value, since, until, last_days}. The older flat list (numbered groups, AND within a
+group, OR across them) is still read and accepted. Nothing a user types reaches a query as a
+field name: each field maps to a fixed lookup, each operator to a fixed builder.
 """
 
 import re
@@ -9,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from tandem.contacts.models import CompanySize, ConsentStatus, LifecycleStage, Person
 from tandem.core import access, activity, periods
@@ -37,15 +42,20 @@ def _text(lookup: str) -> Callable:
             return Q(**{lookup: ""}) | Q(**{f"{lookup}__isnull": True})
         if op == "not_empty":
             return ~Q(**{lookup: ""}) & Q(**{f"{lookup}__isnull": False})
-        suffix = {"eq": "__iexact", "contains": "__icontains", "starts": "__istartswith"}[op]
-        return Q(**{f"{lookup}{suffix}": value})
+        negated = op in ("neq", "not_contains")
+        suffix = {"eq": "__iexact", "neq": "__iexact", "contains": "__icontains",
+                  "not_contains": "__icontains", "starts": "__istartswith"}[op]  # fmt: skip
+        q = Q(**{f"{lookup}{suffix}": value})
+        return ~q if negated else q
 
     return build
 
 
 TEXT_OPS = {
     "eq": "is",
+    "neq": "is not",
     "contains": "contains",
+    "not_contains": "does not contain",
     "starts": "starts with",
     "empty": "is empty",
     "not_empty": "is not empty",
@@ -109,7 +119,7 @@ def _program_id(raw: str) -> int:
 
 
 def _score(op, value, since, until):
-    return Q(score__gte=value) if op == "gte" else Q(score__lte=value)
+    return Q(**{f"score__{op}" if op != "eq" else "score": value})
 
 
 def _customer(op, value, since, until):
@@ -167,7 +177,7 @@ FIELDS: dict[str, Field] = {
         _choice_list(LifecycleStage.choices),
         LifecycleStage.choices,
     ),
-    "score": Field("Score", {"gte": "at least", "lte": "at most"}, _score, int),
+    "score": Field("Score", {"gte": "at least", "lte": "at most", "eq": "exactly"}, _score, int),
     "program": Field(
         "Program", TOUCH_OPS, _touched(lambda v: {"program_id": v}), _program_id, (), True
     ),
@@ -191,7 +201,7 @@ FIELDS: dict[str, Field] = {
         _choice_list(ConsentStatus.choices),
         ConsentStatus.choices,
     ),
-    "created": Field("Created", {"between": "between"}, _created, str, (), True),
+    "created": Field("Created", {"between": "within"}, _created, str, (), True),
 }
 
 
@@ -206,88 +216,231 @@ def _date(raw, row: int, name: str) -> date | None:
         raise Invalid(f"Condition {row}: “{name}” must be a date (YYYY-MM-DD).") from None
 
 
-def clean(raw_conditions) -> list[dict]:
-    """Validate conditions; the cleaned list is what a segment stores. Raises Invalid."""
-    if not isinstance(raw_conditions, list):
-        raise Invalid("Conditions must be a list.", field="conditions")
-    if len(raw_conditions) > MAX_CONDITIONS:
-        raise Invalid(f"A segment holds at most {MAX_CONDITIONS} conditions.", field="conditions")
-    cleaned = []
-    for row, raw in enumerate(raw_conditions, start=1):
-        if not isinstance(raw, dict):
-            raise Invalid(f"Condition {row} must be an object.", field="conditions")
-        name, op = str(raw.get("field", "")), str(raw.get("op", ""))
-        spec = FIELDS.get(name)
-        if spec is None:
-            raise Invalid(f"Condition {row}: unknown field “{name[:40]}”.", field="conditions")
-        if op not in spec.ops:
-            raise Invalid(
-                f"Condition {row}: {spec.label} takes " + ", ".join(spec.ops.values()) + ".",
-                field="conditions",
-            )
-        value = str(raw.get("value") or "").strip()[:500]
-        if op not in VALUELESS_OPS and name != "created":
-            if not value:
-                raise Invalid(f"Condition {row}: {spec.label} needs a value.", field="conditions")
-            try:
-                spec.parse(value)
-            except ValueError as exc:
-                raise Invalid(
-                    f"Condition {row}: bad value for {spec.label}: {exc}.", field="conditions"
-                ) from None
-        since = _date(raw.get("since"), row, "since")
-        until = _date(raw.get("until"), row, "until")
-        if since and until and until < since:
-            raise Invalid(f"Condition {row}: the period ends before it starts.")
-        try:
-            group = int(raw.get("group") or 1)
-        except (TypeError, ValueError):
-            raise Invalid(f"Condition {row}: the group is a number.") from None
-        cleaned.append(
-            {
-                "group": max(1, min(group, 99)),
-                "field": name,
-                "op": op,
-                "value": value,
-                "since": since.isoformat() if since else "",
-                "until": until.isoformat() if until else "",
-            }
+def _clean_condition(raw, row: int) -> dict:
+    if not isinstance(raw, dict):
+        raise Invalid(f"Condition {row} must be an object.", field="conditions")
+    name, op = str(raw.get("field", "")), str(raw.get("op", ""))
+    spec = FIELDS.get(name)
+    if spec is None:
+        raise Invalid(f"Condition {row}: unknown field “{name[:40]}”.", field="conditions")
+    if op not in spec.ops:
+        raise Invalid(
+            f"Condition {row}: {spec.label} takes " + ", ".join(spec.ops.values()) + ".",
+            field="conditions",
         )
+    value = str(raw.get("value") or "").strip()[:500]
+    if op not in VALUELESS_OPS and name != "created":
+        if not value:
+            raise Invalid(f"Condition {row}: {spec.label} needs a value.", field="conditions")
+        try:
+            spec.parse(value)
+        except ValueError as exc:
+            raise Invalid(
+                f"Condition {row}: bad value for {spec.label}: {exc}.", field="conditions"
+            ) from None
+    since = _date(raw.get("since"), row, "since")
+    until = _date(raw.get("until"), row, "until")
+    if since and until and until < since:
+        raise Invalid(f"Condition {row}: the period ends before it starts.")
+    last_days = raw.get("last_days")
+    if last_days in ("", None):
+        last_days = None
+    else:
+        try:
+            last_days = int(last_days)
+        except (TypeError, ValueError):
+            raise Invalid(f"Condition {row}: “in the last” takes a number of days.") from None
+        if not 1 <= last_days <= 3650:
+            raise Invalid(f"Condition {row}: “in the last” takes 1 to 3650 days.")
+        if not spec.dated:
+            raise Invalid(f"Condition {row}: {spec.label} has no date to count back from.")
+    try:
+        group = int(raw.get("group") or 1)
+    except (TypeError, ValueError):
+        raise Invalid(f"Condition {row}: the group is a number.") from None
+    cleaned = {
+        "group": max(1, min(group, 99)),
+        "field": name,
+        "op": op,
+        "value": value,
+        "since": since.isoformat() if since and not last_days else "",
+        "until": until.isoformat() if until and not last_days else "",
+    }
+    if last_days:
+        cleaned["last_days"] = last_days
     return cleaned
 
 
-def to_q(conditions: list[dict]) -> Q:
-    """OR of groups, AND within a group. No conditions means everyone."""
-    groups: dict[int, Q] = {}
-    for c in conditions:
-        spec = FIELDS[c["field"]]
-        value = None if c["op"] in VALUELESS_OPS else spec.parse(c["value"]) if c["value"] else ""
+MAX_DEPTH = 3
+MATCHES = {"all": "all of", "any": "any of"}
+
+
+def as_tree(spec) -> dict:
+    """A segment's conditions as a tree {match: all|any, rules: [condition | group]}. A flat
+    list (OR of numbered groups, AND within one) is read as the tree it means."""
+    if isinstance(spec, dict):
+        return spec if "rules" in spec else {"match": "all", "rules": []}
+    groups: dict[int, list] = {}
+    for c in spec or []:
+        groups.setdefault(c.get("group", 1), []).append(c)
+    if len(groups) <= 1:
+        return {"match": "all", "rules": next(iter(groups.values()), [])}
+    return {"match": "any", "rules": [{"match": "all", "rules": g} for g in groups.values()]}
+
+
+def _is_group(node) -> bool:
+    return isinstance(node, dict) and "rules" in node and "field" not in node
+
+
+def _clean_tree(node, depth: int, counter: list[int]) -> dict:
+    match = node.get("match", "all")
+    if match not in MATCHES:
+        raise Invalid("A group matches “all” or “any” of its rules.", field="conditions")
+    rules = node.get("rules")
+    if not isinstance(rules, list):
+        raise Invalid("A group's rules must be a list.", field="conditions")
+    cleaned = []
+    for child in rules:
+        if _is_group(child):
+            if depth >= MAX_DEPTH:
+                raise Invalid(
+                    f"Groups nest at most {MAX_DEPTH} deep.", field="conditions"
+                )  # fmt: skip
+            sub = _clean_tree(child, depth + 1, counter)
+            if sub["rules"]:
+                cleaned.append(sub)
+        else:
+            counter[0] += 1
+            if counter[0] > MAX_CONDITIONS:
+                raise Invalid(
+                    f"A segment holds at most {MAX_CONDITIONS} conditions.", field="conditions"
+                )
+            condition = _clean_condition(child, counter[0])
+            condition.pop("group", None)
+            cleaned.append(condition)
+    return {"match": match, "rules": cleaned}
+
+
+def clean(raw) -> dict:
+    """Validate conditions, given as a tree or as the flat list of grouped conditions; the
+    cleaned tree is what a segment stores. Raises Invalid naming the condition's number."""
+    if isinstance(raw, list):
+        if len(raw) > MAX_CONDITIONS:
+            raise Invalid(
+                f"A segment holds at most {MAX_CONDITIONS} conditions.", field="conditions"
+            )
+        raw = as_tree([_clean_condition(c, row) for row, c in enumerate(raw, start=1)])
+    if not isinstance(raw, dict):
+        raise Invalid("Conditions must be a list or a group.", field="conditions")
+    return _clean_tree(raw, 1, [0])
+
+
+def _conjunction(node) -> list[dict] | None:
+    """A condition, or a group whose rules all must hold (at any depth), as a list of
+    conditions; None if an OR sits inside."""
+    if not _is_group(node):
+        return [node]
+    if node["match"] == "any" and len(node["rules"]) > 1:
+        return None
+    out = []
+    for rule in node["rules"]:
+        part = _conjunction(rule)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def flat(spec) -> list[dict] | None:
+    """The tree as numbered groups (OR across, AND within) when it can be written so; else
+    None. The API's `conditions` field, kept for clients of the flat form."""
+    tree = as_tree(spec)
+    if tree["match"] == "all" or len(tree["rules"]) <= 1:
+        groups = [_conjunction(tree)]
+    else:
+        groups = [_conjunction(rule) for rule in tree["rules"]]
+    if any(g is None for g in groups):
+        return None
+    return [{**c, "group": n} for n, g in enumerate(groups, start=1) for c in g]
+
+
+def _condition_q(c: dict) -> Q:
+    spec = FIELDS[c["field"]]
+    value = None if c["op"] in VALUELESS_OPS else spec.parse(c["value"]) if c["value"] else ""
+    if c.get("last_days"):
+        since, until = timezone.localdate() - timedelta(days=int(c["last_days"]) - 1), None
+    else:
         since = date.fromisoformat(c["since"]) if c.get("since") else None
         until = date.fromisoformat(c["until"]) if c.get("until") else None
-        q = spec.build(c["op"], value, since, until)
-        groups[c["group"]] = groups[c["group"]] & q if c["group"] in groups else q
-    result = Q()
-    for i, q in enumerate(groups.values()):
-        result = q if i == 0 else result | q
+    return spec.build(c["op"], value, since, until)
+
+
+def _tree_q(node: dict) -> Q:
+    parts = [_tree_q(r) if _is_group(r) else _condition_q(r) for r in node["rules"]]
+    if not parts:
+        return Q()
+    result = parts[0]
+    for q in parts[1:]:
+        result = result | q if node["match"] == "any" else result & q
     return result
 
 
-def people(conditions: list[dict], base: QuerySet | None = None) -> QuerySet:
+def to_q(spec) -> Q:
+    """The conditions as one filter. No conditions means everyone."""
+    return _tree_q(as_tree(spec))
+
+
+def people(spec, base: QuerySet | None = None) -> QuerySet:
     base = Person.objects.all() if base is None else base
-    return base.filter(to_q(conditions))
+    return base.filter(to_q(spec))
 
 
-def describe(conditions: list[dict]) -> str:
-    groups: dict[int, list[str]] = {}
-    for c in conditions:
-        spec = FIELDS[c["field"]]
-        text = f"{spec.label} {spec.ops[c['op']]}"
-        if c["value"]:
-            text += f" {c['value']}"
-        if c.get("since") or c.get("until"):
-            text += f" ({c.get('since') or '…'} → {c.get('until') or '…'})"
-        groups.setdefault(c["group"], []).append(text)
-    return " OR ".join("(" + " AND ".join(g) + ")" for g in groups.values()) or "Everyone"
+def _value_words(field: str, raw: str) -> str:
+    """The value as people read it: labels of choices, a program's or an owner's name."""
+    spec = FIELDS[field]
+    try:
+        if field == "program":
+            return Program.objects.filter(pk=_leading_int(raw)).values_list("name", flat=True)[0]
+        if field == "owner" and raw != "none":
+            user = get_user_model().objects.filter(pk=_leading_int(raw)).first()
+            return user.display_name if user else raw
+    except (IndexError, ValueError):
+        return raw
+    if field == "owner":
+        return "nobody"
+    labels = dict((str(k), str(v)) for k, v in spec.choices)
+    if labels:
+        return ", ".join(labels.get(v.strip(), v.strip()) for v in raw.split(","))
+    return raw
+
+
+def _describe_condition(c: dict) -> str:
+    spec = FIELDS[c["field"]]
+    text = f"{spec.label} {spec.ops[c['op']]}"
+    if c["value"]:
+        text += f" {_value_words(c['field'], c['value'])}"
+    if c.get("last_days"):
+        text += f" in the last {c['last_days']} days"
+    elif c.get("since") or c.get("until"):
+        text += f" ({c.get('since') or '…'} → {c.get('until') or '…'})"
+    return text
+
+
+def _describe(node: dict, top: bool) -> str:
+    joiner = " OR " if node["match"] == "any" else " AND "
+    parts = [_describe(r, False) if _is_group(r) else _describe_condition(r) for r in node["rules"]]
+    text = joiner.join(parts)
+    return text if top or len(parts) == 1 else f"({text})"
+
+
+def describe(spec) -> str:
+    tree = as_tree(spec)
+    if not tree["rules"]:
+        return "Everyone"
+    groups = [r for r in tree["rules"] if _is_group(r)]
+    if tree["match"] == "any" and groups and len(groups) == len(tree["rules"]):
+        return " OR ".join("(" + _describe(g, True) + ")" for g in groups)
+    return _describe(tree, True)
 
 
 def _clean_segment(data: dict) -> dict:

@@ -1,7 +1,8 @@
 import time
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import access, listing, periods
@@ -11,8 +12,11 @@ from tandem.marketing.models import (
     Channel,
     LeadForm,
     Program,
+    ProgramCost,
     ProgramStatus,
+    Recipient,
     Segment,
+    Submission,
     SuppressedAddress,
     Touch,
     TouchKind,
@@ -35,9 +39,11 @@ PROGRAM_LIST = ListSpec(
     },
     sorts={
         "name": ("name", "id"),
+        "-name": ("-name", "-id"),
         "-start": ("-start_date", "-id"),
         "start": ("start_date", "id"),
         "-budget": ("-budget", "-id"),
+        "budget": ("budget", "id"),
     },
     default_sort="-start",
     search=lambda qs, q: qs.filter(name__icontains=q),
@@ -64,7 +70,28 @@ def program_qs(actor, action: str = access.READ) -> QuerySet:
 def program_list(*, actor, params) -> listing.Page:
     qs, applied = listing.apply(program_qs(actor), PROGRAM_LIST, params)
     number, size = listing.page_numbers(params)
-    return listing.paginate(qs.select_related("owner"), number=number, size=size, params=applied)
+    page = listing.paginate(qs.select_related("owner"), number=number, size=size, params=applied)
+    _add_spend_and_leads(page.items)
+    return page
+
+
+def _add_spend_and_leads(programs: list[Program]) -> None:
+    """Each listed program's spend and leads, in two grouped queries for the page."""
+    ids = [p.pk for p in programs]
+    spend = dict(
+        ProgramCost.objects.filter(program_id__in=ids)
+        .values_list("program_id")
+        .annotate(total=Sum("amount"))
+    )
+    leads = dict(
+        Person.objects.filter(source_program_id__in=ids)
+        .values_list("source_program_id")
+        .annotate(n=Count("id"))
+    )
+    for p in programs:
+        p.spend = spend.get(p.pk, 0)
+        p.leads = leads.get(p.pk, 0)
+        p.spent_pct = round(p.spend * 100 / p.budget) if p.budget else None
 
 
 def program_get_for(*, actor, id, action: str = access.READ) -> Program:
@@ -147,7 +174,18 @@ NAMED_LIST = ListSpec(
 
 
 def form_list(*, actor, params) -> listing.Page:
-    return _simple_list(actor, LeadForm, "form", params, related=("owner", "program"))
+    page = _simple_list(actor, LeadForm, "form", params, related=("owner", "program"))
+    since = timezone.now() - timedelta(days=30)
+    counts = {
+        r["form_id"]: r
+        for r in Submission.objects.filter(form_id__in=[f.pk for f in page.items])
+        .values("form_id")
+        .annotate(total=Count("pk"), recent=Count("pk", filter=Q(at__gte=since)))
+    }
+    for f in page.items:
+        row = counts.get(f.pk, {})
+        f.submission_count, f.recent_count = row.get("total", 0), row.get("recent", 0)
+    return page
 
 
 def form_get_for(*, actor, id, action: str = access.READ) -> LeadForm:
@@ -194,7 +232,28 @@ def segments_for_choice(*, actor):
 
 
 def campaign_list(*, actor, params) -> listing.Page:
-    return _simple_list(actor, Campaign, "campaign", params, related=("owner", "segment"))
+    page = _simple_list(actor, Campaign, "campaign", params, related=("owner", "segment"))
+    _add_reach(page.items)
+    return page
+
+
+def _add_reach(campaigns: list[Campaign]) -> None:
+    """Sent, open and click rates of each listed campaign, in one grouped query."""
+    rows = (
+        Recipient.objects.filter(campaign_id__in=[c.pk for c in campaigns])
+        .values("campaign_id")
+        .annotate(
+            sent=Count("pk", filter=Q(sent_at__isnull=False)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        )
+    )
+    by_campaign = {r["campaign_id"]: r for r in rows}
+    for c in campaigns:
+        r = by_campaign.get(c.pk, {"sent": 0, "opened": 0, "clicked": 0})
+        c.sent = r["sent"]
+        c.open_rate = r["opened"] * 100 / r["sent"] if r["sent"] else None
+        c.click_rate = r["clicked"] * 100 / r["sent"] if r["sent"] else None
 
 
 def campaign_get_for(*, actor, id, action: str = access.READ) -> Campaign:

@@ -2,8 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tandem.core import access, registry
-from tandem.core.activity import timeline_for
+from tandem.core import access, timeline
 from tandem.core.errors import DomainError
 from tandem.core.web import guarded, render_list, save_form
 from tandem.marketing import selectors, services
@@ -22,11 +21,18 @@ def programs(request):
     return render_list(request, "marketing/programs.html", page, extra)
 
 
+def _related(actor, qs, resource: str) -> list:
+    if not access.can_see(actor, resource):
+        return []
+    return list(access.scope(actor, qs, resource).order_by("-id")[:10])
+
+
 @guarded
 def program(request, pk: int):
     obj = selectors.program_get_for(actor=request.user, id=pk)
     can_edit = access.can_write(request.user, obj, "program")
     context = {
+        **timeline.page_context(request, obj, "program"),
         "program": obj,
         "can_edit": can_edit,
         "card": selectors.program_card(program=obj),
@@ -35,9 +41,9 @@ def program(request, pk: int):
         "touches": selectors.touch_qs(request.user)
         .filter(program=obj)
         .select_related("person")
-        .order_by("-occurred_at")[:20],
-        "timeline": timeline_for(obj),
-        "sections": registry.sections_for("program", request.user, obj),
+        .order_by("-occurred_at")[:10],
+        "forms": _related(request.user, obj.forms.all(), "form"),
+        "campaigns": _related(request.user, obj.campaigns.all(), "campaign"),
     }
     return render(request, "marketing/program.html", context)
 

@@ -14,6 +14,7 @@ register.filter("money")(lambda v, currency="USD": formatting.money(v, currency)
 register.filter("money_compact")(lambda v, currency="USD": formatting.money_compact(v, currency))
 register.filter("compact")(formatting.compact_number)
 register.filter("pct")(formatting.percent)
+register.filter("pct_of_one")(formatting.fraction)
 register.filter("num")(lambda v, places=0: formatting.number(v, places))
 
 
@@ -89,3 +90,44 @@ def attr_value(obj, name: str):
 def get_param(params, name: str):
     """A list's applied parameter by name (params is a dict)."""
     return params.get(name, "") if hasattr(params, "get") else ""
+
+
+@register.simple_tag
+def gauge(value, label: str, good_at=100, warn_below=50, invert: bool = False):
+    """A bar of 0–100% (wider values are drawn full): good at or above good_at, warn below
+    warn_below; invert for spend, where more is worse."""
+    amount = formatting.decimal_or_none(value)
+    shown = 0 if amount is None else max(0, min(100, int(round(float(amount)))))
+    tone = ""
+    if amount is not None:
+        high, low = float(amount) >= float(good_at), float(amount) < float(warn_below)
+        tone = ("bad" if high else "") if invert else ("good" if high else "warn" if low else "")
+    return format_html(
+        '<div class="gauge {}" role="meter" aria-valuemin="0" aria-valuemax="100" '
+        'aria-valuenow="{}" aria-label="{}"><span class="w-{}"></span></div>',
+        tone,
+        shown,
+        label,
+        shown,
+    )
+
+
+STATUS_TONES = {
+    "good": {"active", "sent", "done", "accepted", "converted", "merged", "approved", "won"},
+    "info": {"planned", "scheduled", "testing", "sending", "queued", "running", "reading"},
+    "warn": {"pending", "preview", "open", "draft", "undoing", "requested"},
+    "bad": {"cancelled", "failed", "expired", "rejected", "denied", "lost", "breached"},
+}
+
+
+@register.simple_tag
+def status_badge(value, label=""):
+    """A status in words with its tone: green when it went well, amber while it waits on
+    someone, red when it failed, blue while it runs."""
+    tone = next((t for t, values in STATUS_TONES.items() if value in values), "")
+    return format_html(
+        '<span class="badge{}" data-status="{}">{}</span>',
+        f" badge-{tone}" if tone else "",
+        value,
+        label or value,
+    )
