@@ -21,4 +21,5 @@ urlpatterns = [
     path("pipelines/<int:pk>/order", sales.stage_order, name="stage_order"),
     path("stages/<int:pk>", sales.stage_edit, name="stage_edit"),
     path("quotas/", sales.quotas, name="quotas"),
+    path("territories/", sales.territories, name="territories"),
 ]

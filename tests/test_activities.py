@@ -84,7 +84,8 @@ def test_activity_mix_counts_out_of_position_work(world, as_user):
     html = as_user(world.sales_manager).get(f"/sales/activity-mix/?until={until}").content.decode()
     row = html.split('data-testid="activity-mix"')[1]
     # The fixture's own call is due in two hours: 4 selling (3 + 1), 1 out of position.
-    assert '<td class="num">4</td><td class="num">1</td><td class="num">20.0%</td>' in row
+    assert 'data-label="Selling">4</td>' in row and 'data-label="Out of position">1</td>' in row
+    assert 'class="gauge-cell">20%<' in row
 
 
 def test_territory_view_lists_accounts_with_last_touch(world, as_user):

@@ -34,6 +34,7 @@ def test_every_url_is_in_the_matrix():
         "settings:stage_order",
         "settings:stage_edit",
         "settings:quotas",
+        "settings:territories",
         "contacts:people",
         "contacts:people_export",
         "contacts:organizations_export",
@@ -115,6 +116,7 @@ def test_every_url_is_in_the_matrix():
         "handoff:mqls",
         "handoff:sla",
         "handoff:scoring",
+        "handoff:scoring_preview",
         "handoff:leakage",
         "handoff:accept",
         "handoff:reject",
@@ -243,6 +245,10 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/opportunities/{opp_id}/competitors"),
         ("GET", "/activity-mix"),
         ("GET", "/territories"),
+        # Territories' settings: test_settings_pages.py.
+        ("POST", "/territories"),
+        ("PATCH", "/territories/{territory_id}"),
+        ("DELETE", "/territories/{territory_id}"),
         ("GET", "/territories/{territory_id}/accounts"),
         # Saved filters belong to their user: test_saved_filters.py.
         ("GET", "/saved-filters"),

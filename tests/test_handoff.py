@@ -493,3 +493,20 @@ def test_x_education_leads_load_as_they_are_and_score():
     assert "Tags" not in data.names and "Lead Quality" not in data.names
     result = predictive.fit_and_validate(data, rounds=40)
     assert result["auc"] > 0.85
+
+
+def test_the_scoring_page_previews_a_new_mql_line(world, as_user):
+    """The count at or above a threshold, and how many of them are not yet MQLs, computed
+    here from the same people."""
+    for score, stage in ((5, "lead"), (45, "lead"), (55, "subscriber"), (80, "mql"), (95, "sql")):
+        f.person(owner=world.owner, score=score, lifecycle_stage=stage)
+    client = as_user(world.marketer)
+    html = client.get("/handoff/scoring/preview", {"mql_threshold": "50"}).content.decode()
+    everyone = list(Person.objects.values_list("score", "lifecycle_stage"))
+    above = [s for s in everyone if s[0] >= 50]
+    new = [s for s in above if s[1] in ("subscriber", "lead")]
+    assert f"<strong>{len(above)}</strong> people" in html
+    assert f"<strong>{len(new)}</strong> of them" in html
+    assert client.get("/handoff/scoring/preview", {"mql_threshold": "x"}).status_code == 400
+    page = client.get("/handoff/scoring/").content.decode()
+    assert 'data-chart="chart-scores"' in page and 'data-testid="scoring-preview"' in page

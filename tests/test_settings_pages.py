@@ -9,6 +9,8 @@ from tandem.core.models import TimelineEntry, Workspace
 from tandem.sales.models import Pipeline, Quota, Stage
 from tests import factories as f
 
+JSON = "application/json"
+
 PAGES = {
     "/settings/": {"admin", "sales_manager", "marketing_manager", "marketer"},
     "/settings/users/": {"admin"},
@@ -148,3 +150,39 @@ def test_the_setup_checklist_ticks_itself(world, as_user, settings):
     workspace.forget()
     home = as_user(world.admin).get("/").content.decode()
     assert 'data-testid="setup-checklist"' not in home  # all done: it goes away
+
+
+def test_territories_are_set_up_in_settings_and_by_api(world, as_user):
+    from tandem.sales.models import Territory
+
+    manager = as_user(world.sales_manager)
+    bad = manager.post("/settings/territories/", {"name": "DACH", "countries": "DE, Austria"})
+    assert bad.status_code == 400 and "“AUSTRIA” is not a country code." in bad.content.decode()
+    assert not Territory.objects.exists()
+    manager.post("/settings/territories/", {"name": "DACH", "countries": "de, at,ch"})
+    dach = Territory.objects.get()
+    assert dach.countries == ["DE", "AT", "CH"]
+    again = manager.post("/settings/territories/", {"name": "dach", "countries": "FR"})
+    assert "already called" in again.content.decode() and Territory.objects.count() == 1
+    manager.post(
+        "/settings/territories/",
+        {"territory": dach.pk, "name": "DACH", "countries": "DE", "industries": "Retail"},
+    )
+    dach.refresh_from_db()
+    assert (dach.countries, dach.industries) == (["DE"], ["Retail"])
+    assert as_user(world.owner).post("/settings/territories/", {"name": "X"}).status_code == 403
+    api = as_user(world.admin)
+    made = api.post(
+        "/api/territories", {"name": "Nordics", "countries": ["se", "no"]}, content_type=JSON
+    )
+    assert made.status_code == 201 and made.json()["countries"] == ["SE", "NO"]
+    tid = made.json()["id"]
+    changed = api.patch(f"/api/territories/{tid}", {"countries": ["DK"]}, content_type=JSON)
+    assert changed.json()["countries"] == ["DK"] and changed.json()["name"] == "Nordics"
+    refused = api.patch(f"/api/territories/{tid}", {"countries": ["Denmark"]}, content_type=JSON)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "countries"
+    assert api.delete(f"/api/territories/{tid}").status_code == 204
+    assert as_user(world.owner).delete(f"/api/territories/{dach.pk}").status_code == 403
+    manager = as_user(world.sales_manager)
+    manager.post("/settings/territories/", {"territory": dach.pk, "delete": "1"})
+    assert not Territory.objects.exists()

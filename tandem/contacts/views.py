@@ -9,7 +9,7 @@ from tandem.contacts import selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.core import access, export, inline, saved_filters, timeline
-from tandem.core.web import guarded, render_list, save_form
+from tandem.core.web import guarded, next_url, render_list, save_form
 
 PEOPLE_COLUMNS = [("email", "Email"), ("organization", "Organization"), ("stage", "Stage"),
                   ("score", "Score"), ("owner", "Owner"), ("source", "Source"),
@@ -52,7 +52,7 @@ def people_bulk(request):
         messages.success(request, f"{done} of {len(ids)} people changed.")
     for message in sorted(set(errors.values()))[:5]:
         messages.error(request, message)
-    return redirect(request.POST.get("next") or "contacts:people")
+    return redirect(next_url(request, reverse("contacts:people")))
 
 
 def _detail_context(request, obj, resource: str) -> dict:

@@ -79,3 +79,22 @@ def save_form(request, form, save, template: str, context: dict):
             return redirect(done.result_url)
     context.setdefault("idempotency_key", uuid.uuid4().hex)
     return render(request, template, {"form": form, **context})
+
+
+def with_toast(response, text: str, undo: str = ""):
+    """An htmx answer that also shows a toast (app.js listens for tandem:toast)."""
+    import json
+
+    response["HX-Trigger"] = json.dumps({"tandem:toast": {"value": text, "undo": undo}})
+    return response
+
+
+def next_url(request, default: str) -> str:
+    """The page to go back to (?next= or a posted next), only when it is on this site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and safe else default

@@ -136,3 +136,30 @@ def programs():
 
 def score_history(*, person, limit: int = 50):
     return ScoreSnapshot.objects.filter(person=person).order_by("-at")[:limit]
+
+
+SCORE_BANDS = 10  # bands of 10 points: 0–9, 10–19, …, 90 and more
+
+
+def score_distribution(*, actor, threshold: int) -> dict:
+    """Scores of the people the actor may see, in bands of ten points, and how many stand at
+    or above a threshold: the preview of a new MQL line before it is saved."""
+    people = access.scope(actor, Person.objects.all(), "person")
+    band = Case(
+        *[When(score__lt=(i + 1) * 10, then=Value(i)) for i in range(SCORE_BANDS - 1)],
+        default=Value(SCORE_BANDS - 1),
+    )
+    counts = dict(people.annotate(band=band).values_list("band").annotate(n=Count("pk")))
+    total = sum(counts.values())
+    above = people.filter(score__gte=threshold)
+    already = above.exclude(lifecycle_stage__in=(LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD))
+    at_or_above = above.count()
+    return {
+        "labels": [f"{i * 10}–{i * 10 + 9}" for i in range(SCORE_BANDS - 1)] + ["90+"],
+        "counts": [counts.get(i, 0) for i in range(SCORE_BANDS)],
+        "total": total,
+        "threshold": threshold,
+        "above": at_or_above,
+        "share": round(100 * at_or_above / total, 1) if total else None,
+        "new": at_or_above - already.count(),
+    }

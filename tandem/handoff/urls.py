@@ -9,6 +9,7 @@ urlpatterns = [
     path("mqls/", views.mqls, name="mqls"),
     path("sla/", views.sla_board, name="sla"),
     path("scoring/", views.scoring, name="scoring"),
+    path("scoring/preview", views.scoring_preview, name="scoring_preview"),
     path("leakage/", views.leakage, name="leakage"),
     path("<int:pk>/accept", views.accept, name="accept"),
     path("<int:pk>/reject", views.reject, name="reject"),

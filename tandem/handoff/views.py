@@ -3,13 +3,15 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tandem.core import access, charts
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.period_form import period_from
 from tandem.core.roles import Role
-from tandem.core.web import guarded, render_list
+from tandem.core.web import guarded, next_url, render_list
 from tandem.handoff import leakage as leakage_report
 from tandem.handoff import rules, selectors, services
 from tandem.handoff.models import HandoffStatus, RejectReason, RuleKind
@@ -45,7 +47,15 @@ def inbox(request):
 def mqls(request):
     """Marketing's MQL queue: every MQL and where its handoff stands."""
     page = selectors.mql_list(actor=request.user, params=request.GET)
-    return render_list(request, "handoff/mqls.html", page, {"now": timezone.now()})
+    extra = {
+        "now": timezone.now(),
+        "handoff_states": [
+            ("unassigned", "Not handed off"),
+            ("pending", "Waiting for a rep"),
+            ("breached", "SLA missed"),
+        ],
+    }
+    return render_list(request, "handoff/mqls.html", page, extra)
 
 
 @guarded
@@ -69,7 +79,7 @@ def _act(request, pk: int, action, done: str, back: str = "handoff:inbox"):
             return redirect(result.get_absolute_url())
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or back)
+    return redirect(next_url(request, reverse(back)))
 
 
 @require_POST
@@ -141,9 +151,15 @@ def scoring(request):
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("handoff:scoring")
+    config = rules.config()
+    distribution = selectors.score_distribution(actor=request.user, threshold=config.mql_threshold)
     context = {
         "rules": rules.rule_list(),
-        "config": rules.config(),
+        "config": config,
+        "preview": distribution,
+        "chart": charts.spec(
+            "bar", distribution["labels"], [("People", distribution["counts"])], format="number"
+        ),
         "can_edit": can_edit,
         "kinds": RuleKind.choices,
         "attributes": [(k, label) for k, (label, _) in FIT_ATTRIBUTES.items()],
@@ -151,6 +167,18 @@ def scoring(request):
         "programs": selectors.programs(),
     }
     return render(request, "handoff/scoring.html", context)
+
+
+@guarded
+def scoring_preview(request):
+    """How many people a threshold would put at or above the MQL line, before saving it."""
+    access.require_see(request.user, "person")
+    try:
+        threshold = max(1, min(int(request.GET.get("mql_threshold", "")), 100000))
+    except ValueError:
+        raise Invalid("The threshold is a whole number of points.") from None
+    preview = selectors.score_distribution(actor=request.user, threshold=threshold)
+    return render(request, "handoff/_scoring_preview.html", {"preview": preview})
 
 
 @guarded

@@ -10,8 +10,8 @@ from tandem.core import access
 from tandem.core.errors import DomainError, NotFound
 from tandem.core.period_form import period_from
 from tandem.core.web import guarded
-from tandem.sales import calendar, selectors, services
-from tandem.sales.models import ActivityKind
+from tandem.sales import calendar, dashboards, selectors, services
+from tandem.sales.models import ActivityKind, Opportunity
 
 
 class InviteForm(forms.Form):
@@ -21,7 +21,17 @@ class InviteForm(forms.Form):
 @guarded
 def my_day(request):
     access.require_see(request.user, "activity")
-    return render(request, "sales/my_day.html", {"day": selectors.my_day(actor=request.user)})
+    day = selectors.my_day(actor=request.user)
+    context = {
+        "day": day,
+        "groups": [
+            ("overdue", "Overdue", day["overdue"]),
+            ("today", "Today", day["today"]),
+            ("upcoming", "Next seven days", day["upcoming"]),
+        ],
+        "stalled": dashboards.without_next_step(Opportunity.objects.filter(owner=request.user)),
+    }
+    return render(request, "sales/my_day.html", context)
 
 
 def _meeting(request, pk: int, action: str = access.READ):

@@ -7,6 +7,7 @@ from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import organization_get_for, person_get_for
 from tandem.core import access
 from tandem.core.api_support import (
+    Id,
     PageQuery,
     PathId,
     idempotent_create,
@@ -15,7 +16,7 @@ from tandem.core.api_support import (
     resolve_refs,
 )
 from tandem.core.errors import Invalid, NotFound
-from tandem.sales import selectors, services
+from tandem.sales import selectors, services, setup
 from tandem.sales.models import Competitor, LossReason, Objection, Pipeline, Stage
 from tandem.sales.schemas import (
     ActivityIn,
@@ -206,12 +207,70 @@ def activity_mix(request, since: date, until: date):
     return selectors.activity_mix(actor=request.user, since=since, until=until)
 
 
-@router.get("/territories")
+class TerritoryOut(Schema):
+    id: int
+    name: str
+    team_id: int | None
+    countries: list[str]
+    industries: list[str]
+
+
+class TerritoryIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    countries: list[str] = Field(..., min_length=1, max_length=250, description="ISO codes")
+    industries: list[str] = Field(default_factory=list, max_length=100)
+    team_id: Id | None = None
+
+
+class TerritoryPatch(Schema):
+    name: str = Field(None, min_length=1, max_length=100)
+    countries: list[str] = Field(None, min_length=1, max_length=250)
+    industries: list[str] = Field(None, max_length=100)
+    team_id: Id | None = None
+
+
+@router.get("/territories", response=list[TerritoryOut])
 def territories(request):
-    return [
-        {"id": t.pk, "name": t.name, "team_id": t.team_id, "countries": t.countries}
-        for t in selectors.territories()
-    ]
+    return list(selectors.territories())
+
+
+def _territory(pk: int):
+    territory = selectors.territories().filter(pk=pk).first()
+    if territory is None:
+        raise NotFound()
+    return territory
+
+
+def _territory_in(data: dict, territory=None) -> dict:
+    merged = {
+        "name": territory.name if territory else "",
+        "countries": territory.countries if territory else [],
+        "industries": territory.industries if territory else [],
+        "team": territory.team_id if territory else None,
+    }
+    merged.update({k: v for k, v in data.items() if k != "team_id"})
+    if "team_id" in data:
+        merged["team"] = data["team_id"]
+    return merged
+
+
+@router.post("/territories", response={201: TerritoryOut}, summary="Create a territory")
+def create_territory(request, payload: TerritoryIn):
+    data = _territory_in(payload.dict())
+    return Status(201, setup.territory_save(actor=request.user, data=data, via="api"))
+
+
+@router.patch("/territories/{territory_id}", response=TerritoryOut, summary="Change a territory")
+def update_territory(request, territory_id: PathId, payload: TerritoryPatch):
+    territory = _territory(territory_id)
+    data = _territory_in(payload.dict(exclude_unset=True), territory)
+    return setup.territory_save(actor=request.user, data=data, territory=territory, via="api")
+
+
+@router.delete("/territories/{territory_id}", response={204: None}, summary="Delete a territory")
+def delete_territory(request, territory_id: PathId):
+    setup.territory_delete(actor=request.user, territory=_territory(territory_id), via="api")
+    return Status(204, None)
 
 
 @router.get("/territories/{territory_id}/accounts")

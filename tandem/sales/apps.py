@@ -45,6 +45,13 @@ class SalesConfig(AppConfig):
             setup.may_configure,
         )
         registry.add_settings_section(
+            45,
+            "Territories",
+            "Which countries and industries each sales team works.",
+            "settings:territories",
+            setup.may_configure,
+        )
+        registry.add_settings_section(
             50,
             "Prices and discounts",
             "List prices and the discount each sales role may give.",

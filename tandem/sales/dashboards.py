@@ -17,7 +17,7 @@ from tandem.sales import forecast, selectors
 from tandem.sales.models import Activity, Opportunity, Quota, StageHistory, StageKind
 
 
-def _deals_url(**params) -> str:
+def deals_url(**params) -> str:
     return f"{reverse('sales:opportunities')}?{urlencode(params)}"
 
 
@@ -51,7 +51,7 @@ def _day(actor) -> dict:
     return {"overdue": overdue, "items": upcoming, "today_count": len(upcoming)}
 
 
-def _without_next_step(opps) -> list:
+def without_next_step(opps) -> list:
     """Open deals with no open activity: nobody has planned the next move."""
     return list(
         opps.filter(stage__kind=StageKind.OPEN)
@@ -85,7 +85,7 @@ def rep_panel(actor) -> dict:
         .first()
     )
     won = _won(opps, since, until)
-    stale = _without_next_step(opps)
+    stale = without_next_step(opps)
     _days_in_stage(stale)
     pipeline = sum((s["amount"] or 0 for s in stages), Decimal(0))
     return {
@@ -102,13 +102,13 @@ def rep_panel(actor) -> dict:
             "attainment": round(100 * won / quota, 1) if quota else None,
             "day": _day(actor),
             "stale": stale,
-            "open_url": _deals_url(owner=actor.pk, status="open"),
-            "won_url": _deals_url(owner=actor.pk, status="won", close_after=since.isoformat()),
+            "open_url": deals_url(owner=actor.pk, status="open"),
+            "won_url": deals_url(owner=actor.pk, status="won", close_after=since.isoformat()),
             "chart": charts.spec(
                 "bar",
                 [s["stage__name"] for s in stages],
                 [("Open amount", [s["amount"] for s in stages])],
-                links=[_deals_url(owner=actor.pk, stage=s["stage_id"]) for s in stages],
+                links=[deals_url(owner=actor.pk, stage=s["stage_id"]) for s in stages],
                 format="money",
             ),
         },
@@ -162,7 +162,7 @@ def manager_panel(actor) -> dict | None:
                     ("Quota", [r["quota"] for r in rows], "target"),
                 ],
                 links=[
-                    _deals_url(owner=r["rep"].pk, status="won", close_after=since.isoformat())
+                    deals_url(owner=r["rep"].pk, status="won", close_after=since.isoformat())
                     for r in rows
                 ],
                 format="money",
@@ -193,5 +193,5 @@ def palette_actions(user) -> list[tuple[str, str, str]]:
     return [
         ("Open my day", reverse("sales:my_day"), "overdue, today, this week"),
         ("Open the pipeline board", reverse("sales:board"), "drag deals between stages"),
-        ("See my open deals", _deals_url(owner=user.pk, status="open"), "list"),
+        ("See my open deals", deals_url(owner=user.pk, status="open"), "list"),
     ]

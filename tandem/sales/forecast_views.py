@@ -8,12 +8,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from ninja import Router, Schema
 
-from tandem.core import access
+from tandem.core import access, charts
 from tandem.core.api_support import PathId
 from tandem.core.errors import Invalid, NotFound
 from tandem.core.web import guarded
+from tandem.sales import dashboards, selectors
 from tandem.sales import forecast as fc
-from tandem.sales import selectors
 
 
 class PeriodForm(forms.Form):
@@ -83,6 +83,23 @@ def _forecast_context(actor, data) -> dict:
 def forecast_page(request):
     context = _forecast_context(request.user, request.GET)
     context["form"] = PeriodForm(request.GET or None)
+    rows = context["attainment"]
+    context["attainment_chart"] = (
+        charts.spec(
+            "hbar",
+            [r["rep"].display_name for r in rows],
+            [("Won", [r["won"] for r in rows]), ("Quota", [r["quota"] for r in rows], "target")],
+            links=[
+                dashboards.deals_url(
+                    owner=r["rep"].pk, status="won", close_after=context["since"].isoformat()
+                )
+                for r in rows
+            ],
+            format="money",
+        )
+        if rows
+        else None
+    )
     return render(request, "sales/forecast.html", context)
 
 

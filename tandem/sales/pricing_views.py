@@ -80,9 +80,9 @@ def pricing_page(request):
         return redirect("sales:pricing")
     deciders = user.role in pricing.DECIDERS or access.is_admin(user)
     context = {
-        "prices": PriceBookEntry.objects.filter(price_book__is_default=True).select_related(
-            "product"
-        ),
+        "prices": PriceBookEntry.objects.filter(price_book__is_default=True)
+        .select_related("product", "price_book")
+        .order_by("product__name"),
         "policies": DiscountPolicy.objects.order_by("role", "product_family"),
         "can_edit": pricing.can_edit_prices(user),
         "price_form": PriceForm(),

@@ -180,3 +180,41 @@ def quotas(request):
         "total": sum(current.values()),
     }
     return render(request, "sales/settings_quotas.html", context)
+
+
+@guarded
+def territories(request):
+    """Settings → Territories: list, add, change and delete them."""
+    from tandem.accounts.models import Team
+    from tandem.sales.models import Territory
+
+    _require(request)
+    errors, posted = {}, {}
+    if request.method == "POST":
+        posted = request.POST
+        pk = request.POST.get("territory")
+        territory = get_object_or_404(Territory, pk=pk) if pk else None
+        try:
+            if request.POST.get("delete") and territory is not None:
+                setup.territory_delete(actor=request.user, territory=territory)
+                messages.success(request, f"Territory {territory.name} deleted.")
+            else:
+                data = {
+                    "name": request.POST.get("name", ""),
+                    "countries": request.POST.get("countries", ""),
+                    "industries": request.POST.get("industries", ""),
+                    "team": request.POST.get("team") or None,
+                }
+                saved = setup.territory_save(actor=request.user, data=data, territory=territory)
+                messages.success(request, f"Territory {saved.name} saved.")
+            return redirect("settings:territories")
+        except DomainError as exc:
+            errors = {"key": pk or "new", "field": exc.field, "message": exc.message}
+    context = {
+        "territories": Territory.objects.select_related("team").order_by("name"),
+        "teams": Team.objects.filter(function="sales").order_by("name"),
+        "errors": errors,
+        "posted": posted,
+    }
+    status = 400 if errors else 200
+    return render(request, "sales/settings_territories.html", context, status=status)

@@ -244,3 +244,76 @@ def quotas_from_csv(*, actor, text: str) -> tuple[int, list[str]]:
         except (Invalid, Forbidden) as exc:
             errors.append(f"row {number}: {exc.message}")
     return saved, errors
+
+
+def _codes(values, what: str, field: str, pattern: str, upper: bool = True) -> list[str]:
+    """A list from a list or a comma-separated text, each item checked against `pattern`."""
+    import re
+
+    items = values.split(",") if isinstance(values, str) else list(values or [])
+    out = []
+    for item in items:
+        item = str(item).strip()
+        item = item.upper() if upper else item
+        if not item:
+            continue
+        if not re.fullmatch(pattern, item):
+            raise Invalid(f"“{item[:40]}” is not a {what}.", field=field)
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _territory_data(data: dict) -> dict:
+    from tandem.accounts.models import Team
+
+    name = (data.get("name") or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid("A territory needs a name of 1 to 100 characters.", field="name")
+    countries = _codes(data.get("countries"), "country code", "countries", r"[A-Z]{2}")
+    if not countries:
+        raise Invalid("A territory covers at least one country (two letters).", field="countries")
+    team = data.get("team")
+    if team is not None and not isinstance(team, Team):
+        team = Team.objects.filter(pk=team).first()
+        if team is None:
+            raise Invalid("No such team.", field="team")
+    return {
+        "name": name,
+        "countries": countries,
+        "industries": _codes(
+            data.get("industries"), "industry", "industries", r".{1,100}", upper=False
+        ),
+        "team": team,
+    }
+
+
+@transaction.atomic
+def territory_save(*, actor, data: dict, territory=None, via: str = "ui"):
+    """Create or change a territory: a name, its countries, optionally industries and the team
+    that works it. Accounts fall in a territory by their country (and industry, if given)."""
+    from tandem.sales.models import Territory
+
+    _require(actor)
+    clean = _territory_data(data)
+    clash = Territory.objects.filter(name__iexact=clean["name"])
+    if territory is not None:
+        clash = clash.exclude(pk=territory.pk)
+    if clash.exists():
+        raise Conflict(f"A territory is already called {clean['name']}.", field="name")
+    if territory is None:
+        territory = Territory.objects.create(**clean)
+        activity.record(actor=actor, via=via, verb="created", target=territory, summary=str(clean))
+        return territory
+    changes = activity.apply_changes(territory, clean)
+    if changes:
+        territory.save()
+        activity.record(actor=actor, via=via, verb="updated", target=territory, changes=changes)
+    return territory
+
+
+@transaction.atomic
+def territory_delete(*, actor, territory, via: str = "ui") -> None:
+    _require(actor)
+    activity.record(actor=actor, via=via, verb="deleted", target=territory, summary=territory.name)
+    territory.delete()

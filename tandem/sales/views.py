@@ -6,9 +6,8 @@ from django.views.decorators.http import require_POST
 
 from tandem.contacts.selectors import organization_qs
 from tandem.core import access, export, saved_filters, timeline
-from tandem.core.activity import timeline_for
 from tandem.core.errors import DomainError, Invalid
-from tandem.core.web import guarded, render_list, save_form
+from tandem.core.web import guarded, next_url, render_list, save_form, with_toast
 from tandem.sales import board_cards, partners, pricing, selectors, services
 from tandem.sales.forms import (
     ActivityForm,
@@ -73,7 +72,7 @@ def opportunities_bulk(request):
         messages.error(request, f"#{pk}: {message}")
     if refused:
         messages.error(request, f"Not yours to move: {', '.join(map(str, refused))}.")
-    return redirect(request.POST.get("next") or "sales:opportunities")
+    return redirect(next_url(request, reverse("sales:opportunities")))
 
 
 @guarded
@@ -264,16 +263,20 @@ def activity_log(request, pk: int):
 @guarded
 def activities(request):
     page = selectors.activity_list(actor=request.user, params=request.GET)
-    return render_list(request, "sales/activities.html", page, {"kinds": ActivityKind.choices})
+    extra = {
+        "kinds": ActivityKind.choices,
+        "done_choices": [("false", "Open"), ("true", "Done")],
+    }
+    return render_list(request, "sales/activities.html", page, extra)
 
 
 @guarded
 def activity(request, pk: int):
     act = selectors.activity_get_for(actor=request.user, id=pk)
     context = {
+        **timeline.page_context(request, act, "activity"),
         "act": act,
         "can_edit": access.can_write(request.user, act, "activity"),
-        "timeline": timeline_for(act),
     }
     return render(request, "sales/activity.html", context)
 
@@ -283,7 +286,11 @@ def activity(request, pk: int):
 def activity_done(request, pk: int):
     act = selectors.activity_get_for(actor=request.user, id=pk, action=access.WRITE)
     services.activity_complete(actor=request.user, act=act)
-    return redirect(act.get_absolute_url())
+    if request.htmx:
+        response = render(request, "sales/_task.html", {"a": act})
+        return with_toast(response, f"Done: {act.subject}")
+    messages.success(request, f"Done: {act.subject}")
+    return redirect(next_url(request, act.get_absolute_url()))
 
 
 @guarded
