@@ -254,6 +254,7 @@
   });
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-palette-button]")) openPalette("");
+    if (event.target.closest("[data-back]")) history.back();
   });
   const opener = $("[data-palette-opener]");
   if (opener && palette) {

@@ -1,6 +1,7 @@
 """The rep's day, meeting invitations (.ics, and by email through a real SMTP server),
 the activity mix, and the territory view."""
 
+import json
 from datetime import timedelta
 
 from django.utils import timezone
@@ -119,3 +120,21 @@ def test_one_click_logging_from_the_opportunity_page(world, as_user):
         denied.status_code == 403
         and world.opportunity.activities.filter(subject="Call held").count() == 1
     )
+
+
+def test_done_in_place_and_next_stays_on_this_site(world, as_user):
+    client = as_user(world.owner)
+    act = world.activity
+    done = client.post(f"/sales/activities/{act.pk}/done", HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and "is-done" in done.content.decode()
+    assert json.loads(done["HX-Trigger"])["tandem:toast"]["value"] == f"Done: {act.subject}"
+    act.refresh_from_db()
+    assert act.done_at is not None
+    other = f.activity(world.owner, opportunity=world.opportunity, subject="Again")
+    for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = client.post(f"/sales/activities/{other.pk}/done", {"next": evil})
+        assert response["Location"] == f"/sales/activities/{other.pk}/"
+    response = client.post(f"/sales/activities/{other.pk}/done", {"next": "/sales/my-day/"})
+    assert response["Location"] == "/sales/my-day/"
+    bulk = client.post("/contacts/people/bulk", {"action": "x", "next": "https://evil.example/"})
+    assert bulk["Location"] == "/contacts/people/"

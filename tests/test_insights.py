@@ -198,7 +198,7 @@ def test_attribution_report_page_drill_and_export(market, as_user, world):
     client = as_user(world.marketing_manager)
     page = client.get(f"/insights/r/attribution/?since={SINCE}&until={UNTIL}")
     assert page.status_code == 200 and b"Markov" in page.content
-    assert f"From {SINCE:%Y-%m-%d} to {UNTIL:%Y-%m-%d}" in page.content.decode()
+    assert f"From {SINCE:%-d %b %Y} to {UNTIL:%-d %b %Y}" in page.content.decode()
     data = client.get(f"/api/insights/reports/attribution?since={SINCE}&until={UNTIL}").json()
     row = next(r for r in data["rows"] if r["first_touch_value"])
     drill = client.get(

@@ -172,3 +172,17 @@ def test_funnel_counts_transitions(world, as_user):
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_error_pages_are_in_the_product(world, as_user, rf):
+    from django.views.defaults import server_error
+
+    client = as_user(world.owner)
+    missing = client.get("/contacts/people/999999999/")
+    assert missing.status_code == 404 and "There is nothing here" in missing.content.decode()
+    assert 'class="sidebar' in missing.content.decode()  # inside the shell, with the menu
+    refused = client.get("/handoff/sla/")
+    assert refused.status_code == 403 and "This is not yours to open" in refused.content.decode()
+    broken = server_error(rf.get("/"))
+    assert broken.status_code == 500 and b"Something broke on our side" in broken.content
+    assert b"tandem.css" in broken.content  # styled without a request context

@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
@@ -45,7 +45,7 @@ def guarded(view):
         except NotFound:
             raise Http404("Not found.") from None
         except Forbidden as exc:
-            return HttpResponseForbidden(exc.message)
+            return render(request, "403.html", {"message": exc.message}, status=403)
         except Invalid as exc:
             return render(request, "core/error.html", {"message": exc.message}, status=400)
 

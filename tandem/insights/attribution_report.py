@@ -123,6 +123,7 @@ def report(actor, p: Params) -> Table:
     chart = bar_chart(
         [row["label"] for row in rows],
         {attribution.LABELS[m]: [row[f"{m}_value"] for row in rows] for m in attribution.MODELS},
+        format="money" if won else "number",
     )
     return Table(
         f"Attribution of {journeys.OUTCOMES[p.outcome].lower()}",

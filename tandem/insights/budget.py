@@ -129,6 +129,7 @@ def report(actor, p: Params) -> Table:
     chart = bar_chart(
         [r["program"] for r in rows],
         {"Spent": [r["cost"] for r in rows], "Proposed": [r["proposed"] for r in rows]},
+        format="money",
     )
     return Table("Budget proposal", COLUMNS, rows, notes=notes, chart=chart)
 

@@ -254,6 +254,14 @@ def light(metric: str, projected, ought: Decimal) -> str:
     return "amber" if projected >= ought * 0.9 else "red"
 
 
+UNITS = {
+    **dict.fromkeys(
+        (Metric.COST, Metric.COST_PER_LEAD, Metric.BUDGET, Metric.REVENUE, Metric.CAC), "money"
+    ),
+    **dict.fromkeys((Metric.MQL_TO_SQL_RATE, Metric.WIN_RATE), "pct"),
+}
+
+
 def measure(plan: Plan, *, today: date | None = None, model: str = "linear") -> list[dict]:
     today = today or timezone.localdate()
     share = pace(plan, today)
@@ -277,6 +285,7 @@ def measure(plan: Plan, *, today: date | None = None, model: str = "linear") -> 
                 or (t.rep.get_full_name() if t.rep else None)
                 or "Company",
                 "metric": Metric(t.metric).label,
+                "unit": UNITS.get(t.metric, "count"),
                 "ought": t.value,
                 "is": value,
                 "projected": projected,

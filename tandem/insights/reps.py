@@ -164,6 +164,7 @@ def report(actor, p: Params) -> Table:
     chart = bar_chart(
         [r["rep"] for r in rows],
         {"Won revenue": [r["won_amount"] for r in rows], "Quota": [r["quota"] for r in rows]},
+        format="money",
     )
     return Table("Rep scorecard", COLUMNS, rows, chart=chart)
 

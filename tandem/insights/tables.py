@@ -67,11 +67,16 @@ def median_or_none(values) -> float | None:
     return round(median(values), 1) if values else None
 
 
-def bar_chart(labels, series: dict[str, list], kind: str = "bar") -> dict:
+def bar_chart(labels, series: dict[str, list], kind: str = "bar", format: str = "number") -> dict:
+    """A chart spec for static/charts.js (the shape core.charts.spec makes)."""
     return {
         "type": kind,
         "labels": [str(label) for label in labels],
         "series": [
             {"label": name, "data": [plain(v) or 0 for v in data]} for name, data in series.items()
         ],
+        "links": None,
+        "format": format,
+        "currency": "USD",
+        "stacked": False,
     }

@@ -7,19 +7,19 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from tandem.core import export
+from tandem.core import export, formatting
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
-from tandem.insights import budget, drilldown, forms, plans, reports
+from tandem.insights import budget, dashboard, drilldown, forms, plans, reports
 from tandem.insights.models import Metric, Plan, Target
 from tandem.marketing.models import Program
 
 CELL_FORMATS = {
-    "money": "{:,.2f}",
-    "num": "{:,.2f}",
-    "pct": "{:.1f}",
-    "days": "{:.1f}",
-    "int": "{:,}",
+    "money": formatting.money,
+    "num": lambda v: formatting.number(v, 2),
+    "pct": formatting.percent,
+    "days": lambda v: formatting.number(v, 1),
+    "int": formatting.number,
 }
 
 
@@ -36,13 +36,7 @@ def _cells(table, request, name):
         cells = []
         for c in table.columns:
             value = row.get(c.key)
-            text = (
-                "—"
-                if value is None
-                else CELL_FORMATS.get(c.kind, "{}").format(value)
-                if c.kind in CELL_FORMATS
-                else str(value)
-            )
+            text = "—" if value is None else CELL_FORMATS.get(c.kind, str)(value)
             link = None
             if c.drill and value not in (None, 0, 0.0):
                 link = (
@@ -55,14 +49,9 @@ def _cells(table, request, name):
 
 @guarded
 def index(request):
-    visible = []
-    for report in reports.REPORTS.values():
-        try:
-            reports.get(request.user, report.name)
-        except DomainError:
-            continue
-        visible.append(report)
-    return render(request, "insights/index.html", {"reports": visible})
+    """Insights opens on a dashboard: each report the reader may open, with its chart over
+    the last 90 days where it is quick to draw, and the funnel's headline figures."""
+    return render(request, "insights/index.html", dashboard.context(request.user))
 
 
 @guarded

@@ -15,6 +15,18 @@ register.filter("money_compact")(lambda v, currency="USD": formatting.money_comp
 register.filter("compact")(formatting.compact_number)
 register.filter("pct")(formatting.percent)
 register.filter("pct_of_one")(formatting.fraction)
+
+
+@register.filter
+def as_unit(value, unit: str = "count"):
+    """A figure in its unit: money, pct (0–100), or a count."""
+    if unit == "money":
+        return formatting.money(value)
+    if unit == "pct":
+        return formatting.percent(value)
+    return formatting.number(value, 0 if unit == "count" else 1)
+
+
 register.filter("num")(lambda v, places=0: formatting.number(v, places))
 
 
