@@ -255,6 +255,8 @@
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-palette-button]")) openPalette("");
     if (event.target.closest("[data-back]")) history.back();
+    const toaster = event.target.closest("[data-toast]");
+    if (toaster) toast(toaster.dataset.toast);
   });
   const opener = $("[data-palette-opener]");
   if (opener && palette) {

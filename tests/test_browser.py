@@ -192,7 +192,7 @@ def test_report_chart_drill_and_plan_in_the_browser(page, world):
     Opportunity.objects.filter(pk=deal.pk).update(closed_at=timezone.now())
     login(page, world.marketing_manager.username)
     page.goto("/insights/r/attribution/")
-    page.wait_for_selector("canvas.chart[data-drawn='1']")
+    page.wait_for_selector("canvas[data-chart][data-drawn='1']")
     page.click("[data-testid=report-table] a[data-drill]")
     page.wait_for_selector("[data-testid=drill-table]")
     assert "Charted Deal" in page.inner_text("[data-testid=drill-table]")

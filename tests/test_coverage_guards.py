@@ -14,6 +14,9 @@ def test_every_url_is_in_the_matrix():
         "core:palette",
         "core:note_new",
         "core:healthz",
+        # The style guide, staff only: test_browser.py screenshots it; test_pages.py checks who.
+        "core:styleguide",
+        "core:styleguide_drawer",
         # One's own account, invitations, and Settings → Users and Teams: test_accounts.py.
         "accounts:account",
         "accounts:revoke_token",

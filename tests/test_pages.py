@@ -186,3 +186,14 @@ def test_error_pages_are_in_the_product(world, as_user, rf):
     broken = server_error(rf.get("/"))
     assert broken.status_code == 500 and b"Something broke on our side" in broken.content
     assert b"tandem.css" in broken.content  # styled without a request context
+
+
+def test_the_style_guide_is_for_staff(world, as_user):
+    assert as_user(world.owner).get("/styleguide/").status_code == 403
+    assert as_user(world.marketer).get("/styleguide/drawer").status_code == 403
+    page = as_user(world.admin).get("/styleguide/").content.decode()
+    for section in ("colour", "buttons", "badges", "tiles", "tables", "forms", "feedback"):
+        assert f'data-testid="sg-{section}"' in page
+    assert "This field is required." in page  # inline validation shown
+    drawer = as_user(world.admin).post("/styleguide/drawer", {"name": "x", "amount": "-1"})
+    assert "Please correct" in drawer.content.decode()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.core import note_views, saved_filter_views, views
+from tandem.core import note_views, saved_filter_views, styleguide, views
 
 app_name = "core"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("palette/", views.palette, name="palette"),
     path("notes/<str:target>/<int:pk>/new", note_views.note_new, name="note_new"),
     path("healthz", views.healthz, name="healthz"),
+    path("styleguide/", styleguide.styleguide, name="styleguide"),
+    path("styleguide/drawer", styleguide.styleguide_drawer, name="styleguide_drawer"),
     path("saved-filters/", saved_filter_views.create, name="saved_filter_create"),
     path("saved-filters/<int:pk>/delete", saved_filter_views.delete, name="saved_filter_delete"),
 ]
