@@ -8,7 +8,7 @@ TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_BASE_URL=http://testserver TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
 RUN_ENV := DEBUG=1 TANDEM_ADMIN_MFA_REQUIRED=0 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
 
-.PHONY: install run test lint test-sqlite test-postgres bench bench-marketing demo-large clean
+.PHONY: install run test lint test-sqlite test-postgres bench bench-marketing bench-pages screenshots clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Tandem needs Python 3.12, found " + sys.version' 
@@ -54,6 +54,22 @@ bench: install
 bench-marketing: install
 	$(PY) bench/forms_load.py
 	$(PY) bench/campaign_send.py
+
+# The main pages' server time against a bare endpoint, and first-load bytes, on the small demo.
+bench-pages: install
+	$(RUN_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) manage.py migrate --noinput -v0
+	$(RUN_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) manage.py demo --size small --if-empty >/dev/null
+	DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) bench/pages.py
+
+# The main pages at 1440×900 and 390×844 into docs/screenshots/, from a server of its own on the
+# small demo (port 8765), stopped when done.
+screenshots: install
+	$(RUN_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) manage.py migrate --noinput -v0
+	$(RUN_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) manage.py demo --size small --if-empty >/dev/null
+	$(RUN_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/shots.sqlite3 $(PY) manage.py runserver 127.0.0.1:8765 --noreload >var/shots-server.log 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:8765/healthz && break; sleep 0.2; done; \
+	SCREENSHOT_URL=http://127.0.0.1:8765 $(PY) bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/postgres-tested

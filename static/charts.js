@@ -22,6 +22,19 @@
     };
   }
 
+  // A long category label on two or three lines rather than over its neighbour's.
+  function wrap(label) {
+    if (typeof label !== "string" || label.length <= 9) return label;
+    const lines = [];
+    let line = "";
+    for (const word of label.split(/(?<=[ -])/)) {
+      if (line && (line + word).trim().length > 9) { lines.push(line.trim()); line = ""; }
+      line += word;
+    }
+    if (line.trim()) lines.push(line.trim());
+    return lines;
+  }
+
   function build(canvas) {
     const source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") return;
@@ -62,7 +75,7 @@
       x: { stacked: !!spec.stacked, grid: { color: horizontal ? grid : "transparent" }, ticks: { color: text, callback: horizontal ? (v) => format(v) : undefined, autoSkip: (spec.labels || []).length > 8, maxRotation: 0 } },
       y: { stacked: !!spec.stacked, grid: { color: horizontal ? "transparent" : grid }, ticks: { color: text, callback: horizontal ? undefined : (v) => format(v) }, beginAtZero: true },
     };
-    if (!horizontal && scales.x) scales.x.ticks.callback = function (value) { return this.getLabelForValue(value); };
+    if (!horizontal && scales.x) scales.x.ticks.callback = function (value) { return wrap(this.getLabelForValue(value)); };
     if (horizontal && scales.y) scales.y.ticks.callback = function (value) { return this.getLabelForValue(value); };
     const chart = new Chart(canvas, {
       type,

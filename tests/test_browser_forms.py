@@ -129,7 +129,9 @@ def test_segment_builder_counts_live(page, world):  # noqa: F811
     page.goto("/marketing/segments/new")
     page.select_option("#r-n1-field", "country")
     page.wait_for_selector("#r-n1-value")
+    page.evaluate("document.querySelector('#qb-n1').dataset.old = '1'")
     page.select_option("#r-n1-op", "in")
+    page.wait_for_selector("#qb-n1:not([data-old])")  # the row the server sent back for "is one of"
     page.fill("#r-n1-value", "DE")
     page.press("#r-n1-value", "Tab")
     page.wait_for_selector("[data-testid=segment-count]:text-is('2')")

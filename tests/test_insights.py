@@ -458,3 +458,9 @@ def test_maven_pipeline_rep_scorecard_matches_the_file(world):
         assert (g["won"], g["lost"], g["won_amount"]) == (e["won"], e["lost"], e["amount"]), agent
         assert g["win_rate"] == round(100 * e["won"] / closed, 1)
         assert g["cycle_days"] == round(e["days"] / closed, 1)
+
+
+def test_the_dashboard_says_what_a_chartless_card_asks_for(as_user, world):
+    page = as_user(world.marketer).get("/insights/").content.decode()
+    assert "Choose the outcome (won revenue or new MQLs)" in page  # attribution has no chart here
+    assert "Nothing in the last 90 days yet." in page  # an empty workspace: no funnel to draw

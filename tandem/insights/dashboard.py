@@ -17,6 +17,10 @@ ABOUT = {
     "budget": "Next period's budget per program from what each one returned, within bounds.",
     "voc": "Why deals were won or lost: reasons, objections and competitors.",
 }
+ASK = {  # what a report without a chart here asks for first
+    "attribution": "Choose the outcome (won revenue or new MQLs), the model and the period.",
+    "budget": "Choose a plan: each program's proposed budget and the moves behind it.",
+}
 DRAWN = ("funnel", "programs", "reps", "voc")  # quick enough to draw on the dashboard
 
 
@@ -40,12 +44,15 @@ def context(actor) -> dict:
             "about": ABOUT.get(report.name, ""),
             "url": reverse("insights:report", args=[report.name]),
             "chart": None,
+            "ask": ASK.get(report.name, ""),
+            "empty": False,
         }
         if report.name in DRAWN:
             form, params = reports.bind(report, {})
             table = report.module.report(actor, params)
             if table.rows and table.chart:
                 card["chart"] = table.chart
+            card["empty"] = not table.rows
             if report.name == "funnel":
                 tiles = _funnel_tiles(table, params)
         cards.append(card)
