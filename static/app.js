@@ -330,4 +330,73 @@
   });
   applyColumns(document);
   document.body.addEventListener("htmx:afterSwap", (event) => applyColumns(event.target.parentElement || document));
+  /* --- pickers: type part of a name, choose a record; the hidden input keeps its id ------------------ */
+  function pickerParts(picker) {
+    return { value: $("[data-picker-value]", picker), text: $("[data-picker-text]", picker), list: $(".picker-list", picker) };
+  }
+  function pickerClose(picker) {
+    const { text, list } = pickerParts(picker);
+    list.hidden = true;
+    text.setAttribute("aria-expanded", "false");
+    text.removeAttribute("aria-activedescendant");
+  }
+  function pickerActive(picker, index) {
+    const { text, list } = pickerParts(picker);
+    const options = $$("[role=option]", list);
+    options.forEach((o, i) => o.setAttribute("aria-selected", i === index ? "true" : "false"));
+    if (options[index]) { text.setAttribute("aria-activedescendant", options[index].id); options[index].scrollIntoView({ block: "nearest" }); }
+  }
+  function pickerChoose(picker, option) {
+    const { value, text } = pickerParts(picker);
+    value.value = option.dataset.value;
+    text.value = option.dataset.label;
+    picker.dataset.label = option.dataset.label;
+    pickerClose(picker);
+    value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const list = event.target;
+    if (!list.classList || !list.classList.contains("picker-list")) return;
+    const picker = list.closest("[data-picker]");
+    list.hidden = false;
+    pickerParts(picker).text.setAttribute("aria-expanded", "true");
+    pickerActive(picker, 0);
+  });
+  document.addEventListener("mousedown", (event) => {
+    const option = event.target.closest(".picker-list [role=option]");
+    if (!option) return;
+    event.preventDefault();
+    pickerChoose(option.closest("[data-picker]"), option);
+  });
+  document.addEventListener("keydown", (event) => {
+    const text = event.target.closest && event.target.closest("[data-picker-text]");
+    if (!text) return;
+    const picker = text.closest("[data-picker]");
+    const { list } = pickerParts(picker);
+    const options = $$("[role=option]", list);
+    const current = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (list.hidden) return;
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      pickerActive(picker, Math.max(0, Math.min(options.length - 1, current + step)));
+    } else if (event.key === "Enter" && !list.hidden && options[current]) {
+      event.preventDefault();
+      pickerChoose(picker, options[current]);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.stopPropagation();
+      pickerClose(picker);
+    }
+  });
+  document.addEventListener("focusout", (event) => {
+    const picker = event.target.closest && event.target.closest("[data-picker]");
+    if (!picker) return;
+    setTimeout(() => {
+      if (picker.contains(document.activeElement)) return;
+      const { value, text } = pickerParts(picker);
+      pickerClose(picker);
+      if (!text.value.trim()) { value.value = ""; picker.dataset.label = ""; }
+      else text.value = picker.dataset.label || "";  // typed but not chosen: keep what was there
+    }, 120);
+  });
 })();

@@ -167,3 +167,34 @@ def test_marketing_pages_render_clean_in_the_browser(page, world):  # noqa: F811
         page.goto(url)
         assert text in page.inner_text("main"), url
     assert page.outside == [] and page.problems == []
+
+
+def test_pickers_find_an_organization_and_a_contact_by_typing(page, world):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tandem.sales.models import Opportunity
+
+    f.organization(owner=world.owner, name="Owner Logistics")
+    login(page, world.owner.username)
+    page.goto("/sales/opportunities/new")
+    page.fill("#id_name", "Picked by keyboard")
+    page.click("#id_organization")
+    page.keyboard.type("owner lo")
+    page.wait_for_selector("#id_organization-list [role=option]:has-text('Owner Logistics')")
+    page.keyboard.press("Enter")  # the first match is the active one
+    assert page.input_value("#id_organization") == "Owner Logistics"
+    page.click("#id_person")
+    page.keyboard.type("oliv")
+    page.click("#id_person-list [role=option]:has-text('Olive Owned')")
+    page.click("#id_person")
+    page.keyboard.press("End")
+    page.keyboard.type(" typo")  # typed but not chosen: leaving keeps the chosen contact
+    page.click("#id_amount")
+    expect(page.locator("#id_person")).to_have_value("Olive Owned")
+    page.fill("#id_amount", "900")
+    page.fill("#id_expected_close", "2027-03-01")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/sales/opportunities/*/")
+    deal = Opportunity.objects.get(name="Picked by keyboard")
+    assert deal.organization.name == "Owner Logistics" and deal.person == world.person
+    assert page.outside == [] and page.problems == []

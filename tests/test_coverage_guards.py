@@ -12,6 +12,7 @@ def test_every_url_is_in_the_matrix():
         "core:saved_filter_delete",
         "core:search",
         "core:palette",
+        "core:picker",
         "core:note_new",
         "core:healthz",
         # The style guide, staff only: test_browser.py screenshots it; test_pages.py checks who.

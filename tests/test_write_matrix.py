@@ -399,6 +399,8 @@ WRITES = [
                 lambda c: {
                     "name": "Changed",
                     "organization": c.world.org.pk,
+                    "person": c.world.person.pk,
+                    "owner": c.world.opportunity.owner_id,
                     "amount": "5",
                     "currency": "USD",
                     "expected_close": "2027-01-31",

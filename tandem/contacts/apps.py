@@ -17,5 +17,9 @@ class ContactsConfig(AppConfig):
         registry.add_record("person", "person", selectors.person_get_for)
         registry.add_record("organization", "organization", selectors.organization_get_for)
         registry.add_search_group("Organizations", selectors.organization_search)
+        registry.add_picker(
+            "organization", selectors.organization_picks, selectors.organization_label
+        )
+        registry.add_picker("person", selectors.person_picks, selectors.person_label)
         registry.add_list("people", selectors.PERSON_LIST, "contacts:people")
         registry.add_list("organizations", selectors.ORGANIZATION_LIST, "contacts:organizations")

@@ -2,6 +2,7 @@ from django import forms
 
 from tandem.accounts.selectors import owners_choices
 from tandem.contacts.models import Organization, Person
+from tandem.core.pickers import Picker
 
 
 class PersonForm(forms.ModelForm):
@@ -25,9 +26,7 @@ class PersonForm(forms.ModelForm):
         self.fields["organization"].queryset = (
             organizations if organizations is not None else Organization.objects.none()
         )
-        self.fields["organization"].widget = forms.NumberInput(
-            attrs={"placeholder": "organization id"}
-        )
+        self.fields["organization"].widget = Picker("organization", "Type to find an organization…")
         self.fields["owner"].queryset = owners_choices()
 
     def _post_clean(self):

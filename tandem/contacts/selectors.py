@@ -181,3 +181,32 @@ def organization_export(*, actor, params):
 def _export(qs, columns):
     rows = qs.values_list(*(lookup for _, lookup in columns)).iterator(chunk_size=5000)
     return [name for name, _ in columns], rows
+
+
+def organization_picks(*, actor, q: str) -> list[dict]:
+    return [
+        {"id": o.pk, "label": o.name, "sub": " · ".join(filter(None, [o.domain, o.country]))}
+        for o in organization_search(actor=actor, q=q)
+    ]
+
+
+def person_picks(*, actor, q: str) -> list[dict]:
+    return [
+        {
+            "id": p.pk,
+            "label": p.name,
+            "sub": " · ".join(
+                filter(None, [p.email, p.organization.name if p.organization else ""])
+            ),
+        }
+        for p in person_search(actor=actor, q=q)
+    ]
+
+
+def organization_label(pk: int) -> str:
+    return Organization.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+
+
+def person_label(pk: int) -> str:
+    person = Person.objects.filter(pk=pk).first()
+    return person.name if person else ""

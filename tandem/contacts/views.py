@@ -123,7 +123,12 @@ def organization_field(request, pk: int, name: str):
 @guarded
 def person_new(request):
     access.require_create(request.user, "person")
-    form = PersonForm(request.POST or None, organizations=selectors.organization_qs(request.user))
+    orgs = selectors.organization_qs(request.user)
+    initial = {}
+    raw = request.GET.get("organization", "")
+    if raw.isdigit() and len(raw) < 18 and orgs.filter(pk=int(raw)).exists():
+        initial["organization"] = int(raw)  # "Add person" on an organization's page
+    form = PersonForm(request.POST or None, organizations=orgs, initial=initial)
     return save_form(
         request,
         form,

@@ -108,3 +108,16 @@ def add_list(resource: str, spec, url_name: str) -> None:
 
 def list_for(resource: str):
     return _lists.get(resource)
+
+
+_pickers: dict[str, tuple[Callable, Callable]] = {}
+
+
+def add_picker(kind: str, search: Callable, label: Callable) -> None:
+    """A search-as-you-type picker of one kind of record: search(actor=, q=) gives the
+    records the actor may see that match; label(pk) names the one a form already holds."""
+    _pickers[kind] = (search, label)
+
+
+def picker(kind: str):
+    return _pickers.get(kind)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("palette/", views.palette, name="palette"),
+    path("pick/<slug:kind>/", views.picker, name="picker"),
     path("notes/<str:target>/<int:pk>/new", note_views.note_new, name="note_new"),
     path("healthz", views.healthz, name="healthz"),
     path("styleguide/", styleguide.styleguide, name="styleguide"),

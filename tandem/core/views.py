@@ -1,7 +1,7 @@
 """Home and global search. Core knows no domain, so it asks the apps through a registry."""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -43,6 +43,20 @@ def palette(request):
     from tandem.core import palette as command_palette
 
     return JsonResponse(command_palette.entries(request.user, request.GET.get("q", "")), safe=False)
+
+
+@guarded
+def picker(request, kind: str):
+    """A picker's matches for what was typed: the records of `kind` the user may see."""
+    from tandem.core import pickers
+
+    if not registry.picker(kind):
+        raise Http404
+    q = request.GET.get("q", "")[:100]
+    found = pickers.options(request.user, kind, q)
+    return render(
+        request, "components/picker_options.html", {"options": found, "q": q, "kind": kind}
+    )
 
 
 def healthz(request):

@@ -1,5 +1,6 @@
 from django import forms
 
+from tandem.core.pickers import Picker
 from tandem.sales.models import (
     Activity,
     Competitor,
@@ -19,6 +20,8 @@ class OpportunityForm(forms.ModelForm):
         fields = [
             "name",
             "organization",
+            "person",
+            "owner",
             "amount",
             "currency",
             "expected_close",
@@ -27,17 +30,31 @@ class OpportunityForm(forms.ModelForm):
         ]
         widgets = {
             "expected_close": forms.DateInput(attrs={"type": "date"}),
-            "organization": forms.NumberInput(attrs={"placeholder": "organization id"}),
+            "organization": Picker("organization", "Type to find an organization…"),
+            "person": Picker("person", "Type to find the contact person…"),
         }
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, people, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["person"].queryset = people
+        self.fields["person"].label = "Contact person"
+        self.fields[
+            "person"
+        ].help_text = "Who you sell to: the deal's won revenue is credited to their programs."
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].required = False
+        self.fields["owner"].empty_label = "Me"
         self.fields["stage"].queryset = Stage.objects.select_related("pipeline").order_by(
             "pipeline", "order"
         )
+        self.fields["stage"].empty_label = "The first stage of the default pipeline"
         if self.instance.pk:
             del self.fields["stage"]
+            self.fields["owner"].required = True
+            self.fields["owner"].queryset = owners | owners.model.objects.filter(
+                pk=self.instance.owner_id
+            )
 
     def _post_clean(self):
         """Rules live in the services."""

@@ -4,9 +4,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tandem.contacts.selectors import organization_qs
+from tandem.accounts.selectors import owners_choices
+from tandem.contacts.selectors import organization_qs, person_qs
 from tandem.core import access, export, saved_filters, timeline
 from tandem.core.errors import DomainError, Invalid
+from tandem.core.roles import SALES_ROLES, Role
 from tandem.core.web import guarded, next_url, render_list, save_form, with_toast
 from tandem.sales import board_cards, partners, pricing, selectors, services
 from tandem.sales.forms import (
@@ -105,14 +107,48 @@ def opportunity(request, pk: int):
     return render(request, "sales/opportunity.html", context)
 
 
+def _choices(user) -> dict:
+    """What the deal form's pickers and owner menu offer: records the user may see; owners
+    the user may give a deal to (a rep only themselves)."""
+    owners = owners_choices(functions=SALES_ROLES)
+    if not (access.is_admin(user) or user.role == Role.SALES_MANAGER):
+        owners = owners.filter(pk=user.pk)
+    return {
+        "organizations": organization_qs(user),
+        "people": person_qs(user),
+        "owners": owners,
+    }
+
+
+def _prefill(request) -> dict:
+    """?organization= and ?person= from the record a new deal was started on; the person's
+    organization comes with them."""
+    out = {}
+    person = person_qs(request.user).filter(pk=_int(request.GET.get("person"))).first()
+    if person:
+        out["person"] = person.pk
+        if person.organization_id:
+            out["organization"] = person.organization_id
+    org = organization_qs(request.user).filter(pk=_int(request.GET.get("organization"))).first()
+    if org:
+        out["organization"] = org.pk
+    return out
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
 @guarded
 def opportunity_new(request):
     access.require_create(request.user, "opportunity")
-    form = OpportunityForm(
-        request.POST or None,
-        organizations=organization_qs(request.user),
-        initial={"currency": "USD", "channel": DistributionChannel.DIRECT_SELLING},
-    )
+    initial = {"currency": "USD", "channel": DistributionChannel.DIRECT_SELLING}
+    initial.update(_prefill(request))
+    form = OpportunityForm(request.POST or None, initial=initial, **_choices(request.user))
 
     def save(data):
         stage = (
@@ -129,9 +165,7 @@ def opportunity_new(request):
 @guarded
 def opportunity_edit(request, pk: int):
     opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
-    form = OpportunityForm(
-        request.POST or None, instance=opp, organizations=organization_qs(request.user)
-    )
+    form = OpportunityForm(request.POST or None, instance=opp, **_choices(request.user))
     return save_form(
         request,
         form,
