@@ -459,3 +459,11 @@ def test_leads_and_mqls_created_count_moves_after_the_send(world):
         LifecycleTransition.objects.create(person=person, to_stage=stage, at=at)
     stats = campaigns.stats(campaign)
     assert (stats["leads"], stats["mqls"]) == (1, 1)
+
+
+def test_the_audience_summary_counts_what_the_send_would(audience):
+    campaign = _campaign(audience)
+    total, skipped = campaigns.audience_summary(campaign)
+    assert total == campaigns.audience(campaign).count() == len(audience["ok"])
+    for reason, people in audience["suppressed"].items():
+        assert skipped[reason] == len(people), reason

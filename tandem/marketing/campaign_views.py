@@ -83,6 +83,9 @@ def campaign_detail(request, pk: int):
     can_edit = access.can_write(request.user, obj, "campaign")
     person = _sample_person(request.user, obj, request.GET.get("person"))
     variant = "b" if request.GET.get("variant") == "b" else "a"
+    audience, skipped = None, {}
+    if obj.segment_id and obj.status == "draft":
+        audience, skipped = campaigns.audience_summary(obj)
     context = {
         **timeline.page_context(request, obj, "campaign"),
         "obj": obj,
@@ -90,11 +93,8 @@ def campaign_detail(request, pk: int):
         "editable": obj.status in campaigns.EDITABLE,
         "stats": campaigns.stats(obj),
         "rates": campaigns.variant_rates(obj) if obj.is_ab else {},
-        "skipped": obj.skipped
-        or (campaigns.skipped_counts(obj) if obj.segment_id and obj.status == "draft" else {}),
-        "audience": campaigns.audience(obj).count()
-        if obj.segment_id and obj.status == "draft"
-        else None,
+        "skipped": obj.skipped or skipped,
+        "audience": audience,
         "person": person,
         "variant": variant,
         "preview": campaigns.preview(obj, person, variant) if person else None,
