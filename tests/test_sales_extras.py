@@ -97,3 +97,26 @@ def test_activity_mix_and_territory_api(world, as_user):
         == []
     )
     assert as_user(world.owner).get("/api/territories/999/accounts").status_code == 404
+
+
+def test_the_board_shows_the_deals_closing_soonest_and_counts_them_all(as_user, world, monkeypatch):
+    import datetime
+    from decimal import Decimal
+
+    from tandem.sales import selectors as sales_selectors
+
+    first = world.opportunity.stage
+    today = datetime.date.today()
+    for days, amount in ((5, "100"), (50, "200"), (500, "300")):
+        close = today + datetime.timedelta(days)
+        f.opportunity(world.owner, organization=world.org, stage=first, amount=Decimal(amount),
+                      name=f"Close in {days}", expected_close=close)  # fmt: skip
+    monkeypatch.setattr(sales_selectors, "BOARD_CARDS", 2)
+    page = as_user(world.owner).get("/sales/board/").content.decode()
+    column = next(c for c in sales_selectors.board(actor=world.owner, pipeline=first.pipeline)
+                  if c["stage"] == first)  # fmt: skip
+    assert [c["name"] for c in column["cards"]] == ["Close in 5", "Owner Deal"]
+    assert column["count"] == 4 and column["more"] == 2
+    assert column["total"] == Decimal("600") + world.opportunity.amount
+    assert "Close in 5" in page and "Close in 500" not in page
+    assert "2 more, closing later" in page and f"?stage={first.pk}&amp;status=open" in page

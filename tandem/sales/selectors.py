@@ -1,7 +1,8 @@
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from tandem.contacts.models import Person
@@ -173,20 +174,40 @@ def team_pipeline(*, actor, period_start, period_end) -> dict:
     return {"by_stage": by_stage, "attainment": attainment}
 
 
-def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dict]:
+BOARD_CARDS = 100  # cards shown per open stage; the column's count and total cover them all
+
+
+def board(
+    *, actor, pipeline: Pipeline, owner_id: int | None = None, per_stage: int | None = None
+) -> list[dict]:
     """The kanban board: one column per stage; open stages carry their open deals (with the
-    owner, the days in the stage and the next planned activity), closed ones this quarter's
-    count and total."""
+    owner, the days in the stage and the next planned activity), the `per_stage` closing
+    soonest, with the count and total of all; closed ones this quarter's count and total."""
+    per_stage = per_stage or BOARD_CARDS
     stages = list(pipeline.stages.order_by("order"))
     visible = opportunity_qs(actor).filter(pipeline=pipeline)
     if owner_id:
         visible = visible.filter(owner_id=owner_id)
     opps = visible.filter(stage__kind=StageKind.OPEN)
+    sums = {
+        row["stage_id"]: (row["n"], row["total"] or 0)
+        for row in opps.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
+    }
     cards: dict[int, list] = {s.pk: [] for s in stages}
-    rows = opps.order_by("expected_close", "id").values_list(
-        "id", "name", "amount", "currency", "expected_close", "stage_id", "organization__name",
-        "owner__first_name", "owner__last_name", "owner__username", "owner_id",
+    rank = Window(
+        RowNumber(), partition_by=[F("stage_id")], order_by=[F("expected_close"), F("id")]
+    )
+    rows = (
+        opps.annotate(rank=rank)
+        .filter(rank__lte=per_stage)
+        .order_by("expected_close", "id")
+        .values_list(
+            "id", "name", "amount", "currency", "expected_close", "stage_id",
+            "organization__name", "owner__first_name", "owner__last_name", "owner__username",
+            "owner_id",
+        )
     )  # fmt: skip
+    rows = list(rows)
     ids = [row[0] for row in rows]
     entered = _entered_stage(ids)
     upcoming = _next_activities(ids)
@@ -197,17 +218,16 @@ def board(*, actor, pipeline: Pipeline, owner_id: int | None = None) -> list[dic
             "entered": entered.get(pk), "next": upcoming.get(pk),
         })  # fmt: skip
     closed = _closed_this_quarter(visible)
-    return [
-        {
-            "stage": s,
-            "cards": cards[s.pk],
-            "count": len(cards[s.pk]) if s.kind == StageKind.OPEN else closed.get(s.pk, (0, 0))[0],
-            "total": sum(c["amount"] for c in cards[s.pk])
-            if s.kind == StageKind.OPEN
-            else closed.get(s.pk, (0, 0))[1],
-        }
-        for s in stages
-    ]
+    columns = []
+    for s in stages:
+        count, total = (
+            sums.get(s.pk, (0, 0)) if s.kind == StageKind.OPEN else closed.get(s.pk, (0, 0))
+        )
+        columns.append({
+            "stage": s, "cards": cards[s.pk], "count": count, "total": total,
+            "more": count - len(cards[s.pk]) if s.kind == StageKind.OPEN else 0,
+        })  # fmt: skip
+    return columns
 
 
 def _entered_stage(ids: list[int]) -> dict:
