@@ -106,6 +106,10 @@
   document.addEventListener("tandem:theme", () => {
     charts.splice(0).forEach(([canvas, chart]) => { chart.destroy(); build(canvas); });
   });
+  // charts that arrive later (a dashboard card fetched as the page loads)
+  document.addEventListener("htmx:afterSettle", () => {
+    document.querySelectorAll("canvas[data-chart]:not([data-drawn])").forEach(build);
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -91,6 +91,8 @@ def test_every_url_is_in_the_matrix():
         "sales:opportunities_export",
         "sales:board",
         "sales:objection_add",
+        "sales:contact_add",
+        "sales:contact_remove",
         "sales:competitor_add",
         "sales:partners",
         "sales:register",
@@ -129,6 +131,7 @@ def test_every_url_is_in_the_matrix():
         "insights:funnel",
         # Reports, drill-down, plans and the budget proposal: test_insights.py, test_plans.py.
         "insights:index",
+        "insights:card",
         "insights:report",
         "insights:drill",
         "insights:plans",
@@ -246,6 +249,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/opportunities/bulk-move"),
         # Objections, competitors, activity mix, territories: test_sales_extras.py.
         ("POST", "/opportunities/{opp_id}/objections"),
+        ("GET", "/opportunities/{opp_id}/contacts"),
+        ("POST", "/opportunities/{opp_id}/contacts"),
+        ("DELETE", "/opportunities/{opp_id}/contacts/{person_id}"),
         ("POST", "/opportunities/{opp_id}/competitors"),
         ("GET", "/activity-mix"),
         ("GET", "/territories"),

@@ -460,7 +460,18 @@ def test_maven_pipeline_rep_scorecard_matches_the_file(world):
         assert g["cycle_days"] == round(e["days"] / closed, 1)
 
 
-def test_the_dashboard_says_what_a_chartless_card_asks_for(as_user, world):
+def test_the_dashboard_loads_each_card_and_says_what_a_chartless_one_asks_for(as_user, world):
     page = as_user(world.marketer).get("/insights/").content.decode()
     assert "Choose the outcome (won revenue or new MQLs)" in page  # attribution has no chart here
-    assert "Nothing in the last 90 days yet." in page  # an empty workspace: no funnel to draw
+    assert 'hx-get="/insights/card/funnel/"' in page and "/insights/card/reps/" not in page
+    card = as_user(world.marketer).get("/insights/card/funnel/").content.decode()
+    assert "Nothing in the last 90 days yet." in card  # an empty workspace: no funnel to draw
+    assert 'id="funnel-tiles"' in card and 'hx-swap-oob="true"' in card
+    assert as_user(world.marketer).get("/insights/card/reps/").status_code in (403, 404)
+    assert as_user(world.marketer).get("/insights/card/attribution/").status_code == 404
+
+
+def test_a_dashboard_card_draws_its_report(as_user, world):
+    f.person(owner=world.marketer, lifecycle_stage="lead", first_touch_at=timezone.now())
+    card = as_user(world.marketer).get("/insights/card/funnel/").content.decode()
+    assert 'data-chart="chart-funnel"' in card and "Reached lead" in card

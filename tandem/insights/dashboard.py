@@ -6,7 +6,7 @@ plan to choose first."""
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from tandem.core.errors import DomainError
+from tandem.core.errors import DomainError, NotFound
 from tandem.insights import reports
 
 ABOUT = {
@@ -36,27 +36,44 @@ def _visible(actor) -> list:
 
 
 def context(actor) -> dict:
-    cards, tiles = [], []
+    """The dashboard's frame: a card per report the actor may open. The charts come one card
+    at a time (card() below, fetched by each card as the page loads), so the page answers at
+    once however large the workspace."""
+    cards = []
     for report in _visible(actor):
-        card = {
+        drawn = report.name in DRAWN
+        cards.append({
             "name": report.name,
             "title": report.title,
             "about": ABOUT.get(report.name, ""),
             "url": reverse("insights:report", args=[report.name]),
-            "chart": None,
+            "card_url": reverse("insights:card", args=[report.name]) if drawn else "",
             "ask": ASK.get(report.name, ""),
-            "empty": False,
-        }
-        if report.name in DRAWN:
-            form, params = reports.bind(report, {})
-            table = report.module.report(actor, params)
-            if table.rows and table.chart:
-                card["chart"] = table.chart
-            card["empty"] = not table.rows
-            if report.name == "funnel":
-                tiles = _funnel_tiles(table, params)
-        cards.append(card)
-    return {"cards": cards, "tiles": tiles, "has_charts": any(c["chart"] for c in cards)}
+        })  # fmt: skip
+    return {
+        "cards": cards,
+        "has_charts": any(c["card_url"] for c in cards),
+        "has_funnel": any(c["name"] == "funnel" for c in cards),
+    }
+
+
+def card(actor, name: str) -> dict:
+    """One card's chart over the default period (and for the funnel, the headline tiles)."""
+    report = reports.REPORTS.get(name)
+    if report is None or name not in DRAWN:
+        raise NotFound()
+    reports.get(actor, name)  # the actor's right to the report
+    _, params = reports.bind(report, {})
+    table = report.module.report(actor, params)
+    drawn = table.chart if table.rows and table.chart and _has_data(table.chart) else None
+    return {
+        "c": {"name": name, "title": report.title, "chart": drawn},
+        "tiles": _funnel_tiles(table, params) if name == "funnel" else None,
+    }  # fmt: skip
+
+
+def _has_data(chart: dict) -> bool:
+    return any(value for series in chart.get("series", []) for value in series.get("data", []))
 
 
 def _funnel_tiles(table, params) -> list[dict]:

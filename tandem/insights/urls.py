@@ -17,6 +17,7 @@ urlpatterns = [
     path("plans/<int:pk>/actions/", views.plan_action, name="plan_action"),
     path("budget/accept/", views.budget_accept, name="budget_accept"),
     path("budget/bounds/<int:program_id>/", views.budget_bound, name="budget_bound"),
+    path("card/<slug:name>/", views.card, name="card"),
     path("r/<slug:name>/", views.report_page, name="report"),
     path("r/<slug:name>/drill/", views.drill, name="drill"),
 ]

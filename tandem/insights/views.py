@@ -55,6 +55,12 @@ def index(request):
 
 
 @guarded
+def card(request, name: str):
+    """One dashboard card's chart, fetched by the card as the dashboard loads."""
+    return render(request, "insights/_card.html", dashboard.card(request.user, name))
+
+
+@guarded
 def report_page(request, name: str):
     report = reports.get(request.user, name)
     form, params = reports.bind(report, request.GET)

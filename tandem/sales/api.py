@@ -17,7 +17,14 @@ from tandem.core.api_support import (
 )
 from tandem.core.errors import Invalid, NotFound
 from tandem.sales import selectors, services, setup
-from tandem.sales.models import Competitor, LossReason, Objection, Pipeline, Stage
+from tandem.sales.models import (
+    Competitor,
+    ContactRole,
+    LossReason,
+    Objection,
+    Pipeline,
+    Stage,
+)
 from tandem.sales.schemas import (
     ActivityIn,
     ActivityOut,
@@ -188,6 +195,60 @@ def add_objection(request, opp_id: PathId, payload: ObjectionIn):
         handled=payload.handled,
     )
     return Status(201, {"id": row.pk, "objection": objection.name, "handled": row.handled})
+
+
+class DealContactOut(Schema):
+    person_id: int
+    name: str
+    role: str = Field(description="contact_person for the deal's contact person, else the role")
+
+
+class DealContactIn(Schema):
+    person_id: PathId
+    role: ContactRole
+
+
+def _deal_contacts(opp) -> list[dict]:
+    out = []
+    if opp.person_id:
+        out.append({"person_id": opp.person_id, "name": opp.person.name, "role": "contact_person"})
+    for row in opp.contacts.select_related("person").order_by("role", "person_id"):
+        out.append({"person_id": row.person_id, "name": row.person.name, "role": row.role})
+    return out
+
+
+@router.get(
+    "/opportunities/{opp_id}/contacts",
+    response=list[DealContactOut],
+    summary="The people on a deal: its contact person and the others with their roles",
+)
+def deal_contacts(request, opp_id: PathId):
+    return _deal_contacts(selectors.opportunity_get_for(actor=request.user, id=opp_id))
+
+
+@router.post(
+    "/opportunities/{opp_id}/contacts",
+    response={201: list[DealContactOut]},
+    summary="Put a person on a deal with a role (again: change the role)",
+)
+def add_deal_contact(request, opp_id: PathId, payload: DealContactIn):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    person = person_get_for(actor=request.user, id=payload.person_id)
+    services.contact_add(
+        actor=request.user, via="api", opportunity=opp, person=person, role=payload.role.value
+    )
+    return Status(201, _deal_contacts(opp))
+
+
+@router.delete(
+    "/opportunities/{opp_id}/contacts/{person_id}",
+    response={204: None},
+    summary="Take a person off a deal",
+)
+def remove_deal_contact(request, opp_id: PathId, person_id: PathId):
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    services.contact_remove(actor=request.user, via="api", opportunity=opp, person_id=person_id)
+    return Status(204, None)
 
 
 @router.post("/opportunities/{opp_id}/competitors", response=dict)

@@ -4,6 +4,7 @@ from tandem.core.pickers import Picker
 from tandem.sales.models import (
     Activity,
     Competitor,
+    ContactRole,
     LossReason,
     Objection,
     Opportunity,
@@ -121,3 +122,14 @@ class ObjectionForm(forms.Form):
 
 class CompetitorForm(forms.Form):
     competitor = forms.ModelChoiceField(queryset=Competitor.objects.filter(active=True))
+
+
+class ContactForm(forms.Form):
+    person = forms.ModelChoiceField(
+        queryset=None, widget=Picker("person", "Type to find a person…"), label="Person"
+    )
+    role = forms.ChoiceField(choices=ContactRole.choices, label="Role")
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people

@@ -298,6 +298,31 @@ class OpportunityObjection(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
 
+class ContactRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    OTHER = "other", "Other"
+
+
+class OpportunityContact(models.Model):
+    """A person on a deal besides its contact person (Opportunity.person, whose programs the
+    won revenue is credited to), with the part they play in the decision."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey(
+        "contacts.Person", on_delete=models.CASCADE, related_name="deal_roles"
+    )
+    role = models.CharField(max_length=20, choices=ContactRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "person"], name="one_role_per_deal")
+        ]
+
+
 class ActivityKind(models.TextChoices):
     CALL = "call", "Call"
     MEETING = "meeting", "Meeting"

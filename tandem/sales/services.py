@@ -5,14 +5,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.core import access, activity
-from tandem.core.errors import Forbidden, Invalid, NotFound
+from tandem.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tandem.sales import closing, pricing
 from tandem.sales.calendar import invitation
 from tandem.sales.models import (
     Activity,
     Competitor,
+    ContactRole,
     LossReason,
     Opportunity,
+    OpportunityContact,
     OpportunityObjection,
     Stage,
     StageHistory,
@@ -238,6 +240,43 @@ def meeting_invite_send(*, actor, via: str = "ui", act: Activity, to: str, host:
 
 
 @transaction.atomic
+@transaction.atomic
+def contact_add(
+    *, actor, via: str = "ui", opportunity: Opportunity, person, role: str
+) -> OpportunityContact:
+    """Another person on the deal, with their part in the decision; the deal's contact person
+    is Opportunity.person. Both must be records the actor may work on and see."""
+    access.require_write(actor, opportunity, "opportunity")
+    if person is None:
+        raise Invalid("Choose the person.", field="person")
+    access.require_read(actor, person, "person", "person")
+    if role not in ContactRole.values:
+        raise Invalid("Choose a role: " + ", ".join(ContactRole.labels).lower() + ".", field="role")
+    if person.pk == opportunity.person_id:
+        raise Conflict(f"{person.name} is already the deal's contact person.")
+    row, created = OpportunityContact.objects.get_or_create(
+        opportunity=opportunity, person=person, defaults={"role": role}
+    )
+    if not created and row.role != role:
+        row.role = role
+        row.save(update_fields=["role"])
+    label = ContactRole(role).label
+    activity.record(actor=actor, via=via, verb="contact_added", target=opportunity,
+                    summary=f"{person.name}: {label}"[:300])  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def contact_remove(*, actor, via: str = "ui", opportunity: Opportunity, person_id: int) -> None:
+    access.require_write(actor, opportunity, "opportunity")
+    row = opportunity.contacts.select_related("person").filter(person_id=person_id).first()
+    if row is None:
+        raise NotFound("That person is not on the deal.")
+    row.delete()
+    activity.record(actor=actor, via=via, verb="contact_removed", target=opportunity,
+                    summary=row.person.name[:300])  # fmt: skip
+
+
 def objection_record(
     *,
     actor,

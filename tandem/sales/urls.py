@@ -21,6 +21,12 @@ urlpatterns = [
     path("opportunities/<int:pk>/move", views.opportunity_move, name="opportunity_move"),
     path("opportunities/<int:pk>/log", views.activity_log, name="activity_log"),
     path("opportunities/<int:pk>/objections", views.objection_add, name="objection_add"),
+    path("opportunities/<int:pk>/contacts", views.contact_add, name="contact_add"),
+    path(
+        "opportunities/<int:pk>/contacts/<int:person_id>/remove",
+        views.contact_remove,
+        name="contact_remove",
+    ),
     path("opportunities/<int:pk>/competitors", views.competitor_add, name="competitor_add"),
     path("opportunities/<int:pk>/lines", pricing_views.line_add, name="line_add"),
     path("discounts/<int:request_id>/decide", pricing_views.decide, name="discount_decide"),

@@ -15,6 +15,7 @@ from tandem.sales.forms import (
     ActivityForm,
     BulkMoveForm,
     CompetitorForm,
+    ContactForm,
     LineForm,
     MoveForm,
     ObjectionForm,
@@ -96,6 +97,8 @@ def opportunity(request, pk: int):
         "all_competitors": Competitor.objects.filter(active=True),
         "line_form": LineForm() if can_edit else None,
         "objection_form": ObjectionForm() if can_edit else None,
+        "deal_contacts": opp.contacts.select_related("person").order_by("role", "person_id"),
+        "contact_form": ContactForm(people=person_qs(request.user)) if can_edit else None,
         "competitor_form": CompetitorForm() if can_edit else None,
         "partners": Partner.objects.select_related("organization").order_by("organization__name"),
         "conflicts": partners.conflicts(opp),
@@ -248,6 +251,32 @@ def _record_on_deal(request, pk: int, form_class, service):
         service(actor=request.user, opportunity=opp, **form.cleaned_data)
     else:
         messages.error(request, "Not recorded: " + form.errors.as_text())
+    return redirect(opp.get_absolute_url())
+
+
+@require_POST
+@guarded
+def contact_add(request, pk: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    form = ContactForm(request.POST, people=person_qs(request.user))
+    if form.is_valid():
+        try:
+            row = services.contact_add(actor=request.user, opportunity=opp, **form.cleaned_data)
+            role = row.get_role_display().lower()
+            messages.success(request, f"{row.person.name} is on the deal as {role}.")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Not added: choose a person you can see and their role.")
+    return redirect(opp.get_absolute_url())
+
+
+@require_POST
+@guarded
+def contact_remove(request, pk: int, person_id: int):
+    opp = selectors.opportunity_get_for(actor=request.user, id=pk, action=access.WRITE)
+    services.contact_remove(actor=request.user, opportunity=opp, person_id=person_id)
+    messages.success(request, "Removed from the deal.")
     return redirect(opp.get_absolute_url())
 
 
