@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from tandem.accounts.api import router as accounts_router
 from tandem.accounts.api_auth import ActiveSessionAuth, TokenAuth
 from tandem.contacts.api import router as contacts_router
+from tandem.contacts.custom_field_api import router as custom_fields_router
 from tandem.core.api_support import ErrorOut, NulFreeParser, error_body
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
@@ -97,6 +98,7 @@ api = TandemAPI(
 )
 api.add_decorator(strict_query, mode="view")
 api.add_router("/", contacts_router)
+api.add_router("/", custom_fields_router)
 api.add_router("/", marketing_router)
 api.add_router("/", outreach_router)
 api.add_router("/", handoff_router)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from tandem.accounts import settings_views as accounts
+from tandem.contacts import settings_views as contacts
 from tandem.core import settings_views as core
 from tandem.sales import settings_views as sales
 
@@ -22,4 +23,7 @@ urlpatterns = [
     path("stages/<int:pk>", sales.stage_edit, name="stage_edit"),
     path("quotas/", sales.quotas, name="quotas"),
     path("territories/", sales.territories, name="territories"),
+    path("fields/", contacts.custom_fields_page, name="custom_fields"),
+    path("fields/<int:pk>/", contacts.custom_field_edit, name="custom_field"),
+    path("fields/<int:pk>/delete", contacts.custom_field_delete, name="custom_field_delete"),
 ]

@@ -347,7 +347,12 @@
     if (options[index]) { text.setAttribute("aria-activedescendant", options[index].id); options[index].scrollIntoView({ block: "nearest" }); }
   }
   function pickerChoose(picker, option) {
-    const { value, text } = pickerParts(picker);
+    const { value, text, list } = pickerParts(picker);
+    if (option.dataset.create) {  // "Create …": the server makes it, answers it as the option
+      const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      htmx.ajax("POST", option.dataset.create, { target: list, swap: "innerHTML", values: { q: option.dataset.q }, headers });
+      return;
+    }
     value.value = option.dataset.value;
     text.value = option.dataset.label;
     picker.dataset.label = option.dataset.label;
@@ -361,6 +366,8 @@
     list.hidden = false;
     pickerParts(picker).text.setAttribute("aria-expanded", "true");
     pickerActive(picker, 0);
+    const created = $("[data-just-created]", list);
+    if (created) pickerChoose(picker, created);
   });
   document.addEventListener("mousedown", (event) => {
     const option = event.target.closest(".picker-list [role=option]");
@@ -398,5 +405,27 @@
       if (!text.value.trim()) { value.value = ""; picker.dataset.label = ""; }
       else text.value = picker.dataset.label || "";  // typed but not chosen: keep what was there
     }, 120);
+  });
+})();
+
+/* "Add a row" for builders posted as <prefix>-<n>-<key>: the button clones a <template> whose
+   __n__ / __number__ stand for the row's index and number, and counts it in the form's
+   [data-row-count]. */
+(() => {
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-add-row]");
+    if (!button) return;
+    const table = document.getElementById(button.dataset.addRow);
+    const template = document.getElementById(button.dataset.template);
+    const count = button.form ? button.form.querySelector("[data-row-count]")
+      : button.closest("form").querySelector("[data-row-count]");
+    if (!table || !template || !count) return;
+    const n = parseInt(count.value, 10) || 0;
+    const html = template.innerHTML.replaceAll("__n__", String(n))
+      .replaceAll("__number__", String(n + 1));
+    table.tBodies[0].insertAdjacentHTML("beforeend", html);
+    count.value = String(n + 1);
+    const first = table.tBodies[0].lastElementChild.querySelector("select, input");
+    if (first) first.focus();
   });
 })();

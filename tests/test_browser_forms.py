@@ -198,3 +198,29 @@ def test_pickers_find_an_organization_and_a_contact_by_typing(page, world):  # n
     deal = Opportunity.objects.get(name="Picked by keyboard")
     assert deal.organization.name == "Owner Logistics" and deal.person == world.person
     assert page.outside == [] and page.problems == []
+
+
+def test_a_picker_creates_what_is_not_there_and_finds_owners(page, world):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tandem.contacts.models import Organization
+    from tandem.sales.models import Opportunity
+
+    login(page, world.sales_manager.username)
+    page.goto("/sales/opportunities/new")
+    page.fill("#id_name", "A new logo")
+    page.click("#id_organization")
+    page.keyboard.type("Brand New Co")
+    page.click("#pick-organization-new")  # "Create “Brand New Co”"
+    expect(page.locator("#id_organization")).to_have_value("Brand New Co")
+    page.click("#id_owner")
+    page.keyboard.type("owner")
+    page.click(f"#pick-user-{world.owner.pk}")
+    page.fill("#id_amount", "1200")
+    page.fill("#id_expected_close", "2027-04-01")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/sales/opportunities/*/")
+    deal = Opportunity.objects.get(name="A new logo")
+    made = Organization.objects.get(name="Brand New Co")
+    assert deal.organization == made and deal.owner == world.owner
+    assert page.outside == [] and page.problems == []

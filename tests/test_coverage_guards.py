@@ -13,6 +13,7 @@ def test_every_url_is_in_the_matrix():
         "core:search",
         "core:palette",
         "core:picker",
+        "core:picker_new",
         "core:note_new",
         "core:healthz",
         # The style guide, staff only: test_browser.py screenshots it; test_pages.py checks who.
@@ -31,6 +32,9 @@ def test_every_url_is_in_the_matrix():
         # The rest of Settings: test_settings_pages.py.
         "settings:mail",
         "settings:audit",
+        "settings:custom_fields",
+        "settings:custom_field",
+        "settings:custom_field_delete",
         "settings:pipelines",
         "settings:pipeline_new",
         "settings:pipeline_default",
@@ -174,6 +178,11 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/organizations"),
         ("GET", "/organizations/{org_id}"),
         ("PATCH", "/organizations/{org_id}"),
+        # Custom fields: test_custom_fields.py.
+        ("GET", "/custom-fields"),
+        ("POST", "/custom-fields"),
+        ("PATCH", "/custom-fields/{field_id}"),
+        ("DELETE", "/custom-fields/{field_id}"),
         ("GET", "/programs"),
         ("POST", "/programs"),
         ("GET", "/programs/{program_id}"),

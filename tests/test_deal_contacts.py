@@ -75,3 +75,45 @@ def test_a_merge_moves_the_deal_roles(world):
     OpportunityContact.objects.create(opportunity=world.opportunity, person=b, role="champion")
     merge.merge(actor=world.admin, survivor=a, other=b, take={})
     assert OpportunityContact.objects.get().person == a
+
+
+def test_a_won_deal_credits_the_programs_of_everyone_on_it(world):
+    """Its journey is the touches of its contact person and its other people, merged by time,
+    up to the close; a touch after the close, or of someone not on the deal, counts for none."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.insights import attribution_report
+    from tandem.marketing.models import Touch
+    from tandem.sales.models import Stage
+
+    now = timezone.now()
+    web, show, ads = (f.program(name=n, channel=c) for n, c in
+                      (("Web", "web"), ("Show", "trade_show"), ("Ads", "advertising")))  # fmt: skip
+    champion = f.person(owner=world.owner, first_name="Cham")
+    bystander = f.person(owner=world.owner, first_name="By")
+    days = lambda n: now - timedelta(days=n)  # noqa: E731
+    for person, program, at in (
+        (world.person, web, days(20)),  # the contact person, first
+        (champion, show, days(10)),  # the champion, in between
+        (world.person, web, days(5)),
+        (champion, ads, now + timedelta(days=1)),  # after the close: left out
+        (bystander, ads, days(8)),  # not on the deal
+    ):
+        Touch.objects.create(person=person, program=program, kind="page_visited", occurred_at=at)
+    OpportunityContact.objects.create(
+        opportunity=world.opportunity, person=champion, role="champion"
+    )
+    won = Stage.objects.get(name="Closed won")
+    world.opportunity.stage, world.opportunity.closed_at = won, days(1)
+    world.opportunity.amount = 900
+    world.opportunity.save()
+    today = timezone.localdate()
+    r = attribution_report.compute(attribution_report.Params(today - timedelta(days=30), today))
+    by_label = dict(zip((label for _, label in r.labels), r.value["first_touch"], strict=True))
+    assert by_label["Web"] == 900 and by_label["Show"] == 0
+    last = dict(zip((label for _, label in r.labels), r.value["last_touch"], strict=True))
+    assert last["Web"] == 900
+    linear = dict(zip((label for _, label in r.labels), r.value["linear"], strict=True))
+    assert linear["Web"] == 600 and linear["Show"] == 300 and linear["Ads"] == 0

@@ -364,19 +364,20 @@ def test_maven_pipeline_reproduces_won_amounts_per_agent(world):
     ("raw", "expected"),
     [
         ("2017-03-01", "2017-03-01"),
-        ("01.03.2017", "2017-03-01"),
-        ("03/01/2017", "2017-03-01"),  # month first, as US exports write it
-        ("25/12/2017", "2017-12-25"),  # a day above 12 can only be day first
+        ("01.03.2017", "2017-03-01"),  # read day first: the column's order
+        ("25/12/2017", "2017-12-25"),
         ("2017/03/01", "2017-03-01"),
         ("1 Mar 2017", "2017-03-01"),
         ("Mar 1, 2017", "2017-03-01"),
         ("2017-03-01T10:30:00", "2017-03-01"),
+        ("01/03/17 9:15 PM", "2017-03-01"),
     ],
 )
 def test_dates_in_many_formats(raw, expected):
-    from tandem.transfer import fields
+    from tandem.transfer import times
 
-    assert fields.a_date(raw).isoformat() == expected
+    read = times.reader(times.DAY_FIRST, times.zone("UTC"))
+    assert read(raw).date().isoformat() == expected
 
 
 @pytest.mark.parametrize(
@@ -393,10 +394,10 @@ def test_amounts_in_many_formats(raw, expected):
 
 @pytest.mark.parametrize("raw", ["31/31/2017", "yesterday", "2017-02-30"])
 def test_bad_dates_are_refused_with_the_value(raw):
-    from tandem.transfer import fields
+    from tandem.transfer import times
 
     with pytest.raises(Invalid, match="is not a date"):
-        fields.a_date(raw)
+        times.reader(times.MONTH_FIRST, times.zone("UTC"))(raw)
 
 
 def test_bad_amounts_are_refused():

@@ -45,7 +45,7 @@ def test_activities_import_links_and_does_not_double(world, as_user):
     body = (
         f"Phone call,Intro call,Asked about =SUM(A1),2026-03-02 10:00,2026-03-02,owner,"
         f"{world.person.email.upper()},Owner Deal\n"
-        "Meeting,Demo,,03/05/2026,,owner,nobody@example.test,No such deal\n"
+        "Meeting,Demo,,03/25/2026,,owner,nobody@example.test,No such deal\n"
         "Telepathy,Mind meld,,2026-03-09,,owner,,\n"
         "Task,Send quote,,not a date,,owner,,\n"
         ",No kind given,,2026-03-11,,owner,,\n"

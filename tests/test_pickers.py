@@ -67,3 +67,38 @@ def test_add_person_on_an_organization_prefills_it(as_user, world):
     assert f'name="organization" value="{world.org.pk}"' in form.content.decode()
     junk = as_user(world.owner).get("/contacts/people/new?organization=99999999999999999999")
     assert junk.status_code == 200
+
+
+def test_pickers_for_owners_programs_segments_and_products(as_user, world):
+    from tandem.sales.models import Product
+
+    f.program(owner=world.marketing_manager, name="Webinar for managers only", channel="event")
+    f.segment(owner=world.marketer, name="German webinar guests")
+    Product.objects.create(sku="GW-1", name="Gateway", family="Hardware")
+    Product.objects.create(sku="GW-0", name="Gateway classic", active=False)
+    client = as_user(world.marketer)
+    users = client.get("/pick/user/?q=salesboss").content.decode()
+    assert f'data-value="{world.sales_manager.pk}"' in users and "Sales manager" in users
+    programs = client.get("/pick/program/?q=webinar").content.decode()
+    assert "Marketer Webinar" in programs and "Special event" in programs
+    segments = client.get("/pick/segment/?q=german").content.decode()
+    assert "German webinar guests" in segments
+    products = as_user(world.owner).get("/pick/product/?q=gw").content.decode()
+    assert "Gateway" in products and "Gateway classic" not in products  # inactive left out
+
+
+def test_create_from_a_picker_goes_through_the_service_and_its_rights(as_user, world):
+    from tandem.contacts.models import Organization, Person
+
+    client = as_user(world.owner)
+    offered = client.get("/pick/organization/?q=Zeta Labs").content.decode()
+    assert "Create “Zeta Labs”" in offered
+    made = client.post("/pick/organization/new", {"q": "Zeta Labs"}).content.decode()
+    org = Organization.objects.get(name="Zeta Labs")
+    assert org.owner == world.owner  # a rep's new record is the rep's, as every door makes it
+    assert f'data-value="{org.pk}"' in made and "data-just-created" in made
+    again = client.post("/pick/person/new", {"q": "Zoe Quinn"})
+    assert Person.objects.filter(first_name="Zoe", last_name="Quinn", owner=world.owner).exists()
+    assert again.status_code == 200
+    assert client.post("/pick/program/new", {"q": "Nope"}).status_code == 404
+    assert client.post("/pick/person/new", {"q": "x"}).status_code == 400

@@ -8,8 +8,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
+        from tandem.accounts import selectors
         from tandem.accounts.models import Team
         from tandem.core import access, registry
+
+        registry.add_picker("user", selectors.user_picks, selectors.user_label)
 
         registry.add_settings_section(
             10,

@@ -42,3 +42,20 @@ def teams():
     from tandem.accounts.models import Team
 
     return Team.objects.order_by("name")
+
+
+def user_picks(*, actor, q: str) -> list[dict]:
+    """Active users by name, username or email: an owner's picker."""
+    from tandem.core import picks
+
+    qs = owners_choices().select_related("team")
+    fields = ("first_name", "last_name", "username", "email")
+    return picks.by_name(
+        qs, q, *fields, sub=lambda u: " · ".join(filter(None, [u.get_role_display(),
+                                                             u.team.name if u.team else ""]))
+    )  # fmt: skip
+
+
+def user_label(pk: int) -> str:
+    user = User.objects.filter(pk=pk).first()
+    return user.display_name if user else ""

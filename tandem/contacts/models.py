@@ -54,6 +54,7 @@ class Organization(TimeStamped):
         db_index=False,  # org_owner_idx leads with it
     )
     is_customer = models.BooleanField(default=False)
+    custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
@@ -207,3 +208,47 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class CustomField(TimeStamped):
+    """A field a team adds to people or organizations: its values live in the record's
+    `custom` under `key`, checked by its kind, options, whether it is required and who may
+    edit it (tandem.contacts.custom_fields)."""
+
+    class RecordType(models.TextChoices):
+        PERSON = "person", "People"
+        ORGANIZATION = "organization", "Organizations"
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        CHOICE = "choice", "One of a list"
+        YES_NO = "yes_no", "Yes or no"
+
+    class Editors(models.TextChoices):
+        EVERYONE = "everyone", "Everyone who may edit the record"
+        MARKETING = "marketing", "Marketing (and admins)"
+        SALES = "sales", "Sales (and admins)"
+        ADMINS = "admins", "Admins only"
+
+    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    key = models.SlugField(max_length=40, help_text="Lower-case letters, digits and _.")
+    label = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    options = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=False)
+    editable_by = models.CharField(max_length=10, choices=Editors.choices, default=Editors.EVERYONE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["record_type", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "key"], name="customfield_unique_key")
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("settings:custom_fields")
+
+    def __str__(self) -> str:
+        return self.label

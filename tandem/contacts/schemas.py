@@ -4,6 +4,9 @@ from ninja import Field, Schema
 
 from tandem.core.api_support import Id, PageMeta
 
+CustomValues = dict[str, str | int | float | bool | None]
+CUSTOM_HELP = "{key: value} of the custom fields (see /api/custom-fields); null clears one"
+
 
 class PersonIn(Schema):
     email: str = Field("", max_length=254)
@@ -16,6 +19,7 @@ class PersonIn(Schema):
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
     owner_id: Id | None = None
+    custom: CustomValues = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
 class PersonPatch(Schema):
@@ -29,6 +33,7 @@ class PersonPatch(Schema):
     region: str = Field(None, max_length=100)
     city: str = Field(None, max_length=100)
     owner_id: Id | None = None
+    custom: CustomValues = Field(None, description=CUSTOM_HELP)
     lifecycle_stage: str = None
     stage_reason: str = Field("", max_length=300)
 
@@ -50,6 +55,7 @@ class PersonOut(Schema):
     consent: str
     source_program_id: int | None
     first_touch_at: datetime | None
+    custom: dict
     created_at: datetime
     updated_at: datetime
 
@@ -68,6 +74,7 @@ class OrganizationIn(Schema):
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
     owner_id: Id | None = None
+    custom: CustomValues = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
 class OrganizationPatch(Schema):
@@ -79,6 +86,7 @@ class OrganizationPatch(Schema):
     region: str = Field(None, max_length=100)
     city: str = Field(None, max_length=100)
     owner_id: Id | None = None
+    custom: CustomValues = Field(None, description=CUSTOM_HELP)
 
 
 class OrganizationOut(Schema):
@@ -92,6 +100,7 @@ class OrganizationOut(Schema):
     city: str
     owner_id: int | None
     is_customer: bool
+    custom: dict
     created_at: datetime
     updated_at: datetime
 
@@ -99,3 +108,32 @@ class OrganizationOut(Schema):
 class OrganizationPage(Schema):
     items: list[OrganizationOut]
     meta: PageMeta
+
+
+class CustomFieldIn(Schema):
+    record_type: str = Field(..., description="person or organization")
+    label: str = Field(..., min_length=1, max_length=100)
+    key: str = Field("", max_length=40, description="Made from the label when left out")
+    kind: str = Field("text", description="text, number, date, choice or yes_no")
+    options: list[str] = Field(default_factory=list, max_length=200)
+    required: bool = False
+    editable_by: str = Field("everyone", description="everyone, marketing, sales or admins")
+
+
+class CustomFieldPatch(Schema):
+    label: str = Field(None, min_length=1, max_length=100)
+    kind: str = None
+    options: list[str] = Field(None, max_length=200)
+    required: bool = None
+    editable_by: str = None
+
+
+class CustomFieldOut(Schema):
+    id: int
+    record_type: str
+    key: str
+    label: str
+    kind: str
+    options: list[str]
+    required: bool
+    editable_by: str

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tandem.contacts import custom_fields
 from tandem.contacts.models import (
     ConsentRecord,
     ConsentStatus,
@@ -28,7 +29,9 @@ PERSON_FIELDS = {
     "owner",
     "custom",
 }
-ORGANIZATION_FIELDS = {"name", "domain", "industry", "size", "country", "region", "city", "owner"}
+ORGANIZATION_FIELDS = {
+    "name", "domain", "industry", "size", "country", "region", "city", "owner", "custom",
+}  # fmt: skip
 
 
 def _clean_person(data: dict) -> dict:
@@ -109,9 +112,15 @@ def _save_unique(instance, *, field: str, message: str, update_fields=None) -> N
 
 
 @transaction.atomic
-def person_create(*, actor, via: str = "ui", data: dict) -> Person:
+def person_create(*, actor, via: str = "ui", data: dict, required_custom=True) -> Person:
+    """`required_custom` False: a person another system sends (a touch's) need not carry the
+    fields a user must fill."""
     access.require_create(actor, "person")
     data = _clean_person(data)
+    data["custom"] = custom_fields.clean(
+        actor=actor, record_type="person", incoming=data.get("custom") or {}, existing={},
+        required=required_custom,
+    )  # fmt: skip
     access.check_owner(actor, "person", data.get("owner"))
     if not (data.get("email_normalized") or data.get("last_name") or data.get("first_name")):
         raise Invalid("A person needs an email address or a name.", field="email")
@@ -133,6 +142,11 @@ def person_update(*, actor, via: str = "ui", person: Person, data: dict) -> Pers
     data = _clean_person(data)
     if "owner" in data:
         _check_owner_change(actor, "person", person.owner, data["owner"])
+    if "custom" in data:
+        data["custom"] = custom_fields.clean(
+            actor=actor, record_type="person", incoming=data["custom"] or {},
+            existing=person.custom,
+        )  # fmt: skip
     changes = activity.apply_changes(person, data)
     if not changes:
         return person
@@ -205,6 +219,9 @@ def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
     data = _clean_organization(data)
     if "name" not in data:
         raise Invalid("An organization needs a name.", field="name")
+    data["custom"] = custom_fields.clean(
+        actor=actor, record_type="organization", incoming=data.get("custom") or {}, existing={}
+    )
     access.check_owner(actor, "organization", data.get("owner"))
     if actor.role == "sales_rep" and data.get("owner") is None:
         data["owner"] = actor
@@ -221,6 +238,11 @@ def organization_update(*, actor, via: str = "ui", organization: Organization, d
     data = _clean_organization(data)
     if "owner" in data:
         _check_owner_change(actor, "organization", organization.owner, data["owner"])
+    if "custom" in data:
+        data["custom"] = custom_fields.clean(
+            actor=actor, record_type="organization", incoming=data["custom"] or {},
+            existing=organization.custom,
+        )  # fmt: skip
     changes = activity.apply_changes(organization, data)
     if not changes:
         return organization
@@ -360,3 +382,16 @@ def people_bulk(*, actor, ids: list[int], action: str, owner_id=None, stage: str
         except DomainError as exc:
             errors[pk] = exc.message
     return done, errors
+
+
+def organization_from_picker(*, actor, text: str) -> Organization:
+    """A picker's "Create …": an organization by the name typed."""
+    return organization_create(actor=actor, data={"name": text})
+
+
+def person_from_picker(*, actor, text: str) -> Person:
+    """A picker's "Create …": a person by the name typed (an email address when it is one)."""
+    if "@" in text:
+        return person_create(actor=actor, data={"email": text})
+    first, _, last = text.partition(" ")
+    return person_create(actor=actor, data={"first_name": first, "last_name": last.strip()})

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from tandem.contacts import selectors, services
+from tandem.contacts import custom_fields, selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.core import access, export, inline, saved_filters, timeline
@@ -85,6 +85,7 @@ def person(request, pk: int):
         "person": obj,
         "stage_form": StageForm(initial={"to_stage": obj.lifecycle_stage}),
         "fields": PERSON_FIELDS,
+        "custom_values": custom_fields.Checker("person", request.user).shown(obj.custom),
         **_detail_context(request, obj, "person"),
     }
     return render(request, "contacts/person.html", context)
@@ -128,7 +129,7 @@ def person_new(request):
     raw = request.GET.get("organization", "")
     if raw.isdigit() and len(raw) < 18 and orgs.filter(pk=int(raw)).exists():
         initial["organization"] = int(raw)  # "Add person" on an organization's page
-    form = PersonForm(request.POST or None, organizations=orgs, initial=initial)
+    form = PersonForm(request.POST or None, organizations=orgs, initial=initial, actor=request.user)
     return save_form(
         request,
         form,
@@ -142,7 +143,10 @@ def person_new(request):
 def person_edit(request, pk: int):
     obj = selectors.person_get_for(actor=request.user, id=pk, action=access.WRITE)
     form = PersonForm(
-        request.POST or None, instance=obj, organizations=selectors.organization_qs(request.user)
+        request.POST or None,
+        instance=obj,
+        organizations=selectors.organization_qs(request.user),
+        actor=request.user,
     )
     return save_form(
         request,
@@ -194,6 +198,7 @@ def organization(request, pk: int):
         "people": people_qs[:50],
         "people_count": people_qs.count(),
         "fields": ORGANIZATION_FIELDS,
+        "custom_values": custom_fields.Checker("organization", request.user).shown(obj.custom),
         "can_add_person": access.can_create(request.user, "person"),
         **_detail_context(request, obj, "organization"),
     }
@@ -203,7 +208,7 @@ def organization(request, pk: int):
 @guarded
 def organization_new(request):
     access.require_create(request.user, "organization")
-    form = OrganizationForm(request.POST or None)
+    form = OrganizationForm(request.POST or None, actor=request.user)
     return save_form(
         request,
         form,
@@ -216,7 +221,7 @@ def organization_new(request):
 @guarded
 def organization_edit(request, pk: int):
     obj = selectors.organization_get_for(actor=request.user, id=pk, action=access.WRITE)
-    form = OrganizationForm(request.POST or None, instance=obj)
+    form = OrganizationForm(request.POST or None, instance=obj, actor=request.user)
     return save_form(
         request,
         form,

@@ -111,13 +111,26 @@ def list_for(resource: str):
 
 
 _pickers: dict[str, tuple[Callable, Callable]] = {}
+_picker_creates: dict[str, tuple[Callable, Callable]] = {}
 
 
-def add_picker(kind: str, search: Callable, label: Callable) -> None:
+def add_picker(
+    kind: str, search: Callable, label: Callable, create: Callable | None = None,
+    may_create: Callable | None = None,
+) -> None:  # fmt: skip
     """A search-as-you-type picker of one kind of record: search(actor=, q=) gives the
-    records the actor may see that match; label(pk) names the one a form already holds."""
+    records the actor may see that match; label(pk) names the one a form already holds;
+    create(actor=, text=) makes one from what was typed (through the kind's service), offered
+    to those may_create(actor) lets."""
     _pickers[kind] = (search, label)
+    if create is not None:
+        _picker_creates[kind] = (create, may_create or (lambda actor: True))
 
 
 def picker(kind: str):
     return _pickers.get(kind)
+
+
+def picker_create(kind: str):
+    """(create, may_create) of a kind whose picker makes new records, or None."""
+    return _picker_creates.get(kind)

@@ -23,6 +23,7 @@ SETTINGS_TARGETS = (
     "product",
     "pricebookentry",
     "discountpolicy",
+    "customfield",
 )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("palette/", views.palette, name="palette"),
     path("pick/<slug:kind>/", views.picker, name="picker"),
+    path("pick/<slug:kind>/new", views.picker_new, name="picker_new"),
     path("notes/<str:target>/<int:pk>/new", note_views.note_new, name="note_new"),
     path("healthz", views.healthz, name="healthz"),
     path("styleguide/", styleguide.styleguide, name="styleguide"),

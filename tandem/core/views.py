@@ -4,8 +4,10 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from tandem.core import registry
+from tandem.core.errors import DomainError, Forbidden, Invalid
 from tandem.core.web import guarded
 
 
@@ -54,9 +56,33 @@ def picker(request, kind: str):
         raise Http404
     q = request.GET.get("q", "")[:100]
     found = pickers.options(request.user, kind, q)
-    return render(
-        request, "components/picker_options.html", {"options": found, "q": q, "kind": kind}
-    )
+    creates = registry.picker_create(kind)
+    may_create = bool(creates and len(q.strip()) >= 2 and creates[1](request.user))
+    context = {"options": found, "q": q.strip(), "kind": kind, "may_create": may_create}
+    return render(request, "components/picker_options.html", context)
+
+
+@require_POST
+@guarded
+def picker_new(request, kind: str):
+    """A picker's "Create …": the record made from what was typed, through the kind's service
+    (its rules and rights), answered as the one option to choose."""
+    creates = registry.picker_create(kind)
+    if not creates:
+        raise Http404
+    text = request.POST.get("q", "").strip()[:200]
+    if len(text) < 2:
+        raise Invalid("Type at least two letters of the name.")
+    if not creates[1](request.user):
+        raise Forbidden("Your role may not create these.")
+    try:
+        made = creates[0](actor=request.user, text=text)
+    except DomainError as exc:
+        context = {"options": [], "q": text, "kind": kind, "error": exc.message}
+        return render(request, "components/picker_options.html", context)
+    option = {"id": made.pk, "label": str(made), "sub": "just created"}
+    context = {"options": [option], "q": text, "kind": kind, "created": True}
+    return render(request, "components/picker_options.html", context)
 
 
 def healthz(request):

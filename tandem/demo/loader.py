@@ -22,7 +22,7 @@ CHUNK = 25_000
 COLUMNS = {
     "contacts.Organization": (
         "id created_at updated_at name domain industry size country region city owner_id "
-        "is_customer search_text"
+        "is_customer custom search_text"
     ),
     "contacts.Person": (
         "id created_at updated_at email email_normalized first_name last_name title phone "
@@ -173,6 +173,7 @@ def _write_orgs(writer, orgs) -> None:
                 "",
                 o.owner,
                 False,
+                "{}",
                 o.name.lower(),
             )
             for o in orgs

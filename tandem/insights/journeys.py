@@ -3,8 +3,10 @@
 Two outcomes: a won opportunity closed in the period (value = its amount; the non-converting
 journeys are the opportunities lost in the period) and an SQL reached in the period (value 1;
 the non-converting journeys are the people who became leads in the period and have not reached
-SQL). A journey holds its person's touches from a program up to the outcome's time, oldest first.
-Touches without a program (a rep's call) are sales' work and not attributed to marketing.
+SQL). A journey holds its person's touches from a program up to the outcome's time, oldest first;
+a deal's journey holds the touches of every person on it (its contact person and the others with
+a role), merged by time. Touches without a program (a rep's call) are sales' work and not
+attributed to marketing.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,7 @@ from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import periods
 from tandem.insights import attribution, sql
 from tandem.marketing.models import Channel, Program
-from tandem.sales.models import Opportunity, StageKind
+from tandem.sales.models import Opportunity, OpportunityContact, StageKind
 
 OUTCOMES = {"won": "Won opportunities", "sql": "SQLs"}
 DIMENSIONS = {"program": "Program", "channel": "Channel"}
@@ -34,6 +36,7 @@ class Outcomes:
     at: list  # the outcome's time in epoch seconds (a lost deal's close, a lead's latest moment)
     converted: list  # bool
     value: list  # float
+    others: dict | None = None  # outcome index → other people whose touches join its journey
 
 
 def won_outcomes(since: date, until: date) -> Outcomes:
@@ -55,7 +58,26 @@ def won_outcomes(since: date, until: date) -> Outcomes:
         o.at.append(at)
         o.converted.append(won)
         o.value.append(float(amount or 0) if won else 0.0)
+    o.others = _deal_people(o, start, end)
     return o
+
+
+def _deal_people(o: Outcomes, start, end) -> dict:
+    """{outcome index: [person ids]} of the deals that have people besides their contact."""
+    rows = OpportunityContact.objects.filter(
+        opportunity__closed_at__gte=start,
+        opportunity__closed_at__lt=end,
+        opportunity__stage__kind__in=(StageKind.WON, StageKind.LOST),
+    ).values_list("opportunity_id", "person_id")
+    found: dict = {}
+    index = None
+    for deal, person in rows.iterator(5000):
+        if index is None:
+            index = {pk: i for i, pk in enumerate(o.keys)}
+        i = index.get(deal)
+        if i is not None and person != o.people[i]:
+            found.setdefault(i, []).append(person)
+    return found
 
 
 def sql_outcomes(since: date, until: date) -> Outcomes:
@@ -193,6 +215,25 @@ def _packed(wanted: np.ndarray) -> bytes:
         return b"".join(bytes(packed) for _, packed in cursor.fetchall())
 
 
+def _with_others(o_person: np.ndarray, others: dict):
+    """Touches where each outcome with other people has a key of its own (past every person
+    id) holding the touches of all its people, so that its journey is still one slice."""
+    extra = np.array([p for people in others.values() for p in people], dtype=np.int64)
+    t_person, t_program, t_at = _touches(np.concatenate([o_person, extra]))
+    key = max(int(o_person.max(initial=0)), int(extra.max(initial=0))) + 1
+    o_person = o_person.copy()
+    parts = [(t_person, t_program, t_at)]
+    for i, people in others.items():
+        members = [p for p in (o_person[i], *people) if p >= 0]
+        mask = np.isin(t_person, members)
+        parts.append((np.full(int(mask.sum()), key, dtype=np.int64), t_program[mask], t_at[mask]))
+        o_person[i] = key
+        key += 1
+    t_person, t_program, t_at = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((t_at, t_person))
+    return o_person, t_person[order], t_program[order], t_at[order]
+
+
 def journeys(outcomes: Outcomes, dimension: str) -> tuple[attribution.Journeys, list, np.ndarray]:
     """The journeys, the states' (key, label), and which outcomes had no touch at all.
 
@@ -202,7 +243,10 @@ def journeys(outcomes: Outcomes, dimension: str) -> tuple[attribution.Journeys, 
     sorts before it)."""
     state_of, labels = states(dimension)
     o_person = np.array([-1 if p is None else p for p in outcomes.people], dtype=np.int64)
-    t_person, t_program, t_at = _touches(o_person)
+    if outcomes.others:
+        o_person, t_person, t_program, t_at = _with_others(o_person, outcomes.others)
+    else:
+        t_person, t_program, t_at = _touches(o_person)
     o_at = np.array(outcomes.at, dtype=float)
     n = len(t_person)
     kind = np.concatenate([np.zeros(n, dtype=np.int8), np.ones(len(o_person), dtype=np.int8)])

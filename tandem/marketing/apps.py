@@ -10,6 +10,10 @@ class MarketingConfig(AppConfig):
         from tandem.marketing import dashboards, home
 
         registry.add_home_panel(home.shows_leads, dashboards.panel)
+        from tandem.marketing import selectors
+
+        registry.add_picker("program", selectors.program_picks, selectors.program_label)
+        registry.add_picker("segment", selectors.segment_picks, selectors.segment_label)
         from tandem.core import timeline as core_timeline
         from tandem.marketing import timeline
 

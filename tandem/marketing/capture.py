@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from tandem.contacts import custom_fields
 from tandem.contacts.models import ConsentStatus
 from tandem.contacts.normalize import normalize_email
 from tandem.contacts.services import consent_proof, person_capture, person_record_consent
@@ -86,7 +87,7 @@ def clean_fields(raw) -> list[dict]:
         if name in seen:
             raise Invalid(f"Field {row}: “{name}” appears twice.", field="fields")
         seen.add(name)
-        label = str(item.get("label") or "").strip()[:100] or ATTRIBUTES.get(name, (name,))[0]
+        label = str(item.get("label") or "").strip()[:100] or _default_label(name)
         fields.append(
             {
                 "name": name,
@@ -184,10 +185,36 @@ def _validate(form: LeadForm, post) -> Outcome:
     country = values.get("country", "")
     if country and "country" not in outcome.errors and not (country.isalpha()):
         outcome.errors["country"] = "Enter the two-letter country code, like DE or US."
+    _typed_custom(form, values, outcome.errors)
     values["consent"] = "yes" if post.get("consent") else ""
     if form.consent_wording and form.consent_required and not values["consent"]:
         outcome.errors["consent"] = "Please tick the box to agree."
     return outcome
+
+
+def _typed_custom(form: LeadForm, values: dict, errors: dict) -> None:
+    """The custom fields defined in Settings take their kind's values (a number, a date, one
+    of the list); a form without custom fields reads no definition."""
+    names = [f["name"] for f in form.fields if f["name"].startswith(CUSTOM_PREFIX)]
+    if not names:
+        return
+    defined = {f.key: f for f in custom_fields.definitions("person")}
+    for name in names:
+        definition = defined.get(name.removeprefix(CUSTOM_PREFIX))
+        if definition is None or name in errors or not values[name]:
+            continue
+        try:
+            values[name] = custom_fields.parse(definition, values[name])
+        except Invalid as exc:
+            errors[name] = exc.message
+
+
+def _default_label(name: str) -> str:
+    if name in ATTRIBUTES:
+        return ATTRIBUTES[name][0]
+    key = name.removeprefix(CUSTOM_PREFIX)
+    defined = {f.key: f.label for f in custom_fields.definitions("person")}
+    return defined.get(key) or key.replace("_", " ").capitalize()
 
 
 def _fingerprint(form: LeadForm, values: dict) -> str:

@@ -2,13 +2,15 @@
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import timezone
 
+from tandem.contacts import custom_fields
 from tandem.core import access, timeline
 from tandem.core.web import guarded, render_list, save_form
-from tandem.marketing import capture, selectors
+from tandem.marketing import capture, selectors, services
 from tandem.marketing.forms import LeadFormForm
 
-BLANK_ROWS = 3
+BLANK_ROWS = 1
 
 
 def rows_from_post(post, prefix: str, keys: tuple[str, ...]) -> list[dict]:
@@ -37,19 +39,22 @@ def _field_rows(form_obj, post) -> list[dict]:
 
 
 def _builder_context(rows: list[dict]) -> dict:
-    shown = [
-        {
-            **r,
-            "custom": r["name"].removeprefix(capture.CUSTOM_PREFIX)
-            if r["name"].startswith(capture.CUSTOM_PREFIX)
-            else "",
-        }
-        for r in rows
+    defined = [
+        (capture.CUSTOM_PREFIX + f.key, f.label) for f in custom_fields.definitions("person")
     ]
+    names = {name for name, _ in defined}
+
+    def free_name(name: str) -> str:
+        if name.startswith(capture.CUSTOM_PREFIX) and name not in names:
+            return name.removeprefix(capture.CUSTOM_PREFIX)
+        return ""
+
+    shown = [{**r, "custom": free_name(r["name"])} for r in rows]
     shown += [{"name": "", "label": "", "required": False, "custom": ""}] * BLANK_ROWS
     return {
         "field_rows": shown,
         "attributes": [(k, label) for k, (label, _) in capture.ATTRIBUTES.items()],
+        "defined_fields": defined,
     }
 
 
@@ -61,6 +66,12 @@ def _save(request, form, obj, save, title):
     rows = _field_rows(obj, request.POST if request.method == "POST" else None)
 
     def with_fields(data):
+        named = (data.pop("new_program", "") or "").strip()
+        if named and not data.get("program"):
+            data["program"] = services.program_create(
+                actor=request.user,
+                data={"name": named, "channel": "web", "start_date": timezone.localdate()},
+            )
         return save({**data, "fields": rows})
 
     context = {

@@ -1,5 +1,6 @@
 from django import forms
 
+from tandem.core.pickers import Picker
 from tandem.marketing.models import (
     Campaign,
     LeadForm,
@@ -62,10 +63,33 @@ class LeadFormForm(forms.ModelForm):
         }
         labels = {"redirect_url": "Redirect after submitting (allow-listed hosts only)"}
 
+    new_program = forms.CharField(
+        max_length=200,
+        required=False,
+        label="…or a new program",
+        help_text="Name it and it is made with the form (channel: web pages and forms).",
+    )
+    field_order = ["name", "program", "new_program"]
+
     def __init__(self, *args, programs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if programs is not None:
             self.fields["program"].queryset = programs
+        self.fields["program"].widget = Picker("program", "Type to find a program…")
+        self.fields["program"].required = False
+        self.fields["program"].help_text = "The program each lead from this form is credited to."
+        if self.instance.pk:
+            del self.fields["new_program"]
+
+    def clean(self):
+        data = super().clean()
+        named = (data.get("new_program") or "").strip()
+        if not data.get("program") and not named and "program" not in self.errors:
+            self.add_error(
+                "program",
+                "Choose the program this form's leads are credited to, or name a new one.",
+            )
+        return data
 
     def _post_clean(self):
         """Rules live in the services."""
@@ -119,6 +143,8 @@ class CampaignForm(forms.ModelForm):
             self.fields["program"].queryset = programs
         if segments is not None:
             self.fields["segment"].queryset = segments
+        self.fields["program"].widget = Picker("program", "Type to find a program…")
+        self.fields["segment"].widget = Picker("segment", "Type to find a segment…")
 
     def _post_clean(self):
         """Rules live in the services."""

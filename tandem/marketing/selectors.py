@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import access, listing, periods
+from tandem.core import access, listing, periods, picks
 from tandem.core.listing import Filter, ListSpec
 from tandem.marketing.models import (
     Campaign,
@@ -273,3 +273,22 @@ def suppressed_addresses(*, params) -> listing.Page:
 
 def programs_for_choice():
     return Program.objects.order_by("name").only("pk", "name")
+
+
+def program_picks(*, actor, q: str) -> list[dict]:
+    return picks.by_name(
+        program_qs(actor).order_by("-start_date", "name"), q, "name",
+        sub=lambda p: f"{p.get_channel_display()} · {p.get_status_display()}",
+    )  # fmt: skip
+
+
+def segment_picks(*, actor, q: str) -> list[dict]:
+    return picks.by_name(segments_for_choice(actor=actor), q, "name", "description")
+
+
+def program_label(pk: int) -> str:
+    return picks.label_of(Program, pk)
+
+
+def segment_label(pk: int) -> str:
+    return picks.label_of(Segment, pk)

@@ -155,4 +155,4 @@ def _person_by_email(*, actor, via: str, item: dict) -> tuple[Person, bool]:
     if person is not None:
         return person, False
     data = {"email": item["email"], **item.get("person", {})}
-    return person_create(actor=actor, via=via, data=data), True
+    return person_create(actor=actor, via=via, data=data, required_custom=False), True

@@ -14,6 +14,7 @@ class SalesConfig(AppConfig):
         registry.add_section("person", home.person_opportunities)
         registry.add_section("organization", home.organization_opportunities)
         registry.add_search_group("Deals", selectors.opportunity_search)
+        registry.add_picker("product", selectors.product_picks, selectors.product_label)
         registry.add_palette_actions(dashboards.palette_actions)
         from tandem.core import timeline as core_timeline
         from tandem.sales import timeline

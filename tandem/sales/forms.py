@@ -33,6 +33,7 @@ class OpportunityForm(forms.ModelForm):
             "expected_close": forms.DateInput(attrs={"type": "date"}),
             "organization": Picker("organization", "Type to find an organization…"),
             "person": Picker("person", "Type to find the contact person…"),
+            "owner": Picker("user", "Me — or type a colleague's name…"),
         }
 
     def __init__(self, *args, organizations, people, owners, **kwargs):
@@ -40,9 +41,10 @@ class OpportunityForm(forms.ModelForm):
         self.fields["organization"].queryset = organizations
         self.fields["person"].queryset = people
         self.fields["person"].label = "Contact person"
-        self.fields[
-            "person"
-        ].help_text = "Who you sell to: the deal's won revenue is credited to their programs."
+        self.fields["person"].help_text = (
+            "Who you sell to. The won revenue is credited to the programs that touched "
+            "the people on the deal."
+        )
         self.fields["owner"].queryset = owners
         self.fields["owner"].required = False
         self.fields["owner"].empty_label = "Me"
@@ -86,7 +88,10 @@ class ActivityForm(forms.ModelForm):
 
 
 class LineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.filter(active=True))
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(active=True),
+        widget=Picker("product", "Type a product's name or SKU…"),
+    )
     quantity = forms.IntegerField(min_value=1, max_value=1_000_000, initial=1)
     unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
     reason = forms.CharField(max_length=500, required=False, label="Reason (if beyond policy)")
@@ -100,7 +105,9 @@ class DecisionForm(forms.Form):
 
 
 class PriceForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.all())
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.all(), widget=Picker("product", "Type a product's name or SKU…")
+    )
     list_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
 
 

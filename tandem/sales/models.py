@@ -307,8 +307,9 @@ class ContactRole(models.TextChoices):
 
 
 class OpportunityContact(models.Model):
-    """A person on a deal besides its contact person (Opportunity.person, whose programs the
-    won revenue is credited to), with the part they play in the decision."""
+    """A person on a deal besides its contact person (Opportunity.person), with the part they
+    play in the decision; the won revenue is credited to the programs that touched any of
+    them before the close (tandem.insights.journeys)."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="contacts")
     person = models.ForeignKey(

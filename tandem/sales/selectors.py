@@ -348,3 +348,21 @@ def visible_owner_ids(actor) -> list[int] | None:
     if not actor.team_id:
         return [actor.pk]
     return list(get_user_model().objects.filter(team_id=actor.team_id).values_list("pk", flat=True))
+
+
+def product_picks(*, actor, q: str) -> list[dict]:
+    """Active products by name, SKU or family (the price book holds their prices)."""
+    from tandem.core import picks
+    from tandem.sales.models import Product
+
+    qs = Product.objects.filter(active=True).order_by("name")
+    return picks.by_name(
+        qs, q, "name", "sku", "family", sub=lambda p: " · ".join(filter(None, [p.sku, p.family]))
+    )
+
+
+def product_label(pk: int) -> str:
+    from tandem.core import picks
+    from tandem.sales.models import Product
+
+    return picks.label_of(Product, pk)

@@ -35,9 +35,10 @@ def _by_email(job, emails: set[str]) -> dict[str, int]:
 
 
 def batch(job, pending: list) -> list[ImportRow]:
+    parse = fields.job_parser(job)
     rows, parsed = [], []
     for number, cells in pending:
-        data, _, errors = fields.parse_row("activities", job.header, job.mapping, cells)
+        data, _, errors = parse(cells)
         if not errors and not data.get("subject"):
             errors = [("subject", "the row has no subject")]
         if errors:

@@ -1,12 +1,13 @@
 """API for imports: upload, see the proposed mapping, set it, start, follow, cancel, undo."""
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from tandem.contacts.selectors import person_get_for
 from tandem.core.api_support import Id, PathId
-from tandem.transfer import dedupe_views, engine, merge, selectors
+from tandem.transfer import dedupe_views, engine, fields, merge, selectors
 from tandem.transfer.models import Policy, RowAction
 
 router = Router(tags=["import"])
@@ -34,7 +35,12 @@ class JobOut(Schema):
     seconds_left: float | None
     error: str
     sample: list[list[str]] = Field(..., description="The first rows, cut short")
-    notes: dict = Field(..., description="What reading found: unknown_owners (names)")
+    notes: dict = Field(
+        ...,
+        description="What reading found: unknown_owners (names); date_orders ({column: dmy, "
+        "mdy, ambiguous or mixed}, from all the column's values)",
+    )
+    time_warning: str = Field(..., description="Set when no column says when things happened")
     options: dict
     stalled: bool = Field(..., description="Running, but its worker is gone: resume or undo it")
     created_at: datetime
@@ -48,6 +54,10 @@ class JobOut(Schema):
         return obj.seconds_left
 
     @staticmethod
+    def resolve_time_warning(obj):
+        return fields.time_warning(obj.kind, obj.mapping) if obj.header else ""
+
+    @staticmethod
     def resolve_stalled(obj):
         return engine.stalled(obj)
 
@@ -58,6 +68,11 @@ class OptionsIn(Schema):
     )
     loss_reason_id: Id | None = Field(
         None, description="Opportunities: the loss reason of lost deals whose row gives none"
+    )
+    dates: dict[str, Literal["dmy", "mdy"]] = Field(
+        default_factory=dict,
+        description="{column index: dmy or mdy}: how to read a time column whose dates fit "
+        "both orders (notes.date_orders says 'ambiguous' or 'mixed')",
     )
 
 

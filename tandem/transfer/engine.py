@@ -26,6 +26,7 @@ from tandem.transfer import (
     organizations,
     owners,
     people,
+    times,
     touches,
 )
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
@@ -93,7 +94,7 @@ def inspect(job_id: int) -> ImportJob:
         path = Path(job.path)
         table = tabular.open_table(path)
         mapping = fields.auto_map(job.kind, table.header)
-        total, sample, named = _read(path, table, _column_of(mapping, "owner"))
+        total, sample, named, orders = _read(path, table, _column_of(mapping, "owner"))
     except Invalid as exc:
         _fail(job, exc.message)
         discard_file(job)
@@ -111,7 +112,7 @@ def inspect(job_id: int) -> ImportJob:
         mapping=mapping,
         total=total,
         sample=sample,
-        notes={"unknown_owners": owners.unknown(named)[: owners.LISTED]} if named else {},
+        notes=_notes(named, orders),
     )
     return ImportJob.objects.get(pk=job.pk)
 
@@ -120,18 +121,34 @@ def _column_of(mapping: dict, field: str) -> int | None:
     return next((int(i) for i, f in mapping.items() if f == field), None)
 
 
-def _read(path: Path, table, owner_column: int | None) -> tuple[int, list, set]:
-    """One pass over the file: the rows, the first five (cut short), and the distinct names in
-    the owner column (at most 1,000), for the preview to say which match nobody."""
+def _notes(named: set, orders: dict) -> dict:
+    notes = {"unknown_owners": owners.unknown(named)[: owners.LISTED]} if named else {}
+    if orders:
+        notes["date_orders"] = orders
+    return notes
+
+
+def _read(path: Path, table, owner_column: int | None) -> tuple[int, list, set, dict]:
+    """One pass over the file: the rows, the first five (cut short), the distinct names in
+    the owner column (at most 1,000), for the preview to say which match nobody, and the date
+    order of each column holding numeric dates ({column: order}, times.Evidence)."""
     total, sample, named = 0, [], set()
+    evidence: dict[int, times.Evidence] = {}
     for _, cells in tabular.rows(path, table):
         total += 1
         if len(sample) < 5:
             sample.append(tabular.shortened(cells))
+            for i, cell in enumerate(cells):  # columns whose first values look like dates
+                if i not in evidence and cell and times.classify(cell):
+                    evidence[i] = times.Evidence()
+        for i, seen in evidence.items():
+            if i < len(cells):
+                seen.add(cells[i])
         if owner_column is not None and owner_column < len(cells) and len(named) < 1000:
             named.add(cells[owner_column].strip()[:150])
     named.discard("")
-    return total, sample, named
+    orders = {str(i): e.order() for i, e in evidence.items() if e.order()}
+    return total, sample, named, orders
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -147,9 +164,10 @@ def job_configure(
         raise Conflict("The import has started: its mapping is fixed.")
     if policy not in Policy.values:
         raise Invalid("Choose what happens to a match.", field="policy")
-    job.mapping = fields.clean_mapping(job.kind, job.header, mapping)
+    job.mapping = fields.clean_mapping(job.kind, job.header, mapping, actor)
     job.policy = policy
     job.options = _clean_options(actor, job, options or {})
+    _check_date_orders(job)
     if program is not None:
         job.program = program
     if job.kind == "touches" and job.program is None and "program" not in job.mapping.values():
@@ -159,11 +177,35 @@ def job_configure(
     return job
 
 
+def _check_date_orders(job: ImportJob) -> None:
+    """A time column whose values fit both day first and month first (or some one, some the
+    other) is read as the importer says, and not before."""
+    known = (job.notes or {}).get("date_orders", {})
+    chosen = job.options.get("dates", {})
+    for i in fields.time_columns(job.kind, job.mapping):
+        if known.get(str(i)) in (times.AMBIGUOUS, times.MIXED) and str(i) not in chosen:
+            name = job.header[i] or f"column {i + 1}"
+            raise Invalid(
+                f"Say how to read the dates in “{name}”: day first or month first.",
+                field="dates",
+            )
+
+
 def _clean_options(actor, job: ImportJob, options: dict) -> dict:
-    """create_owners: an admin's choice only; loss_reason_id: an active loss reason."""
+    """create_owners: an admin's choice only; loss_reason_id: an active loss reason; dates:
+    {column: day or month first} for the time columns whose values fit both."""
     from tandem.sales.models import LossReason
 
     clean = {}
+    dates = options.get("dates") or {}
+    if not isinstance(dates, dict):
+        raise Invalid("dates is {column: dmy or mdy}.", field="dates")
+    for column, order in dates.items():
+        if not order:
+            continue
+        if order not in times.ORDERS or not str(column).isdigit():
+            raise Invalid(f"Dates are read dmy or mdy, not “{str(order)[:10]}”.", field="dates")
+        clean.setdefault("dates", {})[str(column)] = order
     if options.get("create_owners"):
         if not access.is_admin(actor):
             raise Forbidden("Only an admin creates users, here as in Settings.")

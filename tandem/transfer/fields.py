@@ -5,13 +5,14 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from tandem.contacts import custom_fields
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.contacts.normalize import is_email, normalize_domain
 from tandem.core.errors import Invalid
 from tandem.core.tabular import undecodable
+from tandem.transfer import times
 
 COUNTRIES = {
     "germany": "DE", "deutschland": "DE", "united states": "US", "usa": "US",
@@ -116,24 +117,6 @@ def domain(raw: str) -> str:
     return normalize_domain(text(200)(raw))
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y",
-                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d %b %Y", "%b %d, %Y")  # fmt: skip
-
-
-def a_date(raw: str):
-    """ISO first; then day-first and month-first forms (an ambiguous 03/04 is read month
-    first, as US exports write it, unless the day is above 12)."""
-    value = text(40)(raw)
-    if not value:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise Invalid(f"“{value[:20]}” is not a date")
-
-
 def amount(raw: str):
     """1054 · 1,054.50 · 1.054,50 · $1,054 · 1 054,5 → Decimal; negative amounts are refused."""
     value = re.sub(r"[^\d,.\-]", "", text(40)(raw))
@@ -160,6 +143,27 @@ class Target:
     label: str
     parse: Callable
     aliases: tuple[str, ...]
+    moment: bool = False  # a time: read by tandem.transfer.times in the file's date order
+
+
+def moment_target(label: str, aliases: tuple[str, ...]) -> Target:
+    return Target(label, times.reader(None, times.zone()), aliases, moment=True)
+
+
+# The dates a person reached each lifecycle stage: ours (became_mql_at), HubSpot's ("Became a
+# Marketing Qualified Lead Date", "Date entered …") and Salesforce's lead "Converted Date".
+STAGE_DATES = {
+    "subscriber": ("becameasubscriberdate",),
+    "lead": ("becamealeaddate",),
+    "mql": ("becameamarketingqualifiedleaddate", "dateenteredmarketingqualifiedlead",
+            "mqldate"),
+    "sal": ("becameasalesacceptedleaddate", "saldate"),
+    "sql": ("becameasalesqualifiedleaddate", "dateenteredsalesqualifiedlead", "converteddate",
+            "sqldate"),
+    "opportunity": ("becameanopportunitydate", "dateenteredopportunity"),
+    "customer": ("becameacustomerdate", "dateenteredcustomer", "customersince"),
+    "advocate": ("becameanevangelistdate", "dateenteredevangelist"),
+}  # fmt: skip
 
 
 PEOPLE = {
@@ -190,6 +194,16 @@ PEOPLE = {
         ),
     ),  # fmt: skip
     "lifecycle_stage": Target("Lifecycle stage", stage, ("lifecyclestage", "stage")),
+    "created_at": moment_target(
+        "Arrived (created)", ("createdat", "created", "createdate", "createddate", "createdon")
+    ),
+    **{
+        f"became_{code}_at": moment_target(
+            f"Became {LifecycleStage(code).label.lower()} at",
+            (f"became{code}at", f"became{code}date", f"{code}at", *words),
+        )
+        for code, words in STAGE_DATES.items()
+    },
 }
 ORGANIZATIONS = {
     "name": Target(
@@ -252,10 +266,26 @@ OPPORTUNITIES = {
     ),  # fmt: skip
     "stage": Target("Stage", text(100), ("stage", "dealstage", "pipelinestage")),
     "amount": Target("Amount", amount, ("amount", "closevalue", "value", "dealamount")),
-    "opened": Target(
-        "Opened on", a_date, ("opened", "engagedate", "createdate", "created", "createddate")
+    "opened": moment_target(
+        "Opened (date or time)",
+        ("opened", "openedat", "engagedate", "createdate", "created", "createddate", "createdat"),
+    ),
+    "close": moment_target(
+        "Close (date or time)", ("close", "closedate", "closedat", "closetime", "expectedclose")
+    ),
+    "contact": Target(
+        "Contact person (email)",
+        email,
+        (
+            "contact",
+            "contactemail",
+            "email",
+            "personemail",
+            "primarycontact",
+            "associatedcontact",
+            "associatedcontactemail",
+        ),
     ),  # fmt: skip
-    "close": Target("Close date", a_date, ("close", "closedate", "expectedclose")),
     "loss_reason": Target(
         "Loss reason (by name)",
         text(100),
@@ -278,18 +308,6 @@ def touch_kind(raw: str) -> str:
     return code
 
 
-def a_moment(raw: str):
-    """A date, or a date and time (ISO)."""
-    value = text(40)(raw)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.combine(a_date(value), datetime.min.time())
-    return moment
-
-
 TOUCHES = {
     "email": PEOPLE["email"],
     "first_name": PEOPLE["first_name"],
@@ -305,10 +323,23 @@ TOUCHES = {
     "kind": Target(
         "Touch kind", touch_kind, ("kind", "touchkind", "type", "activity", "interaction")
     ),  # fmt: skip
-    "occurred_at": Target(
-        "When",
-        a_moment,
-        ("occurredat", "when", "date", "timestamp", "attended", "visited", "clicked"),
+    "occurred_at": moment_target(
+        "When (date or time)",
+        (
+            "occurredat",
+            "occurred",
+            "when",
+            "date",
+            "time",
+            "timestamp",
+            "datetime",
+            "attended",
+            "visited",
+            "clicked",
+            "eventdate",
+            "createdat",
+            "created",
+        ),
     ),  # fmt: skip
     "utm_source": Target("UTM source", text(200), ("utmsource", "source")),
     "utm_medium": Target("UTM medium", text(200), ("utmmedium", "medium")),
@@ -338,9 +369,9 @@ ACTIVITIES = {
                    ("kind", "type", "activitytype", "tasktype", "engagementtype")),
     "subject": Target("Subject", text(200), ("subject", "title", "tasktitle", "activity", "name")),
     "notes": Target("Notes", text(10_000), ("notes", "body", "description", "comments", "details")),
-    "due_at": Target("Due", a_moment, ("dueat", "due", "duedate", "date", "activitydate", "start")),
-    "done_at": Target("Done", a_moment, ("doneat", "done", "completed", "completedat",
-                                          "completeddate")),
+    "due_at": moment_target("Due", ("dueat", "due", "duedate", "date", "activitydate", "start")),
+    "done_at": moment_target("Done", ("doneat", "done", "completed", "completedat",
+                                      "completeddate")),
     "owner": Target("Owner (a user's name)", text(150),
                     (*OPPORTUNITIES["owner"].aliases, "assignedto", "activityowner", "taskowner",
                      "activityassignedto", "createdby")),
@@ -358,11 +389,46 @@ TARGETS = {
     "activities": ACTIVITIES,
 }
 CUSTOM = "custom"
+DEFINED = "custom:"  # + the key of a custom field defined in Settings
+CUSTOM_KINDS = {"people": "person"}
+# The field a time column that matches no alias fills ("time", "Event at", "visit_date"), and
+# the warning when a file has none
+TIME_FIELD = {"touches": "occurred_at", "people": "created_at", "activities": "due_at"}
+NO_TIME = {
+    "touches": "No column says when each touch happened: every touch will be dated at the "
+    "import, and the reports will read them as today's.",
+    "people": "No column says when people arrived or reached their lifecycle stage: each "
+    "will be dated at the import.",
+    "opportunities": "No close column: a closed deal will be dated at its open date, or at "
+    "the import.",
+    "activities": "No due or done column: every activity will be dated at the import.",
+}
+TIME_FIELDS_OF = {
+    "people": ("created_at", *(f"became_{c}_at" for c in STAGE_DATES)),
+    "touches": ("occurred_at",),
+    "opportunities": ("close", "opened"),
+    "activities": ("due_at", "done_at"),
+}
+
+
+def defined_fields(kind: str) -> dict:
+    """{custom:<key>: CustomField} a file of this kind can fill."""
+    record_type = CUSTOM_KINDS.get(kind)
+    if record_type is None:
+        return {}
+    return {DEFINED + f.key: f for f in custom_fields.definitions(record_type)}
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    """(field, label) of every target, the defined custom fields after the standard ones."""
+    standard = [(k, t.label) for k, t in TARGETS[kind].items()]
+    return standard + [(k, f"{f.label} (custom field)") for k, f in defined_fields(kind).items()]
 
 
 def auto_map(kind: str, header: list[str]) -> dict[str, str]:
     """{column index: field} for the headers we recognize; the rest stay unmapped."""
     targets, mapping, used = TARGETS[kind], {}, set()
+    defined = defined_fields(kind)
     for index, name in enumerate(header):
         k = key(name)
         for field, target in targets.items():
@@ -370,20 +436,49 @@ def auto_map(kind: str, header: list[str]) -> dict[str, str]:
                 mapping[str(index)] = field
                 used.add(field)
                 break
+        else:
+            for field, definition in defined.items():
+                if field not in used and k in (key(definition.key), key(definition.label)):
+                    mapping[str(index)] = field
+                    used.add(field)
+                    break
+    fallback = TIME_FIELD.get(kind)
+    if fallback and fallback not in used:
+        for index, name in enumerate(header):
+            if str(index) not in mapping and times.is_time_header(name):
+                mapping[str(index)] = fallback
+                break
     return mapping
 
 
-def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
+def time_warning(kind: str, mapping: dict) -> str:
+    """The warning of a mapping that leaves every record of this kind dated at the import."""
+    wanted = TIME_FIELDS_OF.get(kind, ())
+    return "" if set(wanted) & set(mapping.values()) else NO_TIME.get(kind, "")
+
+
+def time_columns(kind: str, mapping: dict) -> list[int]:
+    targets = TARGETS[kind]
+    return sorted(
+        int(i) for i, f in mapping.items() if f in targets and targets[f].moment
+    )  # fmt: skip
+
+
+def clean_mapping(kind: str, header: list[str], raw: dict, actor=None) -> dict[str, str]:
     targets, mapping, seen = TARGETS[kind], {}, set()
+    defined = defined_fields(kind)
     for index, field in (raw or {}).items():
         if not field:
             continue
         if not str(index).isdigit() or int(index) >= len(header):
             raise Invalid(f"There is no column {index}.", field="mapping")
-        if field != CUSTOM and field not in targets:
+        if field != CUSTOM and field not in targets and field not in defined:
             raise Invalid(f"“{field}” is not a field of {kind}.", field="mapping")
         if field != CUSTOM and field in seen:
-            raise Invalid(f"Two columns map to {targets[field].label}.", field="mapping")
+            label = defined[field].label if field in defined else targets[field].label
+            raise Invalid(f"Two columns map to {label}.", field="mapping")
+        if field in defined and not custom_fields.may_edit(actor, defined[field]):
+            raise Invalid(f"Your role may not fill {defined[field].label}.", field="mapping")
         seen.add(field)
         mapping[str(index)] = field
     if kind == "people" and "email" not in seen and not {"first_name", "last_name"} & seen:
@@ -405,15 +500,31 @@ def clean_mapping(kind: str, header: list[str], raw: dict) -> dict[str, str]:
     return mapping
 
 
-def row_parser(kind: str, header: list[str], mapping: dict) -> Callable:
+def job_parser(job) -> Callable:
+    """row_parser for an import job: its time columns read in the order the file's values
+    show (or the importer chose), in the importer's time zone."""
+    orders = {**(job.notes or {}).get("date_orders", {}), **(job.options or {}).get("dates", {})}
+    tz = times.zone(getattr(job.owner, "time_zone", ""))
+    return row_parser(job.kind, job.header, job.mapping, orders=orders, tz=tz)
+
+
+def row_parser(kind: str, header: list[str], mapping: dict, *, orders=None, tz=None) -> Callable:
     """parse_row for one file, with the per-column look-ups done once: cells → (data, custom,
     errors as [(column, reason)])."""
     targets, specs = TARGETS[kind], []
+    orders, tz = orders or {}, tz or times.zone()
+    defined = defined_fields(kind) if any(f.startswith(DEFINED) for f in mapping.values()) else {}
     for index, field in mapping.items():
         i = int(index)
         column = header[i] if i < len(header) else f"column {i + 1}"
         if field == CUSTOM:
             specs.append((i, column, None, key(column)[:40] or f"column{i + 1}"))
+        elif field in defined:
+            specs.append((i, column, None, defined[field]))
+        elif field.startswith(DEFINED):
+            continue  # the field was removed from Settings since the mapping: not imported
+        elif targets[field].moment:
+            specs.append((i, column, field, times.reader(orders.get(str(i)), tz)))
         else:
             specs.append((i, column, field, targets[field].parse))
 
@@ -422,10 +533,14 @@ def row_parser(kind: str, header: list[str], mapping: dict) -> Callable:
         for i, column, field, how in specs:
             raw = (cells[i] or "") if i < n else ""
             try:
-                if field is None:
+                if field is None and isinstance(how, str):
                     value = _CUSTOM_TEXT(raw)
                     if value:
                         custom[how] = value
+                elif field is None:
+                    value = custom_fields.parse(how, raw)
+                    if value is not None:
+                        custom[how.key] = value
                 else:
                     data[field] = how(raw)
             except Invalid as exc:

@@ -3,10 +3,11 @@ by hand (see owners.py), stages matched by name or by won/lost, a closed deal on
 closing rules (lost needs its reason), amounts and dates in the formats exports use. Deals the
 importer cannot see are not matched: a same-named deal of another team is another deal."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
+from tandem.contacts.models import Person
 from tandem.core import access
 from tandem.sales.models import Competitor, LossReason, Opportunity, Stage, StageHistory, StageKind
 from tandem.transfer import fields, owners, trail
@@ -28,8 +29,9 @@ def _stage_for(stages: list[Stage], raw: str) -> tuple[Stage, str]:
     return first_open, f"stage “{raw[:40]}” → {first_open.name}"
 
 
-def _aware(day):
-    return timezone.make_aware(datetime.combine(day, time(12))) if day else None
+def close_zone(moment):
+    """The zone a moment was read in: its date is the day the file meant."""
+    return getattr(moment, "tzinfo", None) or timezone.get_current_timezone()
 
 
 def _lookups(model) -> dict:
@@ -65,12 +67,13 @@ class _Closing:
 
 
 def batch(job, pending: list) -> list[ImportRow]:
+    parse = fields.job_parser(job)
     stages = list(Stage.objects.filter(pipeline__is_default=True).order_by("order"))
     if not stages:
         return [failed_row(job, n, [("stage", "there is no default pipeline")]) for n, _ in pending]
     rows, parsed = [], []
     for number, cells in pending:
-        data, _, errors = fields.parse_row("opportunities", job.header, job.mapping, cells)
+        data, _, errors = parse(cells)
         for required in ("name", "stage"):
             if not errors and not data.get(required):
                 errors = [(required, f"the row has no {required}")]
@@ -78,6 +81,7 @@ def batch(job, pending: list) -> list[ImportRow]:
             rows.append(failed_row(job, number, errors))
             continue
         parsed.append((number, data))
+    rows += _contacts(job, parsed)
     named = {d["owner"] for _, d in parsed if d.get("owner")}
     people, refused = owners.resolve(job, named, "opportunity")
     closing = _Closing(job)
@@ -97,6 +101,26 @@ def batch(job, pending: list) -> list[ImportRow]:
             data.update(found)
         accepted.append((number, data))
     return rows + _create(job, accepted)
+
+
+def _contacts(job, parsed: list) -> list[ImportRow]:
+    """The contact person of each deal, found by email among the people the importer may see;
+    a row naming nobody they can see is refused (and leaves `parsed`)."""
+    emails = {d["contact"].lower() for _, d in parsed if d.get("contact")}
+    if not emails:
+        return []
+    visible = access.scope(job.owner, Person.objects.all(), "person")
+    found = dict(visible.filter(email_normalized__in=emails).values_list("email_normalized", "pk"))
+    refused = []
+    for item in list(parsed):
+        number, data = item
+        if data.get("contact"):
+            data["person_id"] = found.get(data["contact"].lower())
+            if data["person_id"] is None:
+                why = f"no person with the email {data['contact'][:60]} that you can see"
+                refused.append(failed_row(job, number, [("contact", why)]))
+                parsed.remove(item)
+    return refused
 
 
 def _create(job, accepted: list) -> list[ImportRow]:
@@ -132,20 +156,22 @@ def _create(job, accepted: list) -> list[ImportRow]:
 
 
 def _opportunity(data: dict, orgs: dict) -> Opportunity:
+    """Open and close are moments (a date alone is its midnight in the importer's zone)."""
     stage = data["stage"]
-    opened = data.get("opened") or timezone.localdate()
+    opened = data.get("opened") or timezone.now()
     close = data.get("close")
     closed = stage.kind != StageKind.OPEN
     opp = Opportunity(
         name=data["name"],
         organization_id=orgs[(data.get("organization") or NO_ACCOUNT).lower()],
+        person_id=data.get("person_id"),
         owner=data["owner"],
         pipeline_id=stage.pipeline_id,
         stage=stage,
         amount=data.get("amount") or 0,
-        expected_close=close or opened + timedelta(days=90),
-        closed_at=_aware(close or opened) if closed else None,
-        created_at=_aware(opened),
+        expected_close=timezone.localdate(close or opened + timedelta(days=90), close_zone(close)),
+        closed_at=(close or opened) if closed else None,
+        created_at=opened,
         loss_reason=data.get("loss_reason"),
         lost_to=data.get("lost_to"),
     )

@@ -8,10 +8,11 @@ from tandem.transfer.rows import NOT_YOURS, default_owner, failed_row, writable
 
 
 def batch(job: ImportJob, pending: list) -> list[ImportRow]:
+    parse = fields.job_parser(job)
     rows, create, seen = [], [], {}
     parsed = []
     for number, cells in pending:
-        data, _, errors = fields.parse_row("organizations", job.header, job.mapping, cells)
+        data, _, errors = parse(cells)
         if not errors and not data.get("name"):
             errors = [("name", "the row has no name")]
         if errors:

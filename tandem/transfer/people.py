@@ -5,6 +5,7 @@ import json
 
 from django.utils import timezone
 
+from tandem.contacts import custom_fields
 from tandem.contacts.models import Person
 from tandem.contacts.normalize import person_search_text
 from tandem.contacts.services import stage_refusal
@@ -19,7 +20,7 @@ PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "reg
 def batch(job: ImportJob, pending: list) -> list[tuple]:
     """Rows of one batch, grouped by email: the first row of an address creates or matches
     the person, the later ones update it (policy update) or are skipped."""
-    parse, outcomes, groups = fields.row_parser("people", job.header, job.mapping), [], {}
+    parse, outcomes, groups = fields.job_parser(job), [], {}
     merge = job.policy == Policy.UPDATE
     for number, cells in pending:
         data, custom, errors = parse(cells)
@@ -41,6 +42,7 @@ def batch(job: ImportJob, pending: list) -> list[tuple]:
     existing = _existing_people([k for k in groups if isinstance(k, str)])
     outcomes += _refuse_others(job, groups, existing)
     outcomes += _refuse_stages(job, groups, existing)
+    outcomes += _refuse_unfilled(job, groups, existing)
     names = {g.data["organization"] for g in groups.values() if g.data.get("organization")}
     orgs = organizations_by_name(job, names) if names else {}
     fresh = [g for g in groups.values() if g.email not in existing]
@@ -80,13 +82,32 @@ def _refuse_stages(job, groups: dict, existing: dict) -> list[tuple]:
     """A new person's lifecycle stage is one the importer may set (sales' stages are sales')."""
     refused = []
     for key, group in list(groups.items()):
-        stage = group.data.get("lifecycle_stage")
-        if group.email in existing or not stage:
+        if group.email in existing:
             continue
-        why = stage_refusal(job.owner, "", stage)
+        steps = history(group.data)
+        why = next(
+            (w for _, to, _ in steps if (w := stage_refusal(job.owner, "", to))), None
+        )  # any stage the file dates is set by this import
         if why:
             for number in (group.number, *group.later):
                 refused.append(failed_outcome(number, [("lifecycle stage", why)]))
+            del groups[key]
+    return refused
+
+
+def _refuse_unfilled(job, groups: dict, existing: dict) -> list[tuple]:
+    """A new person carries the custom fields a user must fill, as the person form asks."""
+    required = [
+        f for f in custom_fields.definitions("person")
+        if f.required and custom_fields.may_edit(job.owner, f)
+    ]  # fmt: skip
+    refused = []
+    for key, group in list(groups.items()) if required else ():
+        missing = [f.label for f in required if group.custom.get(f.key) in (None, "")]
+        if group.email not in existing and missing:
+            why = f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required"
+            for number in (group.number, *group.later):
+                refused.append(failed_outcome(number, [(missing[0], why)]))
             del groups[key]
     return refused
 
@@ -141,18 +162,51 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
     rows, arrived = [], []
     for g in groups:
         d = g.data
-        stage = d.get("lifecycle_stage") or "lead"
+        steps = history(d)
+        created = bulk.prepared(steps[0][2]) if steps[0][2] else now
+        changed = bulk.prepared(steps[-1][2]) if steps[-1][2] else now
         first, last = d.get("first_name", ""), d.get("last_name", "")
         search = person_search_text(first_name=first, last_name=last, email=g.email)
         rows.append((
-            g.pk, now, now, now, d.get("email", ""), g.email,
+            g.pk, created, now, changed, d.get("email", ""), g.email,
             *(d.get(name, "") for name in PERSON_UPDATABLE),
-            orgs.get(d.get("organization", "").lower()), stage, owner, False, 0, consent,
+            orgs.get(d.get("organization", "").lower()), steps[-1][1], owner, False, 0, consent,
             bulk.prepared(g.custom) if g.custom else no_custom, search,
         ))  # fmt: skip
-        arrived.append((g.pk, stage))
+        arrived.append((g.pk, steps))
     bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
     trail.people_arrived(job, arrived)
+
+
+FUNNEL = list(fields.STAGE_DATES)  # subscriber, lead, mql, sal, sql, opportunity, customer, …
+
+
+def history(data: dict) -> list[tuple[str, str, object]]:
+    """A new person's lifecycle transitions (from, to, at; at None: the import's moment): the
+    arrival (the created column, else the first stage date), each stage the file dates, in
+    time order, and the file's lifecycle stage last when no date gives it."""
+    stamps = sorted(
+        (data[f"became_{code}_at"], FUNNEL.index(code), code)
+        for code in FUNNEL if data.get(f"became_{code}_at")
+    )  # fmt: skip
+    created = data.get("created_at")
+    if stamps and (created is None or stamps[0][0] < created):
+        created = stamps[0][0]
+    start = stamps[0][2] if stamps and stamps[0][2] in ("subscriber", "lead") else "lead"
+    if not stamps and data.get("lifecycle_stage"):
+        start = data["lifecycle_stage"]
+    steps = [("", start, created)]
+    for at, _, code in stamps:
+        if code != steps[-1][1]:
+            steps.append((steps[-1][1], code, at))
+    wanted = data.get("lifecycle_stage")
+    if wanted and wanted != steps[-1][1]:
+        steps.append((steps[-1][1], wanted, None))
+    return steps
+
+
+def final_stage(data: dict) -> str:
+    return history(data)[-1][1]
 
 
 def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:

@@ -34,10 +34,10 @@ def _moment(value):
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-
+    parse = fields.job_parser(job)
     rows, parsed = [], []
     for number, cells in pending:
-        data, _, errors = fields.parse_row("touches", job.header, job.mapping, cells)
+        data, _, errors = parse(cells)
         if not errors and not data.get("email"):
             errors = [("email", "the row has no email address")]
         if errors:

@@ -24,13 +24,19 @@ def record(job, verb: str, target_type: str, ids) -> None:
 
 
 def people_arrived(job, people) -> None:
-    """people: (id, lifecycle stage) of each person the import created."""
+    """people: (id, lifecycle stage) of each person the import created, or (id, [(from, to,
+    at)]) with the moments the file gives (at None: now)."""
     people = list(people)
     now, reason = bulk.prepared(timezone.now()), f"import {job.pk}"
-    bulk.insert(
-        LifecycleTransition,
-        TRANSITION,
-        ((pk, "", stage, now, job.owner_id, reason) for pk, stage in people),
-        ready=True,
-    )
+
+    def rows():
+        for pk, steps in people:
+            if isinstance(steps, str):
+                yield (pk, "", steps, now, job.owner_id, reason)
+                continue
+            for before, after, at in steps:
+                moment = bulk.prepared(at) if at else now
+                yield (pk, before, after, moment, job.owner_id, reason)
+
+    bulk.insert(LifecycleTransition, TRANSITION, rows(), ready=True)
     record(job, "created", "person", (pk for pk, _ in people))

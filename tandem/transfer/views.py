@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import access
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
-from tandem.transfer import engine, fields, selectors
+from tandem.transfer import engine, fields, selectors, times
 from tandem.transfer.models import ImportKind, JobStatus, Policy
 
 
@@ -34,14 +34,16 @@ def imports(request):
 
 
 def _job_context(request, job) -> dict:
-    targets = fields.TARGETS[job.kind]
     preview = job.status == JobStatus.PREVIEW
+    orders = (job.notes or {}).get("date_orders", {})
     columns = [
         {
             "index": str(i),
             "name": name,
             "field": job.mapping.get(str(i), ""),
             "values": [row[i] for row in job.sample if i < len(row) and row[i]],
+            "order": orders.get(str(i), ""),
+            "chosen": (job.options or {}).get("dates", {}).get(str(i), ""),
         }
         for i, name in enumerate(job.header if preview else [])
     ]
@@ -49,7 +51,9 @@ def _job_context(request, job) -> dict:
     return {
         "job": job,
         "columns": columns,
-        "targets": [(k, t.label) for k, t in targets.items()],
+        "targets": fields.choices(job.kind),
+        "time_warning": fields.time_warning(job.kind, job.mapping) if preview else "",
+        "date_orders": list(times.ORDERS.items()),
         "policies": Policy.choices,
         "stalled": stalled,
         "running": job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not stalled,
@@ -80,6 +84,9 @@ def job(request, pk: int):
             options = {
                 "create_owners": request.POST.get("create_owners") == "1",
                 "loss_reason_id": request.POST.get("loss_reason") or None,
+                "dates": {
+                    str(i): request.POST.get(f"date-{i}", "") for i in range(len(obj.header))
+                },
             }
             engine.job_configure(
                 actor=request.user, job=obj, mapping=mapping,
