@@ -71,21 +71,30 @@ def test_a_file_without_a_time_column_is_warned_about(world, as_user):
 
 
 def test_the_values_tell_day_first_from_month_first(world):
-    day_first = _upload(world.marketer, "touches",
-                        "email,date\na@example.com,03/04/2020\nb@example.com,25/04/2020\n")
+    day_first = _upload(
+        world.marketer,
+        "touches",
+        "email,date\na@example.com,03/04/2020\nb@example.com,25/04/2020\n",
+    )
     assert day_first.notes["date_orders"]["1"] == "dmy"  # 25 can only be a day
     job = _run(world.marketer, day_first, program=world.program)
     assert job.failed == 0
     moments = dict(Touch.objects.values_list("person__email_normalized", "occurred_at"))
     assert moments["a@example.com"].date() == date(2020, 4, 3)
-    month_first = _upload(world.marketer, "touches",
-                          "email,date\nc@example.com,03/04/2020\nd@example.com,04/25/2020\n")
+    month_first = _upload(
+        world.marketer,
+        "touches",
+        "email,date\nc@example.com,03/04/2020\nd@example.com,04/25/2020\n",
+    )
     assert month_first.notes["date_orders"]["1"] == "mdy"
 
 
 def test_an_ambiguous_file_asks_and_a_mixed_one_reports_rows(world, as_user):
-    job = _upload(world.marketer, "touches",
-                  "email,visited\na@example.com,03/04/2020\nb@example.com,05/06/2020\n")
+    job = _upload(
+        world.marketer,
+        "touches",
+        "email,visited\na@example.com,03/04/2020\nb@example.com,05/06/2020\n",
+    )
     assert job.notes["date_orders"]["1"] == "ambiguous"
     with pytest.raises(Invalid, match="day first or month first"):
         engine.job_configure(actor=world.marketer, job=job, mapping=job.mapping,
@@ -95,8 +104,11 @@ def test_an_ambiguous_file_asks_and_a_mixed_one_reports_rows(world, as_user):
     job = _run(world.marketer, job, program=world.program, dates={"1": "mdy"})
     assert job.failed == 0
     assert Touch.objects.get(person__email_normalized="a@example.com").occurred_at.month == 3
-    mixed = _upload(world.marketer, "touches",
-                    "email,when\nc@example.com,25/04/2020\nd@example.com,04/26/2020\n")
+    mixed = _upload(
+        world.marketer,
+        "touches",
+        "email,when\nc@example.com,25/04/2020\nd@example.com,04/26/2020\n",
+    )
     assert mixed.notes["date_orders"]["1"] == "mixed"
     mixed = _run(world.marketer, mixed, program=world.program, dates={"1": "dmy"})
     assert (mixed.created, mixed.failed) == (1, 1)
