@@ -46,6 +46,7 @@ PAGES = {
     "settings-scoring": ("maria", "/handoff/scoring/"),
     "settings-prices": ("maria", "/sales/pricing/"),
     "settings-audit": ("admin", "/settings/audit/"),
+    "settings-custom-fields": ("admin", "/settings/fields/"),
     "account": ("rita", "/accounts/me/"),
     "styleguide": ("admin", "/styleguide/"),
 }

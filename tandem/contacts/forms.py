@@ -12,6 +12,9 @@ def custom_form_field(field: CustomField, *, disabled: bool) -> forms.Field:
     """The form field of a custom field; its value is checked by the service, one rule for
     every door."""
     common = {"label": field.label, "required": field.required, "disabled": disabled}
+    if disabled:
+        who = {"marketing": "Marketing", "sales": "Sales"}.get(field.editable_by, "An admin")
+        common["help_text"] = f"{who} keeps this field."
     if field.kind == Kind.CHOICE:
         choices = [("", "—"), *((o, o) for o in field.options)]
         return forms.ChoiceField(choices=choices, **common)

@@ -227,9 +227,9 @@ class CustomField(TimeStamped):
         YES_NO = "yes_no", "Yes or no"
 
     class Editors(models.TextChoices):
-        EVERYONE = "everyone", "Everyone who may edit the record"
-        MARKETING = "marketing", "Marketing (and admins)"
-        SALES = "sales", "Sales (and admins)"
+        EVERYONE = "everyone", "Everyone"
+        MARKETING = "marketing", "Marketing"
+        SALES = "sales", "Sales"
         ADMINS = "admins", "Admins only"
 
     record_type = models.CharField(max_length=20, choices=RecordType.choices)

@@ -21,7 +21,9 @@ class DefinitionForm(forms.Form):
     )
     required = forms.BooleanField(required=False, help_text="People must fill it in the app.")
     editable_by = forms.ChoiceField(
-        choices=CustomField.Editors.choices, label="Who may change the value"
+        choices=CustomField.Editors.choices,
+        label="Who may change the value",
+        help_text="Of those who may edit the record; admins always may.",
     )
 
 

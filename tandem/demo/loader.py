@@ -181,6 +181,22 @@ def _write_orgs(writer, orgs) -> None:
     )
 
 
+def _custom_fields() -> None:
+    """A few fields a team adds: what the web form asks, and what sales records."""
+    CustomField = w.model("contacts.CustomField")
+    for record_type, key, label, kind, options, editors in (
+        ("person", "company", "Company", "text", [], "everyone"),
+        ("person", "budget", "Budget", "choice", ["Under 10k", "10k–50k", "Over 50k"], "everyone"),
+        ("person", "newsletter", "Newsletter", "yes_no", [], "marketing"),
+        ("organization", "renewal", "Renewal date", "date", [], "sales"),
+        ("organization", "arr", "Annual revenue (ARR)", "number", [], "sales"),
+    ):
+        CustomField.objects.create(
+            record_type=record_type, key=key, label=label, kind=kind, options=options,
+            editable_by=editors,
+        )  # fmt: skip
+
+
 def _partners(orgs, rng) -> list[int]:
     Partner = w.model("sales.Partner")
     kinds, tiers = ("reseller", "affiliate", "referral"), ("gold", "silver", "standard")
@@ -393,6 +409,7 @@ def _outreach(world) -> None:
     """A form on the web site's program, two segments and a draft newsletter to explore."""
     User = w.model("accounts.User")
     marketer = User.objects.filter(username="marketer").first()
+    _custom_fields()
     w.model("marketing.LeadForm").objects.create(
         program_id=world.site_program,
         name="Contact us",

@@ -13,7 +13,7 @@ from django.conf import settings
 from tandem.core.errors import Invalid
 
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
-ORDERS = {DAY_FIRST: "day first (25/03/2024)", MONTH_FIRST: "month first (03/25/2024)"}
+ORDERS = {DAY_FIRST: "Day first", MONTH_FIRST: "Month first"}
 AMBIGUOUS, MIXED = "ambiguous", "mixed"
 
 # dd/mm/yyyy, mm-dd-yy, dd.mm.yyyy, and yyyy/mm/dd; an optional time with am/pm
