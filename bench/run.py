@@ -63,6 +63,8 @@ def main() -> None:
     print("\n=== Markov attribution over 1,000,000 journeys (CA_PYTHON to compare) ===")
     subprocess.run([PY, "bench/markov.py", *filter(None, [os.environ.get("CA_PYTHON")])],
                    cwd=ROOT, check=True)  # fmt: skip
+    print("\n=== the predictive score on X Education, beside two reference models ===")
+    subprocess.run([PY, "bench/x_education.py"], cwd=ROOT, check=True)
     print("\n=== marketing: form endpoint and a 100,000-recipient campaign, PostgreSQL ===")
     subprocess.run([PY, "bench/forms_load.py"], cwd=ROOT, check=True)
     subprocess.run([PY, "bench/campaign_send.py"], cwd=ROOT, check=True)

@@ -124,6 +124,7 @@ TANDEM_FORM_RATE_PER_IP = env_int("TANDEM_FORM_RATE_PER_IP", 20)
 TANDEM_FORM_RATE_GLOBAL = env_int("TANDEM_FORM_RATE_GLOBAL", 20000)
 # How often the incremental scoring sweep looks for new touches.
 TANDEM_RESCORE_EVERY_SECONDS = env_int("TANDEM_RESCORE_EVERY_SECONDS", 15)
+TANDEM_RETRAIN_EVERY_DAYS = env_int("TANDEM_RETRAIN_EVERY_DAYS", 7)
 # Where uploaded import files are kept until their job is done.
 TANDEM_IMPORT_DIR = Path(os.environ.get("TANDEM_IMPORT_DIR", BASE_DIR / "var" / "imports"))
 TANDEM_IMPORT_MAX_BYTES = env_int("TANDEM_IMPORT_MAX_BYTES", 500 * 1024 * 1024)

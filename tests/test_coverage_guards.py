@@ -126,6 +126,8 @@ def test_every_url_is_in_the_matrix():
         "handoff:mqls",
         "handoff:sla",
         "handoff:scoring",
+        "handoff:predictive",
+        "handoff:predictive_train",
         "handoff:scoring_preview",
         "handoff:leakage",
         "handoff:accept",

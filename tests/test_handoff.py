@@ -477,22 +477,23 @@ def test_predictive_model_learns_from_history_and_explains(world, as_user):
     assert stored.auc > 0.75 and stored.trained_on + stored.validated_on <= 400
     attendee = Person.objects.filter(touches__kind="event_attended").first()
     result = predictive.predict(attendee, stored)
-    assert result["probability"] > 0.5
-    assert result["factors"][0][0] == "event attended (first 30 days)"
+    assert result["probability"] > 0.5 > result["typical"]
+    words, points = result["factors"][0]
+    assert words == "Event attended 1 time" and points > 10
     api = as_user(world.marketer).get(f"/api/people/{attendee.pk}/prediction").json()
     assert api["probability"] == result["probability"] and api["model_auc"] == stored.auc
 
 
 def test_x_education_leads_load_as_they_are_and_score():
-
-    from tandem.handoff import predictive
+    from tandem.handoff import learning, x_education
 
     path = shared_dataset("x-education-leads/Leads.csv")
-    data = predictive.x_education_dataset(path)
-    assert data.X.shape[0] == 9240 and int(data.y.sum()) == 3561
-    assert "Tags" not in data.names and "Lead Quality" not in data.names
-    result = predictive.fit_and_validate(data, rounds=40)
-    assert result["auc"] > 0.85
+    table = x_education.table(path)
+    assert len(table.y) == 9240 and int(table.y.sum()) == 3561
+    assert len(table.columns) == 25  # the nine filled in after contact are left out
+    assert not set(x_education.AFTER_CONTACT) & set(table.columns)
+    fit = learning.fit(table)
+    assert fit.auc > 0.85 and fit.leaks == []
 
 
 def test_the_scoring_page_previews_a_new_mql_line(world, as_user):

@@ -10,6 +10,7 @@ class HandoffConfig(AppConfig):
         from tandem.handoff import sections
 
         registry.add_section("person", sections.person_score)
+        registry.add_section("person", sections.person_prediction)
         from tandem.handoff import dashboards, tasks
 
         registry.add_home_panel(lambda user: True, dashboards.panel)
@@ -30,3 +31,4 @@ class HandoffConfig(AppConfig):
 
         registry.add_sweep(tasks.rescore_sweep)
         registry.add_sweep(tasks.breach_sweep)
+        registry.add_sweep(tasks.retrain_sweep)

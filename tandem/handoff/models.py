@@ -117,7 +117,9 @@ class ScoreSnapshot(models.Model):
 
 
 class PredictiveModel(models.Model):
-    """A trained model: when, how good (AUC on the newest people it never saw), and the model."""
+    """A trained model: when, how good (AUC on the newest people it never saw), its calibration,
+    the weight of each feature, the leaks it warns of, and whether it is the one in use (a model
+    that does worse than the one in use, on the same newest people, is kept but not used)."""
 
     trained_at = models.DateTimeField(default=timezone.now)
     auc = models.FloatField()
@@ -125,3 +127,14 @@ class PredictiveModel(models.Model):
     validated_on = models.PositiveIntegerField()
     positives = models.PositiveIntegerField()
     blob = models.BinaryField()
+    in_use = models.BooleanField(default=True)
+    previous_auc = models.FloatField(
+        null=True, blank=True, help_text="The model in use before, on the same newest people."
+    )
+    calibration = models.JSONField(default=list, blank=True)
+    weights = models.JSONField(default=list, blank=True)
+    leaks = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+    trained_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

@@ -27,6 +27,13 @@ def can_edit(actor) -> bool:
     )
 
 
+def can_see_predictive(actor) -> bool:
+    return access.is_admin(actor) or getattr(actor, "role", None) in (
+        *MARKETING_ROLES,
+        Role.SALES_MANAGER,
+    )
+
+
 def require_edit(actor) -> None:
     if not can_edit(actor):
         raise Forbidden("Marketing (or a sales manager) edits the scoring rules.")

@@ -16,3 +16,18 @@ def person_score(actor, person) -> dict:
             .first(),
         },
     }
+
+
+def person_prediction(actor, person) -> dict | None:
+    """The predictive score in words, when a model is in use."""
+    from tandem.handoff import predictive
+
+    stored = predictive.latest()
+    if stored is None:
+        return None
+    result = predictive.predict(person, stored)
+    return {
+        "title": "Likelihood to become an SQL",
+        "template": "handoff/_prediction.html",
+        "data": {"result": result, "model": stored},
+    }

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.core import access, charts
-from tandem.core.errors import DomainError, Invalid
+from tandem.core.errors import DomainError, Forbidden, Invalid
 from tandem.core.period_form import period_from
 from tandem.core.roles import Role
 from tandem.core.web import guarded, next_url, render_list
 from tandem.handoff import leakage as leakage_report
-from tandem.handoff import rules, selectors, services
+from tandem.handoff import rules, selectors, services, tasks
 from tandem.handoff.models import HandoffStatus, RejectReason, RuleKind
 from tandem.handoff.scoring import FIT_ATTRIBUTES
 from tandem.marketing.models import TouchKind
@@ -202,3 +202,35 @@ def leakage(request):
         )
         context.update(drill=people[:500], drill_total=people.count(), step=step, key=key)
     return render(request, "handoff/leakage.html", context)
+
+
+@guarded
+def predictive_page(request):
+    """The predictive score: how good the model in use is, what it reads, and its history."""
+    if not rules.can_see_predictive(request.user):
+        raise Forbidden("The predictive score is for marketing, sales managers and admins.")
+    from tandem.handoff.models import PredictiveModel
+
+    models_ = list(
+        PredictiveModel.objects.select_related("trained_by").order_by("-trained_at")[:10]
+    )
+    current = next((m for m in models_ if m.in_use), None)
+    weights = current.weights[:12] if current else []
+    top = max((w["auc_drop"] for w in weights), default=0) or 1
+    context = {
+        "current": current,
+        "models": models_,
+        "weights": [{**w, "share": max(0, round(100 * w["auc_drop"] / top))} for w in weights],
+        "can_train": rules.can_edit(request.user),
+        "training": tasks.retrain_pending(),
+    }
+    return render(request, "handoff/predictive.html", context)
+
+
+@require_POST
+@guarded
+def predictive_train(request):
+    rules.require_edit(request.user)
+    tasks.retrain_start(request.user)
+    messages.success(request, "Training has started in the background; it takes a minute or two.")
+    return redirect("handoff:predictive")
