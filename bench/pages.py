@@ -9,6 +9,7 @@ CSS and JS it links (Chart.js apart, it loads only where a chart is drawn), raw 
 
     make bench-pages                                     # the database of `make run`
     DATABASE_URL=postgresql://…/tandem_large .venv/bin/python bench/pages.py
+    BENCH_ONLY=person,deal .venv/bin/python bench/pages.py  # some pages only
 """
 
 import gzip
@@ -78,7 +79,10 @@ def main() -> None:
     print(f"{'page':<20} {'user':<7} {'page ms':>8} {'bare ms':>8} {'ratio':>6} {'first load':>18}")
     clients: dict[str | None, Client] = {}
     medians = []
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     for name, (username, path) in PAGES.items():
+        if only and name not in only:
+            continue
         client = clients.setdefault(username, _client(username))
         url = _resolve(client, path)
         _timed(client, url)  # warm: the first request of a process compiles templates

@@ -123,6 +123,7 @@ def test_a_worse_model_is_kept_but_not_used(world):
     assert again.in_use is (again.auc >= first.auc)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the training on its own connection
 @pytest.mark.parametrize(("who", "sees", "trains"), [
     ("marketing_manager", True, True), ("sales_manager", True, True),
     ("owner", False, False), ("admin", True, True),
@@ -148,3 +149,28 @@ def test_the_page_the_button_and_the_person_page(world, as_user, who, sees, trai
     person_page = as_user(world.admin).get(f"/contacts/people/{visitor.pk}/").content.decode()
     assert 'data-testid="likelihood"' in person_page
     assert "Page visited 1 time" in person_page and "points" in person_page
+
+
+def test_an_import_after_the_outcome_does_not_leak_either(world, settings, tmp_path):
+    """A re-import fills the job title of those who converted, after they did: the import
+    records what it changed, so the model sees the titles as they were."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tandem.core.models import TimelineEntry
+    from tandem.transfer import engine
+    from tandem.transfer.models import ImportJob, JobStatus
+
+    settings.TANDEM_IMPORT_DIR = tmp_path / "imports"
+    people = _people(world, signal=0.0, seed=11)
+    for person, _, _ in people:
+        address = f"p{person.pk}@example.com"
+        Person.objects.filter(pk=person.pk).update(email=address, email_normalized=address)
+    lines = [f"p{p.pk}@example.com,Chief buyer" for p, converts, _ in people if converts]
+    upload = SimpleUploadedFile("titles.csv", ("email,title\n" + "\n".join(lines)).encode())
+    job = f.uploaded(actor=world.admin, kind="people", upload=upload, filename="titles.csv")
+    engine.job_configure(actor=world.admin, job=job, mapping=job.mapping, policy="update")
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    engine.run(job.pk)
+    entry = TimelineEntry.objects.filter(verb="updated", via="import").first()
+    assert entry.changes["title"][1] == "Chief buyer"
+    assert predictive.train().auc < 0.7

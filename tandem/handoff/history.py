@@ -31,6 +31,7 @@ PERSONAL = {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.
             "live.com", "icloud.com", "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me",
             "protonmail.com", "mail.ru", "yandex.ru", "qq.com", "163.com"}  # fmt: skip
 TOP_PROGRAMS = 15
+ALIASES = {"organization": "organization_id"}  # the audit trail names a reference by its field
 KIND_LABEL = dict(TouchKind.choices)
 
 
@@ -84,6 +85,7 @@ def _as_of(current: dict, entries: list, moment) -> dict:
         if at < moment:
             break
         for name, change in (changes or {}).items():
+            name = ALIASES.get(name, name)
             if name in values and isinstance(change, list) and len(change) == 2:
                 values[name] = change[0]
     return values

@@ -28,8 +28,17 @@ def _pack(fit: learning.Fit, programs: list[str]) -> bytes:
     return blob.getvalue()
 
 
+_loaded: dict[tuple, dict] = {}  # a model's id and time → its unpickled bundle
+
+
 def _load(stored: PredictiveModel) -> dict:
-    return pickle.loads(bytes(stored.blob))  # noqa: S301 - written by train() below
+    key = (stored.pk, stored.trained_at)  # an id alone may come back after a database reset
+    bundle = _loaded.get(key)
+    if bundle is None:
+        bundle = pickle.loads(bytes(stored.blob))  # noqa: S301 - written by train() below
+        _loaded.clear()  # one model in use at a time: keep only the newest read
+        _loaded[key] = bundle
+    return bundle
 
 
 def _programs(fit: learning.Fit) -> list[str]:
@@ -38,8 +47,8 @@ def _programs(fit: learning.Fit) -> list[str]:
 
 
 def latest() -> PredictiveModel | None:
-    """The model in use."""
-    return PredictiveModel.objects.filter(in_use=True).order_by("-trained_at").first()
+    """The model in use (its blob is read only when a prediction needs it)."""
+    return PredictiveModel.objects.filter(in_use=True).defer("blob").order_by("-trained_at").first()
 
 
 def _score_with(stored: PredictiveModel, table: features.Table, rows) -> np.ndarray:
@@ -103,16 +112,22 @@ def predict(person: Person, stored: PredictiveModel | None = None) -> dict | Non
     row = features.matrix(specs, table)
     probability = float(model.predict_proba(row)[0, 1])
     typical = bundle.get("typical", probability)
-    factors = []
+    moved, described = [], []  # each differing feature put back to its typical value
     for j, (spec, index) in enumerate(features.owners(specs)):
         value, base = row[0, j], bundle["baseline"][j]
         if np.isnan(value) or (base is not None and value == base):
             continue
-        moved = row.copy()
-        moved[0, j] = np.nan if base is None else base
-        points = round(100 * (probability - float(model.predict_proba(moved)[0, 1])))
-        if points:
-            factors.append((spec.describe(value, index), points))
+        other = row[0].copy()
+        other[j] = np.nan if base is None else base
+        moved.append(other)
+        described.append(spec.describe(value, index))
+    factors = []
+    if moved:  # one call for all: a model call costs more than the rows it scores
+        others = model.predict_proba(np.array(moved))[:, 1]
+        for words, p in zip(described, others, strict=True):
+            points = round(100 * (probability - float(p)))
+            if points:
+                factors.append((words, points))
     factors.sort(key=lambda f: -abs(f[1]))
     return {"probability": round(probability, 3), "typical": round(typical, 3),
             "factors": factors[:5]}  # fmt: skip

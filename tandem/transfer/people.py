@@ -211,7 +211,7 @@ def final_stage(data: dict) -> str:
 
 def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) -> None:
     """Filled fields overwrite; the organization only fills a gap; custom fields merge."""
-    now, rows = bulk.prepared(timezone.now()), []
+    now, rows, changed = bulk.prepared(timezone.now()), [], []
     for g in groups:
         stored = dict(zip(MATCHED, existing[g.email], strict=True))
         values = {n: g.data.get(n) or stored[n] for n in PERSON_UPDATABLE}
@@ -232,8 +232,27 @@ def _update_matched(job: ImportJob, groups: list, existing: dict, orgs: dict) ->
         search = person_search_text(first_name=values["first_name"],
                                     last_name=values["last_name"], email=g.email)  # fmt: skip
         rows.append((stored["id"], *values.values(), org, custom, search, now))
+        changed.append((stored["id"], _changes(stored, values, org, custom)))
     if not rows:
         return
     bulk.update(Person, [*PERSON_UPDATABLE, "organization_id", "custom", "search_text",
                          "updated_at"], rows)  # fmt: skip
-    trail.record(job, "updated", "person", (r[0] for r in rows))
+    trail.record_changes(job, "person", changed)
+
+
+def _changes(stored: dict, values: dict, org, custom) -> dict:
+    """{field: [old, new]}, as the services record them: the audit trail can tell what a
+    person's fields were before the import (the predictive score reads it)."""
+    out = {n: [stored[n], v] for n, v in values.items() if v != stored[n]}
+    if org != stored["organization_id"]:
+        out["organization"] = [_text(stored["organization_id"]), _text(org)]
+    if custom != stored["custom"]:
+        old = (
+            json.loads(stored["custom"]) if isinstance(stored["custom"], str) else stored["custom"]
+        )
+        out["custom"] = [old or {}, custom]
+    return out
+
+
+def _text(pk):
+    return None if pk is None else str(pk)

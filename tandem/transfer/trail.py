@@ -23,6 +23,19 @@ def record(job, verb: str, target_type: str, ids) -> None:
     )
 
 
+def record_changes(job, target_type: str, items) -> None:
+    """One "updated" entry per (id, {field: [old, new]}) the import changed."""
+    now = bulk.prepared(timezone.now())
+    actor, via, summary = job.owner_id, Via.IMPORT.value, f"import {job.pk}"
+    bulk.insert(
+        TimelineEntry,
+        TIMELINE,
+        ((now, actor, via, "updated", target_type, pk, summary, bulk.prepared(changes))
+         for pk, changes in items),
+        ready=True,
+    )  # fmt: skip
+
+
 def people_arrived(job, people) -> None:
     """people: (id, lifecycle stage) of each person the import created, or (id, [(from, to,
     at)]) with the moments the file gives (at None: now)."""
