@@ -45,11 +45,15 @@ def outcomes_for(p: Params) -> journeys.Outcomes:
     return journeys.won_outcomes(p.since, p.until)
 
 
-def compute(p: Params) -> Result:
+def compute(p: Params, models=attribution.MODELS) -> Result:
+    """The attribution of the period under `models` (all six by default). Without Markov, the
+    journeys that did not convert are not even read: the rule-based models give them nothing."""
     found = outcomes_for(p)
+    if "markov" not in models:
+        found = journeys.converting(found)
     built, labels, empty = journeys.journeys(found, p.dimension)
-    conv, val = {}, {}
-    for model in attribution.MODELS:
+    conv, val, effects = {}, {}, np.zeros(len(labels))
+    for model in models:
         if model == "markov":
             conv[model], val[model], effects = attribution.markov(built)
         else:
@@ -151,7 +155,7 @@ def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
 
 def program_values(p: Params, model: str) -> dict[int, tuple[float, float]]:
     """program id → (attributed conversions, attributed value) under one model."""
-    r = compute(Params(p.since, p.until, p.outcome, "program", p.half_life_days))
+    r = compute(Params(p.since, p.until, p.outcome, "program", p.half_life_days), (model,))
     return {
         int(key): (float(r.conversions[model][i]), float(r.value[model][i]))
         for i, (key, _) in enumerate(r.labels)

@@ -80,6 +80,18 @@ def _deal_people(o: Outcomes, start, end) -> dict:
     return found
 
 
+def converting(o: Outcomes) -> Outcomes:
+    """Only the outcomes that converted (the rule-based models give the others nothing)."""
+    keep = [i for i, c in enumerate(o.converted) if c]
+    if len(keep) == len(o.keys):
+        return o
+    renumber = {old: new for new, old in enumerate(keep)}
+    pick = lambda values: [values[i] for i in keep]  # noqa: E731
+    others = {renumber[i]: people for i, people in (o.others or {}).items() if i in renumber}
+    return Outcomes(pick(o.keys), pick(o.people), pick(o.at), pick(o.converted), pick(o.value),
+                    others or None)  # fmt: skip
+
+
 def sql_outcomes(since: date, until: date) -> Outcomes:
     start, end = periods.days(since, until)
     first_sql = dict(

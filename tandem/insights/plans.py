@@ -162,7 +162,7 @@ def action_add(*, actor, plan: Plan, note: str, on: date | None = None) -> Contr
 @dataclass
 class Actuals:
     program: dict  # program id → programs.figures row
-    rep: dict  # rep id → reps.figures row
+    rep: dict  # rep id → reps.plan_figures row
     new_customers: int
     marketing_cost: Decimal
     sales_cost: Decimal
@@ -180,7 +180,7 @@ def actuals(plan: Plan, *, model: str = "linear") -> Actuals:
     )
     return Actuals(
         program=programs.figures(programs.Params(since, until, model), attributed=False),
-        rep=reps.figures(None, reps.Params(since, until)),
+        rep=reps.plan_figures(reps.Params(since, until)),
         new_customers=customers,
         marketing_cost=ProgramCost.objects.filter(
             incurred_on__gte=since, incurred_on__lte=until

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
 from tandem.core import periods
 from tandem.insights import attribution, attribution_report
+from tandem.insights.models import Reach
 from tandem.insights.tables import Column, Table, bar_chart, ratio
 from tandem.marketing.models import Program, ProgramCost
 
@@ -66,9 +67,30 @@ def reached(leads) -> dict[int, dict]:
     return out
 
 
+def reached_in(p: Params) -> dict[int, dict]:
+    """reached() for the leads of the period, from insights_reach in one grouped pass: the
+    table already holds each person's source program, first touch and first time at each
+    stage (the transitions joined back to every person cost 20 times more at 1M people)."""
+    start, end = periods.days(p.since, p.until)
+    later = {name: Q() for name in LATER}
+    for name, stages in LATER.items():
+        for stage in stages:
+            later[name] |= Q(**{f"{stage}_at__isnull": False})
+    rows = (
+        Reach.objects.filter(
+            first_touch_at__gte=start, first_touch_at__lt=end, source_program_id__isnull=False
+        )
+        .values_list("source_program_id")
+        .annotate(leads=Count("pk"), **{n: Count("pk", filter=q) for n, q in later.items()})
+    )
+    return {
+        program: {"leads": leads, **dict(zip(LATER, counts, strict=True))}
+        for program, leads, *counts in rows
+    }
+
+
 def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
     """program id → its figures for the period."""
-    leads = _leads(p)
     out: dict[int, dict] = {}
 
     def cell(program):
@@ -76,7 +98,7 @@ def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
             program, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0, "cost": Decimal(0)}
         )
 
-    for program, counts in reached(leads).items():
+    for program, counts in reached_in(p).items():
         cell(program).update(counts)
     spent = (
         ProgramCost.objects.filter(incurred_on__gte=p.since, incurred_on__lte=p.until)

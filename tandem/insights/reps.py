@@ -125,6 +125,30 @@ def figures(actor, p: Params) -> dict[int, dict]:
     return out
 
 
+def plan_figures(p: Params) -> dict[int, dict]:
+    """What a plan reads per rep — SQLs accepted, won, lost, won amount — for the whole
+    company, in two grouped queries (the scorecard's figures also walk every closed deal)."""
+    out: dict[int, dict] = {}
+
+    def cell(rep):
+        return out.setdefault(rep, {"sqls": 0, "won": 0, "lost": 0, "won_amount": Decimal(0)})
+
+    for rep, n in accepted_handoffs(None, p).values_list("rep_id").annotate(n=Count("pk")):
+        cell(rep)["sqls"] = n
+    rows = (
+        closed(None, p)
+        .values_list("owner_id", "stage__kind")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+    )
+    for rep, kind, n, total in rows:
+        c = cell(rep)
+        if kind == StageKind.WON:
+            c["won"], c["won_amount"] = n, total or Decimal(0)
+        else:
+            c["lost"] = n
+    return out
+
+
 def _velocity(c: dict) -> float | None:
     """Expected won revenue a day from the open pipeline."""
     if not c["open"] or not c["won"] or not c["cycle_days"]:

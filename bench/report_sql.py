@@ -1,0 +1,185 @@
+"""Reports against hand-written SQL that computes exactly the same figures.
+
+DATABASE_URL=postgresql://…/tandem_bench .venv/bin/python bench/report_sql.py
+
+For each report, the report's own function (what its page and the API call) and one SQL
+statement written by hand for the same figures run alternately, BENCH_RUNS times each; the
+figures are compared (counts exactly, money to the cent) before any time is printed, and the
+medians and their ratio are printed with the data size. Target (issue 29): within 1.5× of the
+SQL on PostgreSQL, 2× on SQLite. The period is the last 90 days, as bench/insights.py.
+"""
+
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import common
+
+common.setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from tandem.contacts.models import Person  # noqa: E402
+from tandem.core import periods  # noqa: E402
+from tandem.insights import plans, programs  # noqa: E402
+from tandem.insights.models import Plan, PlanKind  # noqa: E402
+from tandem.insights.sql import when  # noqa: E402
+from tandem.marketing.models import Touch  # noqa: E402
+from tandem.sales.models import Opportunity  # noqa: E402
+
+UNTIL = timezone.localdate()
+SINCE = UNTIL - timedelta(days=89)
+
+REACHED = """
+SELECT source_program_id,
+       COUNT(*),
+       COUNT(*) FILTER (WHERE COALESCE(mql_at, sal_at, sql_at, opportunity_at, customer_at)
+                        IS NOT NULL),
+       COUNT(*) FILTER (WHERE COALESCE(sql_at, opportunity_at, customer_at) IS NOT NULL),
+       COUNT(*) FILTER (WHERE customer_at IS NOT NULL)
+FROM insights_reach
+WHERE first_touch_at >= %s AND first_touch_at < %s AND source_program_id IS NOT NULL
+GROUP BY 1"""
+COSTS = """
+SELECT program_id, SUM(amount) FROM marketing_programcost
+WHERE incurred_on >= %s AND incurred_on <= %s GROUP BY 1"""
+# Linear attribution: each won deal of the period splits its amount evenly over the program
+# touches of its person at or before the close.
+LINEAR = """
+WITH won AS (
+  SELECT o.id, o.person_id, o.closed_at, o.amount
+  FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+  WHERE s.kind = 'won' AND o.closed_at >= %s AND o.closed_at < %s AND o.person_id IS NOT NULL
+), t AS (
+  SELECT w.id, w.amount, t.program_id, COUNT(*) OVER (PARTITION BY w.id) AS n
+  FROM won w JOIN marketing_touch t
+    ON t.person_id = w.person_id AND t.program_id IS NOT NULL AND t.occurred_at <= w.closed_at
+)
+SELECT program_id, SUM(1.0 / n), SUM(amount * 1.0 / n) FROM t GROUP BY 1"""
+SQLS = """
+SELECT rep_id, COUNT(*) FROM handoff_handoff
+WHERE status IN ('accepted', 'converted') AND decided_at >= %s AND decided_at < %s
+GROUP BY 1"""
+CLOSED = """
+SELECT o.owner_id, s.kind, COUNT(*), SUM(o.amount)
+FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+WHERE o.closed_at >= %s AND o.closed_at < %s AND s.kind IN ('won', 'lost')
+GROUP BY 1, 2"""
+CUSTOMERS = """
+SELECT COUNT(*) FROM (
+  SELECT person_id FROM contacts_lifecycletransition WHERE to_stage = 'customer'
+  GROUP BY person_id HAVING MIN(at) >= %s AND MIN(at) < %s) x"""
+SALES_COST = """
+SELECT COALESCE(SUM(amount), 0) FROM insights_salescost
+WHERE incurred_on >= %s AND incurred_on <= %s"""
+
+
+def _rows(sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def scorecard_sql() -> dict:
+    start, end = periods.days(SINCE, UNTIL)
+    bounds = [when(start), when(end)]
+    out: dict = {}
+
+    def cell(program):
+        return out.setdefault(program, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0,
+                                        "cost": Decimal(0), "revenue": 0.0})  # fmt: skip
+
+    for program, leads, mqls, sqls, customers in _rows(REACHED, bounds):
+        cell(program).update(leads=leads, mqls=mqls, sqls=sqls, customers=customers)
+    for program, total in _rows(COSTS, [SINCE, UNTIL]):
+        cell(program)["cost"] = Decimal(total)
+    for program, _, value in _rows(LINEAR, bounds):
+        cell(program)["revenue"] = float(value)
+    return out
+
+
+def scorecard_ours() -> dict:
+    return programs.figures(programs.Params(SINCE, UNTIL, "linear"))
+
+
+def same_scorecard(ours: dict, theirs: dict) -> None:
+    for program, mine in ours.items():
+        if not any(mine[k] for k in ("leads", "cost", "revenue")):
+            continue
+        ref = theirs.get(program, {})
+        for key in ("leads", "mqls", "sqls", "customers"):
+            assert mine[key] == ref.get(key, 0), (program, key, mine[key], ref.get(key))
+        assert round(Decimal(mine["cost"]), 2) == round(ref.get("cost", Decimal(0)), 2), program
+        assert abs(mine["revenue"] - ref.get("revenue", 0.0)) < 0.01, (program, "revenue")
+
+
+def plan_sql(plan: Plan) -> tuple:
+    since, until = plan.period_start, plan.period_end
+    start, end = periods.days(since, until)
+    bounds = [when(start), when(end)]
+    leads = mqls = sqls = 0
+    for _, n, m, s, _ in _rows(REACHED, bounds):
+        leads, mqls, sqls = leads + n, mqls + m, sqls + s
+    cost = sum((Decimal(t) for _, t in _rows(COSTS, [since, until])), Decimal(0))
+    accepted = sum(n for _, n in _rows(SQLS, bounds))
+    won = lost = 0
+    won_amount = Decimal(0)
+    for _, kind, n, total in _rows(CLOSED, bounds):
+        if kind == "won":
+            won, won_amount = won + n, won_amount + Decimal(total or 0)
+        else:
+            lost += n
+    customers = _rows(CUSTOMERS, bounds)[0][0]
+    sales_cost = Decimal(_rows(SALES_COST, [since, until])[0][0])
+    return leads, mqls, sqls, cost, accepted, won, lost, won_amount, customers, sales_cost
+
+
+def plan_ours(plan: Plan) -> tuple:
+    a = plans.actuals(plan)
+    p, r = list(a.program.values()), list(a.rep.values())
+    total = lambda rows, key: sum((x.get(key) or 0) for x in rows)  # noqa: E731
+    return (total(p, "leads"), total(p, "mqls"), total(p, "sqls"),
+            sum((Decimal(x["cost"]) for x in p), Decimal(0)), total(r, "sqls"), total(r, "won"),
+            total(r, "lost"), sum((Decimal(x["won_amount"]) for x in r), Decimal(0)),
+            a.new_customers, a.sales_cost)  # fmt: skip
+
+
+def race(name: str, ours, theirs, check) -> tuple[str, float, float]:
+    check(ours(), theirs())  # the figures first: a fast wrong answer is no answer
+    mine, ref = [], []
+    for _ in range(common.RUNS):
+        start = time.perf_counter()
+        theirs()
+        ref.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        ours()
+        mine.append((time.perf_counter() - start) * 1000)
+    a, b = statistics.median(mine), statistics.median(ref)
+    print(f"{name:<44}{a:>10.0f}{b:>10.0f}{a / b:>8.2f}×")
+    return name, a, b
+
+
+def main() -> None:
+    print(f"database: {connection.vendor}; people {Person.objects.count():,}, touches "
+          f"{Touch.objects.count():,}, opportunities {Opportunity.objects.count():,}; "
+          f"{SINCE} to {UNTIL}; medians of {common.RUNS} alternating runs")  # fmt: skip
+    print(f"{'report':<44}{'ours ms':>10}{'SQL ms':>10}{'ratio':>9}")
+    race("program scorecard, all programs (linear)", scorecard_ours, scorecard_sql,
+         same_scorecard)  # fmt: skip
+    plan = Plan.objects.filter(kind=PlanKind.QUARTER).order_by("-period_start").first()
+    if plan is None:
+        print("no quarterly plan in this workspace: the plan's row is skipped")
+        return
+    race(f"plan {plan.period_start}: the Is of every target", lambda: plan_ours(plan),
+         lambda: plan_sql(plan), _same_plan)  # fmt: skip
+
+
+def _same_plan(ours: tuple, theirs: tuple) -> None:
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert round(Decimal(a), 2) == round(Decimal(b), 2), (i, a, b)
+
+
+if __name__ == "__main__":
+    main()
