@@ -181,6 +181,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/organizations/{org_id}"),
         ("PATCH", "/organizations/{org_id}"),
         # Custom fields: test_custom_fields.py.
+        ("GET", "/products"),
+        ("POST", "/products"),
+        ("PATCH", "/products/{product_id}"),
         ("GET", "/custom-fields"),
         ("POST", "/custom-fields"),
         ("PATCH", "/custom-fields/{field_id}"),

@@ -280,3 +280,33 @@ def test_bulk_move_in_the_ui(world, catalog, as_user):
     )
     assert "Moved 2 of 2 to Closed lost." in page.content.decode()
     assert _stage_of(a)[0] == _stage_of(b)[0] == "Closed lost"
+
+
+def test_marketing_keeps_the_catalogue_in_the_app_and_the_api(world, as_user):
+    """A fresh workspace has no price book: the first product makes the default one; sales may
+    not touch the catalogue; a retired product is offered on no new line."""
+    from tandem.sales.models import PriceBook, PriceBookEntry, Product
+
+    assert not PriceBook.objects.exists()
+    client = as_user(world.marketer)
+    client.post("/sales/pricing/", {"form": "product", "sku": "GW-1", "name": "Gateway",
+                                    "family": "Hardware", "list_price": "1200"})  # fmt: skip
+    gateway = Product.objects.get(sku="GW-1")
+    entry = PriceBookEntry.objects.get(product=gateway)
+    assert entry.list_price == 1200 and entry.price_book.is_default
+    again = client.post("/api/products", {"sku": "gw-1", "name": "Twice", "list_price": "1"},
+                        content_type="application/json")  # fmt: skip
+    assert again.status_code == 409
+    rep = as_user(world.owner)
+    refused = rep.post("/api/products", {"sku": "X", "name": "Mine", "list_price": "1"},
+                       content_type="application/json")  # fmt: skip
+    assert refused.status_code == 403 and not Product.objects.filter(sku="X").exists()
+    client = as_user(world.marketer)
+    client.post("/sales/pricing/", {"retire": gateway.pk})
+    gateway.refresh_from_db()
+    assert not gateway.active
+    assert "Gateway" not in as_user(world.owner).get("/pick/product/?q=gate").content.decode()
+    client = as_user(world.marketer)
+    back = client.patch(f"/api/products/{gateway.pk}", {"active": True},
+                        content_type="application/json")  # fmt: skip
+    assert back.status_code == 200 and back.json()["active"] is True

@@ -111,6 +111,15 @@ class PriceForm(forms.Form):
     list_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
 
 
+class ProductForm(forms.Form):
+    sku = forms.CharField(max_length=50, label="SKU")
+    name = forms.CharField(max_length=200)
+    family = forms.CharField(
+        max_length=100, required=False, help_text="Discount rules apply by family."
+    )
+    list_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+
+
 class PolicyForm(forms.Form):
     role = forms.ChoiceField(
         choices=(("sales_rep", "Sales rep"), ("sales_manager", "Sales manager"))

@@ -4,12 +4,13 @@ such a line unapproved, on any path."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
 from tandem.core import access, activity
-from tandem.core.errors import Forbidden, Invalid, NotFound
+from tandem.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tandem.core.roles import MARKETING_ROLES, Role
 from tandem.sales.models import (
     Approval,
@@ -145,9 +146,7 @@ def list_price_set(*, actor, via: str = "ui", product: Product, price: Decimal) 
         raise Forbidden("Marketing owns list prices.")
     if price < 0:
         raise Invalid("A list price cannot be negative.", field="list_price")
-    book = PriceBook.objects.filter(is_default=True).first()
-    if book is None:
-        raise Invalid("There is no default price book.", field="price_book")
+    book = default_book()
     entry, _ = PriceBookEntry.objects.get_or_create(price_book=book, product=product)
     old = entry.list_price
     entry.list_price = price
@@ -198,3 +197,57 @@ def overrides_report(*, actor):
         .annotate(count=Count("id"), average_pct=Avg("discount_pct"))
         .order_by("requested_by__username", "line__product__name", "status")
     )
+
+
+# --- products: marketing's catalogue -------------------------------------------------------
+
+DEFAULT_BOOK = "Standard"
+
+
+def default_book() -> PriceBook:
+    """The price book list prices live in; a fresh workspace gets one with its first product."""
+    book = PriceBook.objects.filter(is_default=True).first()
+    if book is None:
+        book, _ = PriceBook.objects.get_or_create(
+            name=DEFAULT_BOOK, defaults={"currency": settings.TANDEM_DEFAULT_CURRENCY}
+        )
+        book.is_default = True
+        book.save(update_fields=["is_default"])
+    return book
+
+
+@transaction.atomic
+def product_create(*, actor, via: str = "ui", data: dict) -> Product:
+    """A product with its list price in the default price book."""
+    if not can_edit_prices(actor):
+        raise Forbidden("Marketing owns the catalogue and its prices.")
+    sku, name = (data.get("sku") or "").strip(), (data.get("name") or "").strip()
+    if not sku or len(sku) > 50:
+        raise Invalid("A product needs a SKU of at most 50 characters.", field="sku")
+    if not name or len(name) > 200:
+        raise Invalid("A product needs a name of at most 200 characters.", field="name")
+    price = data.get("list_price")
+    if price is None or price < 0:
+        raise Invalid("A list price is zero or more.", field="list_price")
+    if Product.objects.filter(sku__iexact=sku).exists():
+        raise Conflict(f"There is already a product with the SKU {sku}.", field="sku")
+    family = (data.get("family") or "").strip()[:100]
+    product = Product.objects.create(sku=sku, name=name, family=family)
+    PriceBookEntry.objects.create(price_book=default_book(), product=product, list_price=price)
+    activity.record(actor=actor, via=via, verb="created", target=product, summary=name)
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor, via: str = "ui", product: Product, data: dict) -> Product:
+    """Rename, move to a family, retire (inactive: offered on no new line) or bring back."""
+    if not can_edit_prices(actor):
+        raise Forbidden("Marketing owns the catalogue and its prices.")
+    data = {k: v for k, v in data.items() if k in ("name", "family", "active")}
+    if "name" in data and not (data["name"] or "").strip():
+        raise Invalid("A product needs a name.", field="name")
+    changes = activity.apply_changes(product, data)
+    if changes:
+        product.save()
+        activity.record(actor=actor, via=via, verb="updated", target=product, changes=changes)
+    return product

@@ -5,7 +5,7 @@ from ninja import Field, Router, Schema, Status
 
 from tandem.core import access
 from tandem.core.api_support import Id, PathId
-from tandem.core.errors import Forbidden, Invalid
+from tandem.core.errors import Forbidden, Invalid, NotFound
 from tandem.sales import pricing, selectors
 from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry, Product
 
@@ -126,6 +126,47 @@ def set_price(request, product_id: PathId, payload: PriceIn):
     return pricing.list_price_set(
         actor=request.user, via="api", product=_product(product_id), price=payload.list_price
     )
+
+
+class ProductIn(Schema):
+    sku: str = Field(..., min_length=1, max_length=50)
+    name: str = Field(..., min_length=1, max_length=200)
+    family: str = Field("", max_length=100)
+    list_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+
+
+class ProductPatch(Schema):
+    name: str = Field(None, min_length=1, max_length=200)
+    family: str = Field(None, max_length=100)
+    active: bool = None
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name: str
+    family: str
+    active: bool
+
+
+@router.get("/products", response=list[ProductOut], summary="List products")
+def list_products(request, active: bool | None = None):
+    products = Product.objects.order_by("name")
+    return list(products if active is None else products.filter(active=active))
+
+
+@router.post("/products", response={201: ProductOut}, summary="Add a product with its list price")
+def create_product(request, payload: ProductIn):
+    return 201, pricing.product_create(actor=request.user, via="api", data=payload.dict())
+
+
+@router.patch("/products/{product_id}", response=ProductOut)
+def update_product(request, product_id: PathId, payload: ProductPatch):
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.")
+    data = payload.dict(exclude_unset=True)
+    return pricing.product_update(actor=request.user, via="api", product=product, data=data)
 
 
 @router.get("/discount-policies", response=list[PolicyOut])

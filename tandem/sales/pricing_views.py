@@ -1,15 +1,15 @@
 """Pages of the price policy: lines on a deal, decisions on requests, the price list and policy."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tandem.core import access
 from tandem.core.errors import DomainError
 from tandem.core.web import guarded
 from tandem.sales import pricing, selectors
-from tandem.sales.forms import DecisionForm, LineForm, PolicyForm, PriceForm
-from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry
+from tandem.sales.forms import DecisionForm, LineForm, PolicyForm, PriceForm, ProductForm
+from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry, Product
 
 
 def _apply(request, form, action, done: str):
@@ -56,7 +56,21 @@ def decide(request, request_id: int):
 def pricing_page(request):
     user = request.user
     if request.method == "POST":
-        if "list_price" in request.POST:
+        if request.POST.get("form") == "product":
+            _apply(
+                request,
+                ProductForm(request.POST),
+                lambda d: pricing.product_create(actor=user, data=d),
+                "Product added with its list price.",
+            )
+        elif request.POST.get("retire") or request.POST.get("restore"):
+            product = get_object_or_404(
+                Product, pk=request.POST.get("retire") or request.POST.get("restore")
+            )
+            active = bool(request.POST.get("restore"))
+            pricing.product_update(actor=user, product=product, data={"active": active})
+            messages.success(request, f"{product} is {'offered again' if active else 'retired'}.")
+        elif "list_price" in request.POST:
             _apply(
                 request,
                 PriceForm(request.POST),
@@ -87,6 +101,7 @@ def pricing_page(request):
         "can_edit": pricing.can_edit_prices(user),
         "price_form": PriceForm(),
         "policy_form": PolicyForm(),
+        "product_form": ProductForm(),
         "pending": DiscountRequest.objects.filter(status="pending").select_related(
             "line__product", "opportunity", "requested_by"
         )
