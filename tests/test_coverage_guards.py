@@ -33,6 +33,8 @@ def test_every_url_is_in_the_matrix():
         "settings:mail",
         "settings:audit",
         "settings:custom_fields",
+        "contacts:person_export_data",
+        "contacts:person_erase",
         "settings:custom_field",
         "settings:custom_field_delete",
         "settings:pipelines",
@@ -176,6 +178,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/people"),
         ("GET", "/people/{person_id}"),
         ("PATCH", "/people/{person_id}"),
+        # A data subject's export and erasure: test_privacy.py.
+        ("GET", "/people/{person_id}/export"),
+        ("POST", "/people/{person_id}/erase"),
         ("GET", "/organizations"),
         ("POST", "/organizations"),
         ("GET", "/organizations/{org_id}"),

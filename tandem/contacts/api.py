@@ -2,7 +2,7 @@ from django.db import transaction
 from ninja import Query, Router
 
 from tandem.accounts.selectors import user_get
-from tandem.contacts import selectors, services
+from tandem.contacts import privacy, selectors, services
 from tandem.contacts.models import CompanySize
 from tandem.contacts.schemas import (
     OrganizationIn,
@@ -105,3 +105,30 @@ def update_organization(request, org_id: PathId, payload: OrganizationPatch):
     org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
     data = _org_refs(payload.dict(exclude_unset=True), ("owner",))
     return services.organization_update(actor=request.user, via="api", organization=org, data=data)
+
+
+@router.get(
+    "/people/{person_id}/export",
+    summary="Everything held on one person (a data subject's export), as a ZIP",
+    response={200: None},
+)
+def export_person(request, person_id: PathId):
+    """A ZIP of person.json (record, custom fields, consents with their wording, lifecycle) and
+    a JSON and a CSV per kind of data (history, touches, forms, emails, activities, deals,
+    handoffs, scores). Admins and the marketing manager."""
+    from django.http import HttpResponse
+
+    person = selectors.person_get_for(actor=request.user, id=person_id)
+    response = HttpResponse(privacy.export(actor=request.user, person=person),
+                            content_type="application/zip")  # fmt: skip
+    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.zip"'
+    return response
+
+
+@router.post("/people/{person_id}/erase", response=dict, summary="Erase a person's data")
+def erase_person(request, person_id: PathId):
+    """Removes or anonymizes the person's personal data everywhere (the record stays as an
+    anonymous row for the reports' counts); the address is kept only as a salted hash so it is
+    never mailed again. Admins and the marketing manager. Answers what was changed, by kind."""
+    person = selectors.person_get_for(actor=request.user, id=person_id)
+    return privacy.erase(actor=request.user, via="api", person=person)

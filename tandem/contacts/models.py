@@ -252,3 +252,11 @@ class CustomField(TimeStamped):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ErasedAddress(models.Model):
+    """A salted hash of an erased person's email (tandem.contacts.privacy): whoever arrives
+    with that address again is never mailed."""
+
+    hash = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(default=timezone.now)

@@ -97,6 +97,15 @@ def check_stage_change(actor, person: Person, to_stage: str) -> None:
         raise Forbidden(f"Your role may not do this: {refusal}.")
 
 
+def _unless_erased(person: Person) -> None:
+    """Someone who had themselves erased and comes back is never mailed again."""
+    from tandem.contacts import privacy
+
+    if person.email_normalized and privacy.was_erased(person.email_normalized):
+        person.unsubscribed_at = timezone.now()
+        person.consent = ConsentStatus.WITHDRAWN
+
+
 def _save_unique(instance, *, field: str, message: str, update_fields=None) -> None:
     """Save; a clash on the unique `field` is a 409 naming it, any other error stays one."""
     try:
@@ -128,6 +137,7 @@ def person_create(*, actor, via: str = "ui", data: dict, required_custom=True) -
         data["owner"] = actor  # a rep's new person is the rep's, as every door makes it
     person = Person(**data)
     _refresh_person_search(person)
+    _unless_erased(person)
     _save_unique(person, field="email", message="A person with this email already exists.")
     LifecycleTransition.objects.create(
         person=person, from_stage="", to_stage=person.lifecycle_stage, actor=actor, reason="created"
@@ -296,6 +306,7 @@ def person_capture(
             **(on_create or {}),
         )
         _refresh_person_search(person)
+        _unless_erased(person)
         if not retry_in_savepoint:
             person.save()
         else:

@@ -5,10 +5,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from tandem.contacts import custom_fields, selectors, services
+from tandem.contacts import custom_fields, privacy, selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.core import access, export, inline, saved_filters, timeline
+from tandem.core.errors import Forbidden
 from tandem.core.web import guarded, next_url, render_list, save_form
 
 PEOPLE_COLUMNS = [("email", "Email"), ("organization", "Organization"), ("stage", "Stage"),
@@ -86,6 +87,7 @@ def person(request, pk: int):
         "stage_form": StageForm(initial={"to_stage": obj.lifecycle_stage}),
         "fields": PERSON_FIELDS,
         "custom_values": custom_fields.Checker("person", request.user).shown(obj.custom),
+        "may_handle_data": privacy.may_handle(request.user),
         **_detail_context(request, obj, "person"),
     }
     return render(request, "contacts/person.html", context)
@@ -241,3 +243,33 @@ def people_export(request):
 def organizations_export(request):
     header, rows = selectors.organization_export(actor=request.user, params=request.GET)
     return export.response(request.GET.get("format", "csv"), "organizations", header, rows)
+
+
+@guarded
+def person_export_data(request, pk: int):
+    """A data subject's export: everything held on them, as a ZIP of JSON and CSV."""
+    from django.http import HttpResponse
+
+    obj = selectors.person_get_for(actor=request.user, id=pk)
+    blob = privacy.export(actor=request.user, person=obj)
+    response = HttpResponse(blob, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="person-{obj.pk}.zip"'
+    return response
+
+
+@guarded
+def person_erase(request, pk: int):
+    """Erasure, after a page that says what it does and asks to type the email."""
+    obj = selectors.person_get_for(actor=request.user, id=pk)
+    if not privacy.may_handle(request.user):
+        raise Forbidden("Admins and the marketing manager answer data subjects.")
+    error = ""
+    if request.method == "POST":
+        typed = request.POST.get("confirm", "").strip().lower()
+        if typed != (obj.email_normalized or "erase"):
+            error = "Type the address exactly (or “erase” for a person without one)."
+        else:
+            privacy.erase(actor=request.user, person=obj)
+            messages.success(request, "The person's personal data is erased.")
+            return redirect("contacts:person", pk=obj.pk)
+    return render(request, "contacts/erase.html", {"person": obj, "error": error})

@@ -6,6 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
+        from tandem.core import personal as _personal
+        from tandem.core import registry as _registry
+
+        _registry.add_personal_data("history", _personal.export, _personal.erase)
         from tandem.core import access, checks, registry, settings_views, setup  # noqa: F401
 
         registry.add_home_panel(lambda user: True, setup.panel)

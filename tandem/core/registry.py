@@ -134,3 +134,16 @@ def picker(kind: str):
 def picker_create(kind: str):
     """(create, may_create) of a kind whose picker makes new records, or None."""
     return _picker_creates.get(kind)
+
+
+_personal: list[tuple[str, Callable, Callable]] = []
+
+
+def add_personal_data(name: str, export: Callable, erase: Callable) -> None:
+    """What an app holds on a person, for a data subject's export and erasure: export(person)
+    gives rows (dicts), erase(person) removes or anonymizes them and says how many."""
+    _personal.append((name, export, erase))
+
+
+def personal_data() -> list[tuple[str, Callable, Callable]]:
+    return list(_personal)

@@ -6,6 +6,10 @@ class HandoffConfig(AppConfig):
     label = "handoff"
 
     def ready(self):
+        from tandem.core import registry as _registry
+        from tandem.handoff import personal as _personal
+
+        _registry.add_personal_data("handoff", _personal.export, _personal.erase)
         from tandem.core import registry
         from tandem.handoff import sections
 

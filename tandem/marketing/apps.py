@@ -6,6 +6,10 @@ class MarketingConfig(AppConfig):
     label = "marketing"
 
     def ready(self):
+        from tandem.core import registry as _registry
+        from tandem.marketing import personal as _personal
+
+        _registry.add_personal_data("marketing", _personal.export, _personal.erase)
         from tandem.core import registry
         from tandem.marketing import dashboards, home
 

@@ -6,6 +6,10 @@ class SalesConfig(AppConfig):
     label = "sales"
 
     def ready(self):
+        from tandem.core import registry as _registry
+        from tandem.sales import personal as _personal
+
+        _registry.add_personal_data("sales", _personal.export, _personal.erase)
         from tandem.core import access, registry
         from tandem.sales import dashboards, home, selectors
 

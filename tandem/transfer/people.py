@@ -5,8 +5,8 @@ import json
 
 from django.utils import timezone
 
-from tandem.contacts import custom_fields
-from tandem.contacts.models import Person
+from tandem.contacts import custom_fields, privacy
+from tandem.contacts.models import ConsentStatus, ErasedAddress, Person
 from tandem.contacts.normalize import person_search_text
 from tandem.contacts.services import stage_refusal
 from tandem.core import bulk
@@ -176,6 +176,20 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
         arrived.append((g.pk, steps))
     bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
     trail.people_arrived(job, arrived)
+    _suppress_erased(groups)
+
+
+def _suppress_erased(groups: list) -> None:
+    """People who had themselves erased and come back in a file are never mailed again."""
+    if not ErasedAddress.objects.exists():  # most workspaces: no hashing at all
+        return
+    hashes = {privacy.address_hash(g.email): g.pk for g in groups if g.email}
+    erased = ErasedAddress.objects.filter(hash__in=list(hashes)).values_list("hash", flat=True)
+    ids = [hashes[h] for h in erased]
+    if ids:
+        Person.objects.filter(pk__in=ids).update(
+            unsubscribed_at=timezone.now(), consent=ConsentStatus.WITHDRAWN
+        )
 
 
 FUNNEL = list(fields.STAGE_DATES)  # subscriber, lead, mql, sal, sql, opportunity, customer, …
