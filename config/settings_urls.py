@@ -5,6 +5,7 @@ from django.urls import path
 from tandem.accounts import settings_views as accounts
 from tandem.contacts import settings_views as contacts
 from tandem.core import settings_views as core
+from tandem.core import webhook_views
 from tandem.sales import settings_views as sales
 
 app_name = "settings"
@@ -12,6 +13,11 @@ urlpatterns = [
     path("", core.index, name="index"),
     path("mail/", core.mail, name="mail"),
     path("audit/", core.audit, name="audit"),
+    path("webhooks/", webhook_views.webhooks_page, name="webhooks"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_page, name="webhook"),
+    path(
+        "webhooks/deliveries/<int:pk>/resend", webhook_views.webhook_resend, name="webhook_resend"
+    ),
     path("users/", accounts.users, name="users"),
     path("users/<int:pk>/", accounts.user_edit, name="user"),
     path("teams/", accounts.teams, name="teams"),

@@ -65,11 +65,13 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_workspace_cache():
-    from tandem.core import workspace
+    from tandem.core import webhooks, workspace
 
     workspace.forget()
+    webhooks.forget_endpoints()
     yield
     workspace.forget()
+    webhooks.forget_endpoints()
 
 
 @pytest.fixture(autouse=True)

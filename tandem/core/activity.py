@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from tandem.core import webhooks
 from tandem.core.models import TimelineEntry, Via
 
 
@@ -69,6 +70,7 @@ def record(
         _pending.entries.append(entry)
     else:
         entry.save()
+    webhooks.on_activity(entry, target)  # in the same transaction: an outbox
     return entry
 
 

@@ -13,6 +13,16 @@ class CoreConfig(AppConfig):
         from tandem.core import access, checks, registry, settings_views, setup  # noqa: F401
 
         registry.add_home_panel(lambda user: True, setup.panel)
+        from tandem.core import webhook_tasks, webhooks
+
+        registry.add_sweep(webhook_tasks.webhook_sweep)
+        registry.add_settings_section(
+            80,
+            "Webhooks",
+            "Tell other systems what happens here, signed; see each delivery.",
+            "settings:webhooks",
+            webhooks.may_manage,
+        )
         registry.add_setup_step(
             50,
             "Mail settings",

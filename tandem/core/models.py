@@ -102,7 +102,65 @@ class Workspace(models.Model):
     sender_name = models.CharField(max_length=100, blank=True, default="")
     sender_email = models.EmailField(blank=True, default="")
     postal_address = models.CharField(max_length=300, blank=True, default="")
+    webhooks_allow_private = models.BooleanField(
+        default=False,
+        help_text="Let webhooks reach private, loopback and link-local addresses (a receiver "
+        "on your own network). Off: only public addresses, so a webhook cannot probe inside.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.name or "Workspace"
+
+
+class WebhookEndpoint(models.Model):
+    """Another system that wants to hear what happens here (tandem.core.webhooks)."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True, default="")
+    events = models.JSONField(default=list)  # event types; empty: every type
+    secret = models.CharField(max_length=100)  # whsec_…, the Standard Webhooks signing key
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.url
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("settings:webhook", args=[self.pk])
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: written in the transaction of the change (an outbox), then
+    sent and retried with backoff until answered with a 2xx, or given up after three days."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Given up"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.CharField(max_length=40, unique=True)  # webhook-id: msg_…
+    event_type = models.CharField(max_length=60)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_idx"),
+        ]

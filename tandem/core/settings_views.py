@@ -24,6 +24,7 @@ SETTINGS_TARGETS = (
     "pricebookentry",
     "discountpolicy",
     "customfield",
+    "webhookendpoint",
 )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tandem.contacts.models import LifecycleStage, Organization, Person
 from tandem.contacts.services import person_change_stage
-from tandem.core import access, activity
+from tandem.core import access, activity, webhooks
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.roles import Role
 from tandem.handoff import routing, sla
@@ -91,6 +91,7 @@ def accept(*, actor, via: str = "ui", handoff: Handoff, now=None) -> Handoff:
     Person.objects.filter(pk=person.pk).update(owner=handoff.rep, sales_owns_conversation=True)
     person_change_stage(actor=actor, via=via, person=person, to_stage=LifecycleStage.SAL,
                         reason=f"accepted by {handoff.rep.display_name}")  # fmt: skip
+    webhooks.emit("handoff.accepted", _handoff_data(handoff))
     return handoff
 
 
@@ -123,7 +124,15 @@ def reject(
     Person.objects.filter(pk=handoff.person_id).update(sales_owns_conversation=False)
     person_change_stage(actor=actor, via=via, person=handoff.person,
                         to_stage=LifecycleStage.NURTURE, reason=handoff.reason)  # fmt: skip
+    webhooks.emit("handoff.rejected", _handoff_data(handoff))
     return handoff
+
+
+def _handoff_data(handoff: Handoff) -> dict:
+    return {
+        "object": "handoff", "id": handoff.pk, "person_id": handoff.person_id,
+        "rep_id": handoff.rep_id, "status": handoff.status, "reason": handoff.reason,
+    }  # fmt: skip
 
 
 def _organization_for(actor, person: Person) -> Organization:

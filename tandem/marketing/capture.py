@@ -22,7 +22,7 @@ from tandem.contacts import custom_fields
 from tandem.contacts.models import ConsentStatus
 from tandem.contacts.normalize import normalize_email
 from tandem.contacts.services import consent_proof, person_capture, person_record_consent
-from tandem.core import access, activity
+from tandem.core import access, activity, webhooks
 from tandem.core.errors import DomainError, Invalid
 from tandem.marketing import tasks
 from tandem.marketing.models import LeadForm, Submission, TouchKind
@@ -321,6 +321,12 @@ def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -
         person_record_consent(
             person=person, granted=True, wording=form.consent_wording, source=source, at=now
         )
+    webhooks.emit(
+        "form.submitted",
+        {"object": "submission", "id": outcome.submission.pk, "form_id": form.pk,
+         "form": form.name, "person_id": person.pk, "created": created,
+         "values": {k: v for k, v in outcome.values.items() if k != "consent"}},
+    )  # fmt: skip
 
 
 def confirmation_for(token: str) -> Submission | None:

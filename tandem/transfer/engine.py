@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tandem.contacts.models import Organization, Person
-from tandem.core import access, bulk, liveness, tabular
+from tandem.core import access, bulk, liveness, tabular, webhooks
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import Touch
@@ -408,6 +408,12 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk, run_token=token).update(
         status=JobStatus.DONE, finished_at=timezone.now()
     )
+    done = ImportJob.objects.get(pk=job.pk)
+    webhooks.emit(
+        "import.finished",
+        {"object": "import", "id": job.pk, "kind": job.kind, "created": done.created,
+         "updated": done.updated, "skipped": done.skipped, "failed": done.failed},
+    )  # fmt: skip
     discard_file(job)
     if job.kind == "people":  # new people may be old acquaintances under another email
         from tandem.transfer import tasks
