@@ -164,23 +164,30 @@ def check_target(url: str, *, allow_private: bool | None = None) -> None:
 # --- sending -------------------------------------------------------------------------------
 
 
-def _send(delivery) -> tuple[int | None, str]:
-    """POST one delivery, signed; (HTTP status, error) — status None when none came back."""
+def _send(delivery, *, checked: bool = False, pool: dict | None = None):
+    """POST one delivery, signed; (HTTP status, error) — status None when none came back.
+    `checked`: the endpoint's addresses were checked for this batch already; `pool` keeps one
+    open connection per endpoint across a batch (HTTP/1.1 keep-alive)."""
     import http.client
 
     from standardwebhooks import Webhook
 
     endpoint = delivery.endpoint
-    try:
-        check_target(endpoint.url)
-    except Invalid as exc:
-        return None, exc.message
+    if not checked:
+        try:
+            check_target(endpoint.url)
+        except Invalid as exc:
+            return None, exc.message
     body = json.dumps(delivery.payload, separators=(",", ":"))
     now = timezone.now()
     signature = Webhook(endpoint.secret).sign(delivery.event_id, now, body)
     parts = urlsplit(endpoint.url)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = kind(parts.hostname, parts.port, timeout=TIMEOUT)
+    connection = (pool or {}).get(endpoint.pk)
+    if connection is None:
+        kind = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = kind(parts.hostname, parts.port, timeout=TIMEOUT)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {"Content-Type": "application/json", "User-Agent": "Tandem-Webhooks/1",
                "webhook-id": delivery.event_id, "webhook-timestamp": str(int(now.timestamp())),
@@ -189,16 +196,24 @@ def _send(delivery) -> tuple[int | None, str]:
         connection.request("POST", path, body=body.encode(), headers=headers)
         response = connection.getresponse()
         response.read(65536)
+        if pool is not None and not response.will_close:
+            pool[endpoint.pk] = connection
+        else:
+            connection.close()
+            (pool or {}).pop(endpoint.pk, None)
         return response.status, "" if 200 <= response.status < 300 else response.reason[:300]
     except (OSError, http.client.HTTPException) as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:300]
-    finally:
         connection.close()
+        (pool or {}).pop(endpoint.pk, None)
+        return None, f"{type(exc).__name__}: {exc}"[:300]
 
 
-def attempt(delivery) -> bool:
+FIELDS = ["attempts", "last_status", "last_error", "status", "delivered_at", "next_attempt_at"]
+
+
+def attempt(delivery, *, checked: bool = False, save: bool = True, pool=None) -> bool:
     """Send once; record the answer and the next attempt, or give up after the last."""
-    status, error = _send(delivery)
+    status, error = _send(delivery, checked=checked, pool=pool)
     delivery.attempts += 1
     delivery.last_status, delivery.last_error = status, error
     now = timezone.now()
@@ -211,8 +226,8 @@ def attempt(delivery) -> bool:
         wait = BACKOFF[delivery.attempts]
         delivery.next_attempt_at = delivery.created_at + timedelta(seconds=wait)
         delivery.next_attempt_at = max(delivery.next_attempt_at, now + timedelta(seconds=5))
-    delivery.save(update_fields=["attempts", "last_status", "last_error", "status",
-                                 "delivered_at", "next_attempt_at"])  # fmt: skip
+    if save:
+        delivery.save(update_fields=FIELDS)
     return delivery.status == delivery.Status.DELIVERED
 
 
@@ -243,7 +258,7 @@ def deliver_due(limit: int = 500) -> int:
     """Send the deliveries that are due; several workers share them (SKIP LOCKED)."""
     from tandem.core.models import WebhookDelivery
 
-    sent = 0
+    sent, pool = 0, {}
     while sent < limit:
         with transaction.atomic():
             due = list(
@@ -253,12 +268,38 @@ def deliver_due(limit: int = 500) -> int:
                         endpoint__active=True)
                 .order_by("next_attempt_at", "pk")[:50]
             )  # fmt: skip
+            checked = {}  # endpoint → None (its addresses are fine) or why not, for this batch
             for delivery in due:
-                attempt(delivery)
+                if delivery.endpoint_id not in checked:
+                    try:
+                        check_target(delivery.endpoint.url)
+                        checked[delivery.endpoint_id] = None
+                    except Invalid as exc:
+                        checked[delivery.endpoint_id] = exc.message
+                refused = checked[delivery.endpoint_id]
+                if refused:
+                    _refused(delivery, refused)
+                else:
+                    attempt(delivery, checked=True, save=False, pool=pool)
+            WebhookDelivery.objects.bulk_update(due, FIELDS)
         if not due:
             break
         sent += len(due)
+    for connection in pool.values():
+        connection.close()
     return sent
+
+
+def _refused(delivery, why: str) -> None:
+    """The target now resolves where it may not go: counted as a failed attempt."""
+    delivery.attempts += 1
+    delivery.last_status, delivery.last_error = None, why[:300]
+    if delivery.attempts >= len(BACKOFF):
+        delivery.status = delivery.Status.FAILED
+        _give_up(delivery.endpoint)
+    else:
+        wait = timedelta(seconds=BACKOFF[delivery.attempts])
+        delivery.next_attempt_at = max(delivery.created_at + wait, timezone.now())
 
 
 def send_again(*, actor, delivery) -> None:
