@@ -181,6 +181,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("POST", "/people"),
         ("GET", "/people/{person_id}"),
         ("PATCH", "/people/{person_id}"),
+        ("PUT", "/people/by-email/{email}"),
         # A data subject's export and erasure: test_privacy.py.
         ("GET", "/people/{person_id}/export"),
         ("POST", "/people/{person_id}/erase"),

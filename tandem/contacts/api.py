@@ -3,7 +3,8 @@ from ninja import Query, Router
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts import privacy, selectors, services
-from tandem.contacts.models import CompanySize
+from tandem.contacts.models import CompanySize, Person
+from tandem.contacts.normalize import normalize_email
 from tandem.contacts.schemas import (
     OrganizationIn,
     OrganizationOut,
@@ -132,3 +133,26 @@ def erase_person(request, person_id: PathId):
     never mailed again. Admins and the marketing manager. Answers what was changed, by kind."""
     person = selectors.person_get_for(actor=request.user, id=person_id)
     return privacy.erase(actor=request.user, via="api", person=person)
+
+
+@router.put(
+    "/people/by-email/{email}",
+    response={200: PersonOut, 201: PersonOut},
+    summary="Create or update a person by email (an upsert)",
+)
+def upsert_person(request, email: str, payload: PersonIn):
+    """The person with this email (case ignored) is updated with the
+    fields given (200), or created with them (201). A person with this email whom you may not
+    change answers 404, as one that does not exist would to a create you may not make."""
+    if len(email) > 254:
+        raise Invalid("An email address takes at most 254 characters.", field="email")
+    normalized = normalize_email(email)
+    data = payload.dict(exclude_unset=True)
+    data["email"] = email
+    found = Person.objects.filter(email_normalized=normalized).first() if normalized else None
+    if found is None:
+        data = _person_refs(request, data)
+        return 201, services.person_create(actor=request.user, via="api", data=data)
+    person = selectors.person_get_for(actor=request.user, id=found.pk, action=access.WRITE)
+    data = _person_refs(request, data, ("organization", "owner"))
+    return 200, services.person_update(actor=request.user, via="api", person=person, data=data)
