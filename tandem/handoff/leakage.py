@@ -75,23 +75,28 @@ def cohort(*, actor, since: date, until: date, now=None) -> list[Lead]:
         .annotate(mql_at=Min("at"))
     )
     mql_at = {r["person_id"]: r["mql_at"] for r in firsts}
-    ids = list(mql_at)
-    people = Person.objects.filter(pk__in=ids).values_list(
+    # the cohort as a subquery: the database joins it, no list of 100,000 ids goes back and forth
+    members = (
+        LifecycleTransition.objects.filter(to_stage="mql", at__gte=start, at__lt=end)
+        .filter(person_id__in=visible)
+        .values("person_id")
+    )
+    people = Person.objects.filter(pk__in=members).values_list(
         "pk", "source_program_id", "source_program__name"
     )
     leads = {
         pk: Lead(pk, name or "No program", program_id, mql_at[pk])
         for pk, program_id, name in people
     }
-    _handoffs(leads, now)
-    _later_steps(leads)
-    _idle(leads, now)
+    _handoffs(leads, members, now)
+    _later_steps(leads, members)
+    _idle(leads, members, now)
     return sorted(leads.values(), key=lambda lead: lead.mql_at)
 
 
-def _handoffs(leads: dict, now) -> None:
+def _handoffs(leads: dict, members, now) -> None:
     rows = (
-        Handoff.objects.filter(person_id__in=list(leads))
+        Handoff.objects.filter(person_id__in=members)
         .order_by("routed_at")
         .values_list(
             "person_id", "rep_id", "rep__username", "routed_at", "due_at", "decided_at",
@@ -107,9 +112,9 @@ def _handoffs(leads: dict, now) -> None:
         lead.late = bool(breached) or (decided or now) > due
 
 
-def _later_steps(leads: dict) -> None:
+def _later_steps(leads: dict, members) -> None:
     sqls = (
-        LifecycleTransition.objects.filter(person_id__in=list(leads), to_stage="sql")
+        LifecycleTransition.objects.filter(person_id__in=members, to_stage="sql")
         .values("person_id")
         .annotate(at=Min("at"))
     )
@@ -118,7 +123,7 @@ def _later_steps(leads: dict) -> None:
         if row["at"] >= lead.mql_at:
             lead.sql_at = row["at"]
     won = (
-        Opportunity.objects.filter(person_id__in=list(leads), stage__kind="won")
+        Opportunity.objects.filter(person_id__in=members, stage__kind="won")
         .values("person_id")
         .annotate(at=Min("closed_at"))
     )
@@ -128,11 +133,12 @@ def _later_steps(leads: dict) -> None:
             lead.won_at = row["at"]
 
 
-def _idle(leads: dict, now) -> None:
+def _idle(leads: dict, members, now) -> None:
     days = ScoringConfig.get().stale_after_days
     accepted = [lead for lead in leads.values() if lead.accepted and lead.decided_at]
+    taken = Handoff.objects.filter(person_id__in=members, status__in=ACCEPTED).values("person_id")
     last = dict(
-        Activity.objects.filter(person_id__in=[lead.person_id for lead in accepted])
+        Activity.objects.filter(person_id__in=taken)
         .values("person_id")
         .annotate(at=Max("created_at"))
         .values_list("person_id", "at")
