@@ -35,6 +35,7 @@ ERRORS = {
     403: "Your role may not do this to this record.",
     404: "No such record that you may see.",
     409: "The record changed or clashes with another (a unique email, a finished job).",
+    412: "If-Match named a version of the record that is no longer the stored one.",
     422: "A parameter or field is invalid, unknown or out of range; `loc` names it.",
 }
 

@@ -1,9 +1,10 @@
 from django.db import transaction
+from django.http import HttpResponse
 from ninja import Query, Router
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts import privacy, selectors, services
-from tandem.contacts.models import CompanySize, Person
+from tandem.contacts.models import CompanySize, Organization, Person
 from tandem.contacts.normalize import normalize_email
 from tandem.contacts.schemas import (
     OrganizationIn,
@@ -16,7 +17,15 @@ from tandem.contacts.schemas import (
     PersonPatch,
 )
 from tandem.core import access
-from tandem.core.api_support import PathId, idempotent_create, list_query, page_out, resolve_refs
+from tandem.core.api_support import (
+    PathId,
+    check_if_match,
+    etag,
+    idempotent_create,
+    list_query,
+    page_out,
+    resolve_refs,
+)
 from tandem.core.errors import Invalid
 
 router = Router(tags=["contacts"])
@@ -53,24 +62,43 @@ def create_person(request, payload: PersonIn):
 
 
 @router.get("/people/{person_id}", response=PersonOut)
-def get_person(request, person_id: PathId):
-    return selectors.person_get_for(actor=request.user, id=person_id)
+def get_person(request, person_id: PathId, response: HttpResponse):
+    """The ETag header names this version: send it back as If-Match on a PATCH."""
+    person = selectors.person_get_for(actor=request.user, id=person_id)
+    response["ETag"] = etag(PersonOut, person)
+    return person
 
 
 @router.patch("/people/{person_id}", response=PersonOut)
-def update_person(request, person_id: PathId, payload: PersonPatch):
+def update_person(request, person_id: PathId, payload: PersonPatch, response: HttpResponse):
+    """With If-Match, the change applies only to that version of the person (else 412)."""
     person = selectors.person_get_for(actor=request.user, id=person_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage, reason = data.pop("lifecycle_stage", None), data.pop("stage_reason", "")
     data = _person_refs(request, data, ("organization", "owner"))
     with transaction.atomic():  # the stage refused, the fields stay as they were too
+        person = _locked(Person, person)
+        check_if_match(request, PersonOut, person)
         person = services.person_update(actor=request.user, via="api", person=person, data=data)
         if stage:
             services.person_set_stage(
                 actor=request.user, via="api", person=person, to_stage=stage, reason=reason
             )
             person.refresh_from_db()
+    response["ETag"] = etag(PersonOut, person)
     return person
+
+
+def _locked(model, obj):
+    """The row again, locked until the transaction ends: no write slips between the If-Match
+    check and ours."""
+    return (
+        model.objects.select_for_update()
+        .select_related(
+            *(f for f in ("organization", "owner", "source_program") if hasattr(obj, f"{f}_id"))
+        )
+        .get(pk=obj.pk)
+    )
 
 
 def _org_refs(data: dict, clearable=()) -> dict:
@@ -97,15 +125,27 @@ def create_organization(request, payload: OrganizationIn):
 
 
 @router.get("/organizations/{org_id}", response=OrganizationOut)
-def get_organization(request, org_id: PathId):
-    return selectors.organization_get_for(actor=request.user, id=org_id)
+def get_organization(request, org_id: PathId, response: HttpResponse):
+    org = selectors.organization_get_for(actor=request.user, id=org_id)
+    response["ETag"] = etag(OrganizationOut, org)
+    return org
 
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut)
-def update_organization(request, org_id: PathId, payload: OrganizationPatch):
+def update_organization(
+    request, org_id: PathId, payload: OrganizationPatch, response: HttpResponse
+):
+    """With If-Match, the change applies only to that version of the organization (else 412)."""
     org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
     data = _org_refs(payload.dict(exclude_unset=True), ("owner",))
-    return services.organization_update(actor=request.user, via="api", organization=org, data=data)
+    with transaction.atomic():
+        org = _locked(Organization, org)
+        check_if_match(request, OrganizationOut, org)
+        org = services.organization_update(
+            actor=request.user, via="api", organization=org, data=data
+        )
+    response["ETag"] = etag(OrganizationOut, org)
+    return org
 
 
 @router.get(

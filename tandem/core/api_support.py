@@ -157,3 +157,25 @@ def _same_request(done: IdempotencyKey, request) -> int:
             "That Idempotency-Key was used for another request.", field="Idempotency-Key"
         )
     return done.target_id
+
+
+def etag(schema: type[Schema], obj) -> str:
+    """A weak ETag of the record as the API shows it: any change to what it returns changes it,
+    whichever way the row was written."""
+    import hashlib
+
+    body = schema.from_orm(obj).model_dump_json()
+    return 'W/"' + hashlib.sha256(body.encode()).hexdigest()[:24] + '"'
+
+
+def check_if_match(request, schema: type[Schema], obj) -> None:
+    """A write that names the version it read (If-Match) applies only to that version: two
+    editors do not overwrite each other (412). No header: the write applies as before."""
+    from tandem.core.errors import Stale
+
+    wanted = request.headers.get("If-Match", "").strip()
+    if not wanted or wanted == "*":
+        return
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+    if etag(schema, obj).removeprefix("W/") not in tags:
+        raise Stale()

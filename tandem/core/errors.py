@@ -39,3 +39,12 @@ class Conflict(DomainError):
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "conflict"):
         super().__init__(code, message, field=field)
+
+
+class Stale(DomainError):
+    """If-Match named a version of the record that is not the stored one: someone changed it."""
+
+    status = 412
+
+    def __init__(self, message: str = "The record changed since you read it: read it again."):
+        super().__init__("precondition_failed", message)

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.db import transaction
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from tandem.accounts.selectors import user_get
@@ -10,6 +11,8 @@ from tandem.core.api_support import (
     Id,
     PageQuery,
     PathId,
+    check_if_match,
+    etag,
     idempotent_create,
     list_query,
     page_out,
@@ -22,6 +25,7 @@ from tandem.sales.models import (
     ContactRole,
     LossReason,
     Objection,
+    Opportunity,
     Pipeline,
     Stage,
 )
@@ -119,17 +123,25 @@ def bulk_move(request, payload: BulkMoveIn):
 
 
 @router.get("/opportunities/{opp_id}", response=OpportunityOut)
-def get_opportunity(request, opp_id: PathId):
-    return selectors.opportunity_get_for(actor=request.user, id=opp_id)
+def get_opportunity(request, opp_id: PathId, response: HttpResponse):
+    """The ETag header names this version: send it back as If-Match on a PATCH."""
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id)
+    response["ETag"] = etag(OpportunityOut, opp)
+    return opp
 
 
 @router.patch("/opportunities/{opp_id}", response=OpportunityOut)
-def update_opportunity(request, opp_id: PathId, payload: OpportunityPatch):
+def update_opportunity(request, opp_id: PathId, payload: OpportunityPatch, response: HttpResponse):
+    """With If-Match, the change applies only to that version of the deal (else 412)."""
     opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
     data = payload.dict(exclude_unset=True)
     stage_id = data.pop("stage_id", None)
     closing = _closing(data.pop("loss_reason_id", None), data.pop("lost_to_id", None))
     with transaction.atomic():
+        Opportunity.objects.select_for_update().filter(pk=opp.pk).first()  # held to the end
+        check_if_match(
+            request, OpportunityOut, selectors.opportunity_get_for(actor=request.user, id=opp.pk)
+        )
         opp = services.opportunity_update(
             actor=request.user, via="api", opportunity=opp, data=_refs(request, data, ("person",))
         )
@@ -137,7 +149,9 @@ def update_opportunity(request, opp_id: PathId, payload: OpportunityPatch):
             opp = services.opportunity_move(
                 actor=request.user, via="api", opportunity=opp, stage=_stage(stage_id), **closing
             )
-    return selectors.opportunity_get_for(actor=request.user, id=opp.pk)
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp.pk)
+    response["ETag"] = etag(OpportunityOut, opp)
+    return opp
 
 
 @router.get("/activities", response=ActivityPage)
