@@ -70,7 +70,14 @@ def test_paging_and_sorting(world, as_user):
         f.person(last_name=f"Zed{i}")
     client = as_user(world.admin)
     page = client.get("/api/people?page_size=3&page=2&sort=-name").json()
-    assert page["meta"] == {"page": 2, "size": 3, "total": 8, "total_exact": True, "has_next": True}
+    assert page["meta"] == {
+        "page": 2,
+        "size": 3,
+        "total": 8,
+        "total_exact": True,
+        "has_next": True,
+        "next_after": None,
+    }
     assert [p["last_name"] for p in page["items"]] == ["Zed3", "Zed2", "Zed1"]
 
 
@@ -275,9 +282,11 @@ def test_counts_stop_at_the_cap(world, as_user, monkeypatch):
         f.person(last_name=f"Cap{i}")
     client = as_user(world.admin)
     meta = client.get("/api/people?page_size=2").json()["meta"]
-    assert meta == {"page": 1, "size": 2, "total": 7, "total_exact": False, "has_next": True}
+    assert meta == {"page": 1, "size": 2, "total": 7, "total_exact": False, "has_next": True,
+                    "next_after": None}  # fmt: skip
     last = client.get("/api/people?page_size=5&page=3").json()["meta"]
-    assert last == {"page": 3, "size": 5, "total": 13, "total_exact": True, "has_next": False}
+    assert last == {"page": 3, "size": 5, "total": 13, "total_exact": True, "has_next": False,
+                    "next_after": None}  # fmt: skip
     assert "more than 7 results" in client.get("/contacts/people/?page_size=2").content.decode()
 
 

@@ -10,10 +10,9 @@ from ninja.parser import Parser
 from pydantic import create_model
 
 from tandem.core.errors import Conflict, Invalid, NotFound
-from tandem.core.listing import MAX_PAGE, MAX_PAGE_SIZE, ListSpec, Page
+from tandem.core.listing import MAX_ID, MAX_PAGE, MAX_PAGE_SIZE, ListSpec, Page
 from tandem.core.models import IdempotencyKey
 
-MAX_ID = 2**63 - 1
 # Ids a database column can hold: anything else is a 422 naming the field, never an overflow.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -61,6 +60,11 @@ def list_query(name: str, spec: ListSpec, **extra) -> type[Schema]:
     fields["sort"] = (Literal[sorts] | None, Field(None, description="Order of the results"))
     fields["page"] = (int, Field(1, ge=1, le=MAX_PAGE))
     fields["page_size"] = (int, Field(50, ge=1, le=MAX_PAGE_SIZE))
+    fields["after"] = (
+        int | None,
+        Field(None, ge=0, le=MAX_ID, description="A cursor for exports: the records after this "
+              "id, in id order (start at 0; meta.next_after gives the next one)"),
+    )  # fmt: skip
     fields.update(extra)
     return create_model(name, __base__=Schema, **fields)
 
@@ -71,6 +75,7 @@ class PageMeta(Schema):
     total: int
     total_exact: bool
     has_next: bool
+    next_after: int | None = Field(None, description="With `after`: the cursor of the next page")
 
 
 def page_out(page: Page) -> dict:
@@ -82,6 +87,7 @@ def page_out(page: Page) -> dict:
             "total": page.total,
             "total_exact": page.total_exact,
             "has_next": page.has_next,
+            "next_after": page.next_after,
         },
     }
 

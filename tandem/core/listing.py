@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from tandem.core.errors import Invalid
 
 MAX_PAGE_SIZE = 200
+MAX_ID = 2**63 - 1
 MAX_PAGE = 10**9  # 200 × 10⁹ rows is past any table; an offset stays far inside 64 bits
 MAX_INT = 2**63 - 1  # what a database integer column holds
 COUNT_CAP = 10_000  # beyond this, lists say "10,000+" instead of counting a million rows
@@ -41,6 +42,7 @@ class Page:
     params: dict = field(default_factory=dict)
     has_next: bool = False
     total_exact: bool = True
+    next_after: int | None = None  # the cursor of the next page, in cursor mode
 
     @property
     def has_previous(self) -> bool:
@@ -109,6 +111,12 @@ def apply(queryset: QuerySet, spec: ListSpec, params: Mapping) -> tuple[QuerySet
     if q and spec.search:
         queryset = spec.search(queryset, q)
         applied["q"] = q
+    after = str(params.get("after") or "").strip()
+    if after:  # a cursor: the records after this id, in id order (exports; no count, no offset)
+        if not (after.isascii() and after.isdigit()) or int(after) > MAX_ID:
+            raise Invalid(f"after must be a record id from 0 to {MAX_ID}", field="after")
+        applied["after"] = after
+        return queryset.filter(pk__gt=int(after)).order_by("pk"), applied
     sort = str(params.get("sort") or spec.default_sort)
     if sort not in spec.sorts:
         raise Invalid(f"sort must be one of {', '.join(sorted(spec.sorts))}", field="sort")
@@ -135,7 +143,15 @@ def _bounded(params: Mapping, name: str, default: int, upper: int) -> int:
 
 def paginate(queryset: QuerySet, *, number: int, size: int, params: dict | None = None) -> Page:
     """One page, and a count that stops at COUNT_CAP rows past the page. Past the last page
-    the page is empty and the total is counted, not guessed from the page number."""
+    the page is empty and the total is counted, not guessed from the page number. With a
+    cursor (`after`, from apply), the next `size` records in id order and the next cursor."""
+    if params and "after" in params:
+        items = list(queryset[: size + 1])
+        more = len(items) > size
+        items = items[:size]
+        return Page(items=items, number=1, size=size, total=len(items), params=params,
+                    has_next=more, total_exact=not more,
+                    next_after=items[-1].pk if more else None)  # fmt: skip
     offset = (number - 1) * size
     items = list(queryset[offset : offset + size + 1])
     has_next = len(items) > size
