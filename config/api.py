@@ -24,6 +24,7 @@ from tandem.sales.api import router as sales_router
 from tandem.sales.forecast_views import router as forecast_router
 from tandem.sales.partner_views import router as partner_router
 from tandem.sales.pricing_api import router as pricing_router
+from tandem.sales.setup_api import router as sales_setup_router
 from tandem.transfer.api import router as transfer_router
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ api.add_decorator(strict_query, mode="view")
 api.add_router("/", contacts_router)
 api.add_router("/", custom_fields_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", sales_setup_router)
 api.add_router("/", marketing_router)
 api.add_router("/", outreach_router)
 api.add_router("/", handoff_router)

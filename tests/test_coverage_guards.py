@@ -190,6 +190,18 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/organizations/{org_id}"),
         ("PATCH", "/organizations/{org_id}"),
         # Custom fields: test_custom_fields.py.
+        # The sales process: test_settings_api.py.
+        ("GET", "/users"),
+        ("POST", "/users"),
+        ("PATCH", "/users/{user_id}"),
+        ("GET", "/teams"),
+        ("POST", "/teams"),
+        ("GET", "/pipelines"),
+        ("POST", "/pipelines"),
+        ("POST", "/pipelines/{pipeline_id}/stages"),
+        ("PUT", "/stages/{stage_id}"),
+        ("GET", "/quotas"),
+        ("PUT", "/quotas"),
         ("GET", "/products"),
         ("POST", "/products"),
         ("PATCH", "/products/{product_id}"),
