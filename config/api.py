@@ -15,6 +15,7 @@ from tandem.contacts.custom_field_api import router as custom_fields_router
 from tandem.core.api_support import ErrorOut, NulFreeParser, error_body
 from tandem.core.errors import DomainError
 from tandem.core.saved_filter_views import router as saved_filter_router
+from tandem.core.trash_api import router as trash_router
 from tandem.core.webhook_api import router as webhooks_router
 from tandem.handoff.api import router as handoff_router
 from tandem.insights.api import router as insights_router
@@ -103,6 +104,7 @@ api.add_decorator(strict_query, mode="view")
 api.add_router("/", contacts_router)
 api.add_router("/", custom_fields_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", trash_router)
 api.add_router("/", sales_setup_router)
 api.add_router("/", marketing_router)
 api.add_router("/", outreach_router)

@@ -5,7 +5,7 @@ from django.urls import path
 from tandem.accounts import settings_views as accounts
 from tandem.contacts import settings_views as contacts
 from tandem.core import settings_views as core
-from tandem.core import webhook_views
+from tandem.core import trash_views, webhook_views
 from tandem.sales import settings_views as sales
 
 app_name = "settings"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("", core.index, name="index"),
     path("mail/", core.mail, name="mail"),
     path("audit/", core.audit, name="audit"),
+    path("trash/", trash_views.trash_page, name="trash"),
+    path("trash/<int:pk>/restore", trash_views.trash_restore, name="trash_restore"),
+    path("trash/delete/<slug:kind>/<int:pk>", trash_views.trash_record, name="trash_record"),
     path("webhooks/", webhook_views.webhooks_page, name="webhooks"),
     path("webhooks/<int:pk>/", webhook_views.webhook_page, name="webhook"),
     path(

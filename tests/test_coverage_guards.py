@@ -34,6 +34,9 @@ def test_every_url_is_in_the_matrix():
         "settings:audit",
         "settings:custom_fields",
         "settings:webhooks",
+        "settings:trash",
+        "settings:trash_restore",
+        "settings:trash_record",
         "settings:webhook",
         "settings:webhook_resend",
         "contacts:person_export_data",
@@ -191,6 +194,14 @@ def test_every_api_operation_is_in_the_matrix():
         ("PATCH", "/organizations/{org_id}"),
         # Custom fields: test_custom_fields.py.
         # The sales process: test_settings_api.py.
+        # The trash: test_trash.py.
+        ("DELETE", "/people/{person_id}"),
+        ("DELETE", "/organizations/{org_id}"),
+        ("DELETE", "/opportunities/{opp_id}"),
+        ("DELETE", "/activities/{activity_id}"),
+        ("DELETE", "/programs/{program_id}"),
+        ("GET", "/trash"),
+        ("POST", "/trash/{trashed_id}/restore"),
         ("GET", "/users"),
         ("POST", "/users"),
         ("PATCH", "/users/{user_id}"),

@@ -16,7 +16,7 @@ from tandem.contacts.schemas import (
     PersonPage,
     PersonPatch,
 )
-from tandem.core import access
+from tandem.core import access, trash
 from tandem.core.api_support import (
     PathId,
     check_if_match,
@@ -93,7 +93,7 @@ def _locked(model, obj):
     """The row again, locked until the transaction ends: no write slips between the If-Match
     check and ours."""
     return (
-        model.objects.select_for_update()
+        model.objects.select_for_update(of=("self",))
         .select_related(
             *(f for f in ("organization", "owner", "source_program") if hasattr(obj, f"{f}_id"))
         )
@@ -196,3 +196,20 @@ def upsert_person(request, email: str, payload: PersonIn):
     person = selectors.person_get_for(actor=request.user, id=found.pk, action=access.WRITE)
     data = _person_refs(request, data, ("organization", "owner"))
     return 200, services.person_update(actor=request.user, via="api", person=person, data=data)
+
+
+@router.delete("/people/{person_id}", response={204: None}, summary="Move a person to the trash")
+def delete_person(request, person_id: PathId):
+    """With everything that was theirs (touches, transitions, submissions, …); restorable for
+    30 days (`POST /api/trash/{id}/restore`). Managers and admins."""
+    person = selectors.person_get_for(actor=request.user, id=person_id, action=access.WRITE)
+    trash.move_to_trash(actor=request.user, via="api", obj=person, resource="person")
+    return 204, None
+
+
+@router.delete("/organizations/{org_id}", response={204: None}, summary="Move to the trash")
+def delete_organization(request, org_id: PathId):
+    """Its people stay, without it; one with deals answers 409. Managers and admins."""
+    org = selectors.organization_get_for(actor=request.user, id=org_id, action=access.WRITE)
+    trash.move_to_trash(actor=request.user, via="api", obj=org, resource="organization")
+    return 204, None

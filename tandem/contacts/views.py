@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from tandem.contacts import custom_fields, privacy, selectors, services
 from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
-from tandem.core import access, export, inline, saved_filters, timeline
+from tandem.core import access, export, inline, saved_filters, timeline, trash
 from tandem.core.errors import Forbidden
 from tandem.core.web import guarded, next_url, render_list, save_form
 
@@ -88,6 +88,7 @@ def person(request, pk: int):
         "fields": PERSON_FIELDS,
         "custom_values": custom_fields.Checker("person", request.user).shown(obj.custom),
         "may_handle_data": privacy.may_handle(request.user),
+        "may_delete": trash.may_delete(request.user),
         **_detail_context(request, obj, "person"),
     }
     return render(request, "contacts/person.html", context)
@@ -202,6 +203,7 @@ def organization(request, pk: int):
         "fields": ORGANIZATION_FIELDS,
         "custom_values": custom_fields.Checker("organization", request.user).shown(obj.custom),
         "can_add_person": access.can_create(request.user, "person"),
+        "may_delete": trash.may_delete(request.user),
         **_detail_context(request, obj, "organization"),
     }
     return render(request, "contacts/organization.html", context)

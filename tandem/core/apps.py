@@ -16,6 +16,16 @@ class CoreConfig(AppConfig):
         from tandem.core import webhook_tasks, webhooks
 
         registry.add_sweep(webhook_tasks.webhook_sweep)
+        from tandem.core import tasks, trash
+
+        registry.add_sweep(tasks.trash_sweep)
+        registry.add_settings_section(
+            85,
+            "Trash",
+            "What was deleted in the last 30 days; put it back.",
+            "settings:trash",
+            trash.may_delete,
+        )
         registry.add_settings_section(
             80,
             "Webhooks",

@@ -164,3 +164,22 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
             models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_idx"),
         ]
+
+
+class TrashedRecord(models.Model):
+    """A deleted record with every row its deletion removed, restorable for 30 days
+    (tandem.core.trash), then purged."""
+
+    target_type = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    label = models.CharField(max_length=300)
+    rows = models.JSONField()  # serialized objects, in the order they are put back
+    unlinks = models.JSONField(default=list)  # [model, pk, field, value] references cleared
+    deleted_at = models.DateTimeField(default=timezone.now)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    restored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-deleted_at"], name="trash_deleted_idx")]

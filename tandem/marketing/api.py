@@ -3,7 +3,7 @@ from ninja import Query, Router, Status
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import person_get_for
-from tandem.core import access
+from tandem.core import access, trash
 from tandem.core.api_support import PathId, idempotent_create, list_query, page_out, resolve_refs
 from tandem.marketing import selectors, services
 from tandem.marketing.schemas import (
@@ -121,3 +121,12 @@ def ingest_touches(request, payload: IngestIn):
 @router.get("/touches/{touch_id}", response=TouchOut)
 def get_touch(request, touch_id: PathId):
     return selectors.touch_get_for(actor=request.user, id=touch_id)
+
+
+@router.delete("/programs/{program_id}", response={204: None}, summary="Move to the trash")
+def delete_program(request, program_id: PathId):
+    """Its costs and forms go with it; its touches stay, without it. One with campaigns answers
+    409. Restorable for 30 days. Managers and admins."""
+    program = selectors.program_get_for(actor=request.user, id=program_id, action=access.WRITE)
+    trash.move_to_trash(actor=request.user, via="api", obj=program, resource="program")
+    return 204, None

@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts.selectors import organization_get_for, person_get_for
-from tandem.core import access
+from tandem.core import access, trash
 from tandem.core.api_support import (
     Id,
     PageQuery,
@@ -374,3 +374,18 @@ def territory_accounts(request, territory_id: PathId, paging: Query[PageQuery]):
             "has_next": page.has_next,
         },
     }
+
+
+@router.delete("/opportunities/{opp_id}", response={204: None}, summary="Move to the trash")
+def delete_opportunity(request, opp_id: PathId):
+    """With its lines, stage history and people; restorable for 30 days. Managers and admins."""
+    opp = selectors.opportunity_get_for(actor=request.user, id=opp_id, action=access.WRITE)
+    trash.move_to_trash(actor=request.user, via="api", obj=opp, resource="opportunity")
+    return 204, None
+
+
+@router.delete("/activities/{activity_id}", response={204: None}, summary="Move to the trash")
+def delete_activity(request, activity_id: PathId):
+    activity = selectors.activity_get_for(actor=request.user, id=activity_id, action=access.WRITE)
+    trash.move_to_trash(actor=request.user, via="api", obj=activity, resource="activity")
+    return 204, None
