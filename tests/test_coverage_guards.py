@@ -198,6 +198,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("DELETE", "/people/{person_id}"),
         ("DELETE", "/organizations/{org_id}"),
         ("DELETE", "/opportunities/{opp_id}"),
+        ("POST", "/opportunities/history"),
         ("DELETE", "/activities/{activity_id}"),
         ("DELETE", "/programs/{program_id}"),
         ("GET", "/trash"),

@@ -19,7 +19,7 @@ from tandem.core.api_support import (
     resolve_refs,
 )
 from tandem.core.errors import Invalid, NotFound
-from tandem.sales import selectors, services, setup
+from tandem.sales import history, selectors, services, setup
 from tandem.sales.models import (
     Competitor,
     ContactRole,
@@ -36,6 +36,7 @@ from tandem.sales.schemas import (
     ActivityPatch,
     BulkMoveIn,
     BulkResult,
+    OpportunityHistoryIn,
     OpportunityIn,
     OpportunityOut,
     OpportunityPage,
@@ -108,6 +109,28 @@ def create_opportunity(request, payload: OpportunityIn):
         lambda: services.opportunity_create(actor=request.user, via="api", data=data, stage=stage),
         lambda pk: selectors.opportunity_get_for(actor=request.user, id=pk),
     )
+
+
+@router.post(
+    "/opportunities/history",
+    response={201: OpportunityOut},
+    summary="Record a deal from the past, with its stages at their times",
+)
+def record_opportunity(request, payload: OpportunityHistoryIn):
+    """Another system's deal as it happened: opened at `opened_at`, in each of `stages` from its
+    `entered_at` (oldest first; the last won or lost closes it then), with its contact person,
+    so that attribution and the sales cycle read the real history. A lost one needs its reason.
+    The rights are those of a new deal."""
+    access.require_create(request.user, "opportunity")
+    data = payload.dict(exclude_unset=True)
+    steps = [(_stage(s["stage_id"]), s["entered_at"]) for s in data.pop("stages")]
+    opened_at = data.pop("opened_at")
+    closing = _closing(data.pop("loss_reason_id", None), data.pop("lost_to_id", None))
+    opp = history.opportunity_record(
+        actor=request.user, via="api", data=_refs(request, data), opened_at=opened_at,
+        steps=steps, **closing,
+    )  # fmt: skip
+    return 201, selectors.opportunity_get_for(actor=request.user, id=opp.pk)
 
 
 @router.post("/opportunities/bulk-move", response=BulkResult)

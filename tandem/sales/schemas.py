@@ -110,3 +110,25 @@ class BulkMoveIn(Schema):
 class BulkResult(Schema):
     moved: list[int]
     failed: dict[int, str]
+
+
+class HistoryStepIn(Schema):
+    stage_id: Id
+    entered_at: datetime
+
+
+class OpportunityHistoryIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    organization_id: Id
+    person_id: Id | None = None
+    owner_id: Id | None = None
+    amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    expected_close: date
+    channel: DistributionChannel = DistributionChannel.DIRECT_SELLING
+    opened_at: datetime
+    stages: list[HistoryStepIn] = Field(
+        ..., min_length=1, max_length=50, description="Oldest first; the last is where it is"
+    )
+    loss_reason_id: Id | None = None
+    lost_to_id: Id | None = None
