@@ -185,6 +185,7 @@ def test_every_api_operation_is_in_the_matrix():
         ("GET", "/people/{person_id}"),
         ("PATCH", "/people/{person_id}"),
         ("PUT", "/people/by-email/{email}"),
+        ("POST", "/people/bulk"),
         # A data subject's export and erasure: test_privacy.py.
         ("GET", "/people/{person_id}/export"),
         ("POST", "/people/{person_id}/erase"),

@@ -27,3 +27,17 @@ def test_an_upsert_obeys_the_rights_of_a_write(world, as_user):
     assert Person.objects.get(email_normalized="west@example.com").title == ""
     bad = as_user(world.owner).put("/api/people/by-email/not-an-address", {}, content_type=JSON)
     assert bad.status_code == 422
+
+
+def test_bulk_upserts_report_each_bad_item_by_index(world, as_user):
+    f.person(owner=world.owner, email="known@example.com", first_name="Known")
+    f.person(owner=world.outsider, email="theirs@example.com")
+    items = [{"email": "new1@example.com", "first_name": "New"},
+             {"email": "KNOWN@example.com", "title": "CTO"},
+             {"email": "not-an-email"},
+             {"email": "theirs@example.com", "title": "Mine now"}]  # fmt: skip
+    out = as_user(world.owner).post("/api/people/bulk", {"items": items}, content_type=JSON).json()
+    assert len(out["created"]) == 1 and len(out["updated"]) == 1
+    assert set(out["errors"]) == {"2", "3"}
+    assert Person.objects.get(email_normalized="known@example.com").title == "CTO"
+    assert Person.objects.get(email_normalized="theirs@example.com").title == ""

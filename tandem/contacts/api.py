@@ -1,6 +1,6 @@
 from django.db import transaction
 from django.http import HttpResponse
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
 
 from tandem.accounts.selectors import user_get
 from tandem.contacts import privacy, selectors, services
@@ -26,7 +26,7 @@ from tandem.core.api_support import (
     page_out,
     resolve_refs,
 )
-from tandem.core.errors import Invalid
+from tandem.core.errors import DomainError, Invalid
 
 router = Router(tags=["contacts"])
 PeopleQuery = list_query("PeopleQuery", selectors.PERSON_LIST)
@@ -59,6 +59,37 @@ def create_person(request, payload: PersonIn):
         lambda: services.person_create(actor=request.user, via="api", data=data),
         lambda pk: selectors.person_get_for(actor=request.user, id=pk),
     )
+
+
+class BulkPersonIn(PersonIn):
+    email: str = Field(..., min_length=3, max_length=254)
+
+
+class BulkPeopleIn(Schema):
+    items: list[BulkPersonIn] = Field(..., min_length=1, max_length=500)
+
+
+class BulkPeopleOut(Schema):
+    created: list[int]
+    updated: list[int]
+    errors: dict[int, str] = Field(..., description="{index in items: why}; the others went in")
+
+
+@router.post("/people/bulk", response=BulkPeopleOut, summary="Create or update up to 500 people")
+def bulk_people(request, payload: BulkPeopleIn):
+    """Each item is an upsert by email (as `PUT /api/people/by-email/{email}`), on its own: a
+    bad one is reported by its index and the others go in."""
+    out = {"created": [], "updated": [], "errors": {}}
+    for index, item in enumerate(payload.items):
+        data = item.dict(exclude_unset=True)
+        try:
+            with transaction.atomic():
+                created, person = _upsert(request, data.pop("email"), data)
+        except DomainError as exc:
+            out["errors"][index] = exc.message
+            continue
+        out["created" if created else "updated"].append(person.pk)
+    return out
 
 
 @router.get("/people/{person_id}", response=PersonOut)
@@ -184,18 +215,22 @@ def upsert_person(request, email: str, payload: PersonIn):
     """The person with this email (case ignored) is updated with the
     fields given (200), or created with them (201). A person with this email whom you may not
     change answers 404, as one that does not exist would to a create you may not make."""
+    created, person = _upsert(request, email, payload.dict(exclude_unset=True))
+    return (201 if created else 200), person
+
+
+def _upsert(request, email: str, data: dict) -> tuple[bool, Person]:
     if len(email) > 254:
         raise Invalid("An email address takes at most 254 characters.", field="email")
     normalized = normalize_email(email)
-    data = payload.dict(exclude_unset=True)
     data["email"] = email
     found = Person.objects.filter(email_normalized=normalized).first() if normalized else None
     if found is None:
         data = _person_refs(request, data)
-        return 201, services.person_create(actor=request.user, via="api", data=data)
+        return True, services.person_create(actor=request.user, via="api", data=data)
     person = selectors.person_get_for(actor=request.user, id=found.pk, action=access.WRITE)
     data = _person_refs(request, data, ("organization", "owner"))
-    return 200, services.person_update(actor=request.user, via="api", person=person, data=data)
+    return False, services.person_update(actor=request.user, via="api", person=person, data=data)
 
 
 @router.delete("/people/{person_id}", response={204: None}, summary="Move a person to the trash")
