@@ -6,6 +6,7 @@ from tandem.accounts import settings_views as accounts
 from tandem.contacts import settings_views as contacts
 from tandem.core import settings_views as core
 from tandem.core import trash_views, webhook_views
+from tandem.marketing import retention_views
 from tandem.sales import settings_views as sales
 
 app_name = "settings"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", core.index, name="index"),
     path("mail/", core.mail, name="mail"),
     path("audit/", core.audit, name="audit"),
+    path("retention/", retention_views.retention_page, name="retention"),
     path("trash/", trash_views.trash_page, name="trash"),
     path("trash/<int:pk>/restore", trash_views.trash_restore, name="trash_restore"),
     path("trash/delete/<slug:kind>/<int:pk>", trash_views.trash_record, name="trash_record"),

@@ -35,6 +35,7 @@ def test_every_url_is_in_the_matrix():
         "settings:custom_fields",
         "settings:webhooks",
         "settings:trash",
+        "settings:retention",
         "settings:trash_restore",
         "settings:trash_record",
         "settings:webhook",

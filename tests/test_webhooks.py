@@ -189,3 +189,15 @@ def test_the_settings_pages_and_the_api(world, receiver, as_user):
     before = timezone.now() - timedelta(seconds=1)
     assert client.delete(f"/api/webhooks/{endpoint.pk}").status_code == 204
     assert not WebhookEndpoint.objects.filter(created_at__gte=before).exists()
+
+
+def test_private_addresses_are_an_admins_choice_on_the_page(world, as_user):
+    from tandem.core.models import Workspace
+
+    Workspace.objects.all().delete()
+    workspace.forget()
+    client = as_user(world.admin)
+    client.post("/settings/webhooks/", {"form": "private", "allow": "1"})
+    assert workspace.get().webhooks_allow_private
+    client.post("/settings/webhooks/", {"form": "private"})
+    assert not workspace.get().webhooks_allow_private

@@ -102,6 +102,10 @@ class Workspace(models.Model):
     sender_name = models.CharField(max_length=100, blank=True, default="")
     sender_email = models.EmailField(blank=True, default="")
     postal_address = models.CharField(max_length=300, blank=True, default="")
+    retention_months = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Erase leads with no touch for this many months (0: keep everyone).",
+    )
     webhooks_allow_private = models.BooleanField(
         default=False,
         help_text="Let webhooks reach private, loopback and link-local addresses (a receiver "

@@ -34,7 +34,7 @@ def webhooks_page(request):
     if request.method == "POST" and request.POST.get("form") == "private":
         ws = workspace.get()
         ws.webhooks_allow_private = request.POST.get("allow") == "1"
-        ws.save(update_fields=["webhooks_allow_private", "updated_at"])
+        workspace.save_fields(ws, "webhooks_allow_private")
         messages.success(request, "Saved.")
         return redirect("settings:webhooks")
     if request.method == "POST" and form.is_valid():

@@ -27,6 +27,15 @@ def forget() -> None:
     _cache.update(at=0.0, value=None)
 
 
+def save_fields(workspace: Workspace, *fields: str) -> None:
+    """Save these fields (the whole row when the workspace has none yet), and read it again."""
+    if workspace.pk is None:
+        workspace.save()
+    else:
+        workspace.save(update_fields=[*fields, "updated_at"])
+    forget()
+
+
 def postal_address() -> str:
     return get().postal_address.strip() or settings.TANDEM_POSTAL_ADDRESS.strip()
 

@@ -17,6 +17,17 @@ class MarketingConfig(AppConfig):
         from tandem.marketing import selectors
 
         registry.add_picker("program", selectors.program_picks, selectors.program_label)
+        from tandem.contacts import privacy
+        from tandem.marketing import tasks as marketing_tasks
+
+        registry.add_sweep(marketing_tasks.retention_sweep)
+        registry.add_settings_section(
+            75,
+            "Data retention",
+            "Erase leads nobody has touched for a set number of months.",
+            "settings:retention",
+            privacy.may_handle,
+        )
         registry.add_picker("segment", selectors.segment_picks, selectors.segment_label)
         from tandem.core import timeline as core_timeline
         from tandem.marketing import timeline

@@ -39,3 +39,18 @@ def send_confirmation(submission_id: int) -> None:
         to=[submission.person.email],
     )
     msg.send()
+
+
+@task()
+def retention_sweep() -> int:
+    """The workspace's retention rule, once a day."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.marketing import retention
+
+    try:
+        return retention.run()
+    finally:
+        retention_sweep.using(run_after=timezone.now() + timedelta(days=1)).enqueue()
