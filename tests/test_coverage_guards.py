@@ -187,6 +187,9 @@ def test_every_api_operation_is_in_the_matrix():
         ("PATCH", "/people/{person_id}"),
         ("PUT", "/people/by-email/{email}"),
         ("POST", "/people/bulk"),
+        ("PUT", "/people/by-external-id/{external_id}"),
+        ("PUT", "/organizations/by-external-id/{external_id}"),
+        ("POST", "/organizations/bulk"),
         # A data subject's export and erasure: test_privacy.py.
         ("GET", "/people/{person_id}/export"),
         ("POST", "/people/{person_id}/erase"),

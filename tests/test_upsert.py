@@ -41,3 +41,27 @@ def test_bulk_upserts_report_each_bad_item_by_index(world, as_user):
     assert set(out["errors"]) == {"2", "3"}
     assert Person.objects.get(email_normalized="known@example.com").title == "CTO"
     assert Person.objects.get(email_normalized="theirs@example.com").title == ""
+
+
+def test_upserts_by_external_id_for_people_and_organizations(world, as_user):
+    client = as_user(world.owner)
+    made = client.put("/api/organizations/by-external-id/crm-42", {"name": "Acme"},
+                      content_type=JSON)  # fmt: skip
+    assert made.status_code == 201 and made.json()["external_id"] == "crm-42"
+    again = client.put("/api/organizations/by-external-id/crm-42", {"name": "Acme Corp"},
+                       content_type=JSON)  # fmt: skip
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    person = client.put("/api/people/by-external-id/p-7",
+                        {"email": "p7@example.com", "organization_id": made.json()["id"]},
+                        content_type=JSON)  # fmt: skip
+    assert person.status_code == 201 and person.json()["external_id"] == "p-7"
+    clash = client.patch(f"/api/people/{world.person.pk}", {"external_id": "p-7"},
+                         content_type=JSON)  # fmt: skip
+    assert clash.status_code == 409
+    bulk = client.post("/api/organizations/bulk", {"items": [
+        {"name": "Acme again", "external_id": "crm-42"},
+        {"name": "Beta", "domain": "beta.example"},
+        {"name": "Beta renamed", "domain": "https://www.beta.example/"},
+    ]}, content_type=JSON).json()  # fmt: skip
+    assert len(bulk["updated"]) == 2 and len(bulk["created"]) == 1 and bulk["errors"] == {}
+    assert Person.objects.get(external_id="p-7").organization.name == "Acme again"

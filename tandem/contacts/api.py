@@ -5,7 +5,7 @@ from ninja import Field, Query, Router, Schema
 from tandem.accounts.selectors import user_get
 from tandem.contacts import privacy, selectors, services
 from tandem.contacts.models import CompanySize, Organization, Person
-from tandem.contacts.normalize import normalize_email
+from tandem.contacts.normalize import normalize_domain, normalize_email
 from tandem.contacts.schemas import (
     OrganizationIn,
     OrganizationOut,
@@ -155,6 +155,54 @@ def create_organization(request, payload: OrganizationIn):
     )
 
 
+class BulkOrganizationsIn(Schema):
+    items: list[OrganizationIn] = Field(..., min_length=1, max_length=500)
+
+
+@router.post("/organizations/bulk", response=BulkPeopleOut, summary="Create or update up to 500")
+def bulk_organizations(request, payload: BulkOrganizationsIn):
+    """Each item on its own: the organization with its `external_id` (else its `domain`) is
+    updated, or a new one made; a bad item is reported by its index and the others go in."""
+    out = {"created": [], "updated": [], "errors": {}}
+    for index, item in enumerate(payload.items):
+        data = item.dict(exclude_unset=True)
+        try:
+            with transaction.atomic():
+                created, org = _org_upsert(request, data)
+        except DomainError as exc:
+            out["errors"][index] = exc.message
+            continue
+        out["created" if created else "updated"].append(org.pk)
+    return out
+
+
+def _org_upsert(request, data: dict):
+    if (data.get("external_id") or "").strip():
+        return _upsert_by(request, Organization, "organization", data.pop("external_id"), data)
+    domain = normalize_domain(data.get("domain") or "")
+    found = Organization.objects.filter(domain=domain).first() if domain else None
+    if found is None:
+        return True, services.organization_create(
+            actor=request.user, via="api", data=_org_refs(data)
+        )
+    org = selectors.organization_get_for(actor=request.user, id=found.pk, action=access.WRITE)
+    data = _org_refs(data, ("owner",))
+    return False, services.organization_update(
+        actor=request.user, via="api", organization=org, data=data
+    )
+
+
+@router.put(
+    "/organizations/by-external-id/{external_id}",
+    response={200: OrganizationOut, 201: OrganizationOut},
+    summary="Create or update an organization by its id in another system",
+)
+def upsert_organization_external(request, external_id: str, payload: OrganizationIn):
+    data = payload.dict(exclude_unset=True)
+    created, org = _upsert_by(request, Organization, "organization", external_id, data)
+    return (201 if created else 200), org
+
+
 @router.get("/organizations/{org_id}", response=OrganizationOut)
 def get_organization(request, org_id: PathId, response: HttpResponse):
     org = selectors.organization_get_for(actor=request.user, id=org_id)
@@ -217,6 +265,40 @@ def upsert_person(request, email: str, payload: PersonIn):
     change answers 404, as one that does not exist would to a create you may not make."""
     created, person = _upsert(request, email, payload.dict(exclude_unset=True))
     return (201 if created else 200), person
+
+
+@router.put(
+    "/people/by-external-id/{external_id}",
+    response={200: PersonOut, 201: PersonOut},
+    summary="Create or update a person by their id in another system",
+)
+def upsert_person_external(request, external_id: str, payload: PersonIn):
+    """As by email, keyed by `external_id` (at most 100 characters)."""
+    data = payload.dict(exclude_unset=True)
+    created, person = _upsert_by(request, Person, "person", external_id, data)
+    return (201 if created else 200), person
+
+
+def _upsert_by(request, model, resource: str, external_id: str, data: dict):
+    """(created, record) for the record with this external id, created or updated."""
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 100:
+        raise Invalid("An external id takes 1 to 100 characters.", field="external_id")
+    data["external_id"] = external_id
+    found = model.objects.filter(external_id=external_id).first()
+    if model is Person:
+        refs = _person_refs
+        create, update = services.person_create, services.person_update
+        get_for, key = selectors.person_get_for, "person"
+    else:
+        refs = lambda request, data, clearable=(): _org_refs(data, clearable)  # noqa: E731
+        create, update = services.organization_create, services.organization_update
+        get_for, key = selectors.organization_get_for, "organization"
+    if found is None:
+        return True, create(actor=request.user, via="api", data=refs(request, data))
+    record = get_for(actor=request.user, id=found.pk, action=access.WRITE)
+    data = refs(request, data, ("owner",) if model is Organization else ("organization", "owner"))
+    return False, update(actor=request.user, via="api", **{key: record}, data=data)
 
 
 def _upsert(request, email: str, data: dict) -> tuple[bool, Person]:

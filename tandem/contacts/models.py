@@ -55,6 +55,9 @@ class Organization(TimeStamped):
     )
     is_customer = models.BooleanField(default=False)
     custom = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, default="", help_text="Its id in another system."
+    )
     search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
@@ -66,7 +69,10 @@ class Organization(TimeStamped):
         constraints = [
             models.UniqueConstraint(
                 fields=["domain"], condition=~Q(domain=""), name="org_unique_domain"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="org_unique_external"
+            ),
         ]
 
     def get_absolute_url(self) -> str:
@@ -128,6 +134,9 @@ class Person(TimeStamped):
     )
     first_touch_at = models.DateTimeField(null=True, blank=True)
     custom = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, default="", help_text="Their id in another system."
+    )
     search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
@@ -137,7 +146,12 @@ class Person(TimeStamped):
                 fields=["email_normalized"],
                 condition=~Q(email_normalized=""),
                 name="person_unique_email",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="person_unique_external",
+            ),
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="person_name_idx"),

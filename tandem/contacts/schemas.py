@@ -19,6 +19,7 @@ class PersonIn(Schema):
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
     owner_id: Id | None = None
+    external_id: str = Field("", max_length=100, description="The id in another system")
     custom: CustomValues = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
@@ -33,6 +34,7 @@ class PersonPatch(Schema):
     region: str = Field(None, max_length=100)
     city: str = Field(None, max_length=100)
     owner_id: Id | None = None
+    external_id: str = Field(None, max_length=100)
     custom: CustomValues = Field(None, description=CUSTOM_HELP)
     lifecycle_stage: str = None
     stage_reason: str = Field("", max_length=300)
@@ -56,6 +58,7 @@ class PersonOut(Schema):
     source_program_id: int | None
     first_touch_at: datetime | None
     custom: dict
+    external_id: str
     created_at: datetime
     updated_at: datetime
 
@@ -74,6 +77,7 @@ class OrganizationIn(Schema):
     region: str = Field("", max_length=100)
     city: str = Field("", max_length=100)
     owner_id: Id | None = None
+    external_id: str = Field("", max_length=100, description="The id in another system")
     custom: CustomValues = Field(default_factory=dict, description=CUSTOM_HELP)
 
 
@@ -86,6 +90,7 @@ class OrganizationPatch(Schema):
     region: str = Field(None, max_length=100)
     city: str = Field(None, max_length=100)
     owner_id: Id | None = None
+    external_id: str = Field(None, max_length=100)
     custom: CustomValues = Field(None, description=CUSTOM_HELP)
 
 
@@ -101,6 +106,7 @@ class OrganizationOut(Schema):
     owner_id: int | None
     is_customer: bool
     custom: dict
+    external_id: str
     created_at: datetime
     updated_at: datetime
 

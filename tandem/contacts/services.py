@@ -17,6 +17,7 @@ from tandem.core import access, activity
 from tandem.core.errors import Conflict, Forbidden, Invalid
 
 PERSON_FIELDS = {
+    "external_id",
     "email",
     "first_name",
     "last_name",
@@ -31,7 +32,23 @@ PERSON_FIELDS = {
 }
 ORGANIZATION_FIELDS = {
     "name", "domain", "industry", "size", "country", "region", "city", "owner", "custom",
+    "external_id",
 }  # fmt: skip
+
+
+def _clean_external(model, data: dict, instance=None) -> None:
+    """Another system's id: trimmed, at most 100 characters, one record each."""
+    if "external_id" not in data:
+        return
+    value = (data["external_id"] or "").strip()
+    if len(value) > 100:
+        raise Invalid("An external id takes at most 100 characters.", field="external_id")
+    data["external_id"] = value
+    clash = model.objects.filter(external_id=value) if value else model.objects.none()
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise Conflict("Another record has this external id.", field="external_id")
 
 
 def _clean_person(data: dict) -> dict:
@@ -126,6 +143,7 @@ def person_create(*, actor, via: str = "ui", data: dict, required_custom=True) -
     fields a user must fill."""
     access.require_create(actor, "person")
     data = _clean_person(data)
+    _clean_external(Person, data)
     data["custom"] = custom_fields.clean(
         actor=actor, record_type="person", incoming=data.get("custom") or {}, existing={},
         required=required_custom,
@@ -150,6 +168,7 @@ def person_create(*, actor, via: str = "ui", data: dict, required_custom=True) -
 def person_update(*, actor, via: str = "ui", person: Person, data: dict) -> Person:
     access.require_write(actor, person, "person")
     data = _clean_person(data)
+    _clean_external(Person, data, person)
     if "owner" in data:
         _check_owner_change(actor, "person", person.owner, data["owner"])
     if "custom" in data:
@@ -227,6 +246,7 @@ def _clean_organization(data: dict) -> dict:
 def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
     access.require_create(actor, "organization")
     data = _clean_organization(data)
+    _clean_external(Organization, data)
     if "name" not in data:
         raise Invalid("An organization needs a name.", field="name")
     data["custom"] = custom_fields.clean(
@@ -246,6 +266,7 @@ def organization_create(*, actor, via: str = "ui", data: dict) -> Organization:
 def organization_update(*, actor, via: str = "ui", organization: Organization, data: dict):
     access.require_write(actor, organization, "organization")
     data = _clean_organization(data)
+    _clean_external(Organization, data, organization)
     if "owner" in data:
         _check_owner_change(actor, "organization", organization.owner, data["owner"])
     if "custom" in data:

@@ -22,13 +22,13 @@ CHUNK = 25_000
 COLUMNS = {
     "contacts.Organization": (
         "id created_at updated_at name domain industry size country region city owner_id "
-        "is_customer custom search_text"
+        "is_customer custom external_id search_text"
     ),
     "contacts.Person": (
         "id created_at updated_at email email_normalized first_name last_name title phone "
         "organization_id country region city lifecycle_stage stage_changed_at owner_id "
         "sales_owns_conversation score consent consent_at unsubscribed_at bounced_at complained_at "
-        "source_program_id first_touch_at custom search_text"
+        "source_program_id first_touch_at custom external_id search_text"
     ),
     "marketing.Touch": (
         "person_id program_id kind occurred_at rep_id utm_source utm_medium utm_campaign "
@@ -174,6 +174,7 @@ def _write_orgs(writer, orgs) -> None:
                 o.owner,
                 False,
                 "{}",
+                "",
                 o.name.lower(),
             )
             for o in orgs

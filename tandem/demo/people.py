@@ -171,6 +171,7 @@ class PeopleGenerator:
                 program.id,
                 arrived,
                 "{}",
+                "",
                 f"{first} {last} {email}".lower(),
             )
         )

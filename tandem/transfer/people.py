@@ -150,7 +150,7 @@ def _existing_people(emails: list[str]) -> dict[str, tuple]:
 PERSON_COLUMNS = ["id", "created_at", "updated_at", "stage_changed_at", "email",
                   "email_normalized", *PERSON_UPDATABLE, "organization_id", "lifecycle_stage",
                   "owner_id", "sales_owns_conversation", "score", "consent", "custom",
-                  "search_text"]  # fmt: skip
+                  "external_id", "search_text"]  # fmt: skip
 
 
 def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
@@ -171,7 +171,7 @@ def _create_people(job: ImportJob, groups: list, orgs: dict) -> None:
             g.pk, created, now, changed, d.get("email", ""), g.email,
             *(d.get(name, "") for name in PERSON_UPDATABLE),
             orgs.get(d.get("organization", "").lower()), steps[-1][1], owner, False, 0, consent,
-            bulk.prepared(g.custom) if g.custom else no_custom, search,
+            bulk.prepared(g.custom) if g.custom else no_custom, "", search,
         ))  # fmt: skip
         arrived.append((g.pk, steps))
     bulk.insert(Person, PERSON_COLUMNS, rows, ready=True)
