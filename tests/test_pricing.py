@@ -310,3 +310,25 @@ def test_marketing_keeps_the_catalogue_in_the_app_and_the_api(world, as_user):
     back = client.patch(f"/api/products/{gateway.pk}", {"active": True},
                         content_type="application/json")  # fmt: skip
     assert back.status_code == 200 and back.json()["active"] is True
+
+
+def test_price_books_in_the_api(world, as_user):
+    from tandem.sales.models import PriceBook, PriceBookEntry, Product
+
+    client = as_user(world.marketer)
+    us = client.post("/api/price-books", {"name": "US", "currency": "USD"},
+                     content_type="application/json").json()  # fmt: skip
+    eu = client.post("/api/price-books", {"name": "Europe", "currency": "EUR"},
+                     content_type="application/json").json()  # fmt: skip
+    assert us["is_default"] and not eu["is_default"]
+    product = Product.objects.create(sku="P-1", name="Plan")
+    put = client.put(f"/api/price-books/{eu['id']}/prices/{product.pk}", {"list_price": "90"},
+                     content_type="application/json")  # fmt: skip
+    assert put.status_code == 200
+    assert PriceBookEntry.objects.get(price_book_id=eu["id"], product=product).list_price == 90
+    client.post(f"/api/price-books/{eu['id']}/default")
+    assert PriceBook.objects.get(is_default=True).name == "Europe"
+    rep = as_user(world.owner)
+    assert rep.post("/api/price-books", {"name": "Mine", "currency": "USD"},
+                    content_type="application/json").status_code == 403  # fmt: skip
+    assert [b["name"] for b in rep.get("/api/price-books").json()] == ["Europe", "US"]

@@ -21,6 +21,7 @@ SETTINGS_TARGETS = (
     "scoringrule",
     "scoringconfig",
     "product",
+    "pricebook",
     "pricebookentry",
     "discountpolicy",
     "customfield",

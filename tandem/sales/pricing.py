@@ -251,3 +251,48 @@ def product_update(*, actor, via: str = "ui", product: Product, data: dict) -> P
         product.save()
         activity.record(actor=actor, via=via, verb="updated", target=product, changes=changes)
     return product
+
+
+@transaction.atomic
+def price_book_create(*, actor, via: str = "ui", name: str, currency: str) -> PriceBook:
+    """Another list of prices (a region's, a partner's); the default one is what deals use."""
+    if not can_edit_prices(actor):
+        raise Forbidden("Marketing owns the price books.")
+    name, currency = (name or "").strip(), (currency or "").strip().upper()
+    if not name or len(name) > 100:
+        raise Invalid("A price book needs a name of 1 to 100 characters.", field="name")
+    if len(currency) != 3 or not currency.isalpha():
+        raise Invalid("A currency is three letters, like EUR.", field="currency")
+    if PriceBook.objects.filter(name__iexact=name).exists():
+        raise Conflict("There is a price book of that name.", field="name")
+    book = PriceBook.objects.create(
+        name=name, currency=currency, is_default=not PriceBook.objects.exists()
+    )
+    activity.record(actor=actor, via=via, verb="created", target=book, summary=name)
+    return book
+
+
+@transaction.atomic
+def price_book_make_default(*, actor, via: str = "ui", book: PriceBook) -> PriceBook:
+    if not can_edit_prices(actor):
+        raise Forbidden("Marketing owns the price books.")
+    PriceBook.objects.exclude(pk=book.pk).update(is_default=False)
+    book.is_default = True
+    book.save(update_fields=["is_default"])
+    activity.record(actor=actor, via=via, verb="made_default", target=book, summary=book.name)
+    return book
+
+
+@transaction.atomic
+def book_price_set(*, actor, via: str = "ui", book: PriceBook, product: Product, price):
+    """A product's price in one price book."""
+    if not can_edit_prices(actor):
+        raise Forbidden("Marketing owns list prices.")
+    if price < 0:
+        raise Invalid("A list price cannot be negative.", field="list_price")
+    entry, _ = PriceBookEntry.objects.update_or_create(
+        price_book=book, product=product, defaults={"list_price": price}
+    )
+    activity.record(actor=actor, via=via, verb="price_changed", target=product,
+                    changes={"list_price": ["", f"{price} in {book.name}"]})  # fmt: skip
+    return entry

@@ -7,7 +7,13 @@ from tandem.core import access
 from tandem.core.api_support import Id, PathId
 from tandem.core.errors import Forbidden, Invalid, NotFound
 from tandem.sales import pricing, selectors
-from tandem.sales.models import DiscountPolicy, DiscountRequest, PriceBookEntry, Product
+from tandem.sales.models import (
+    DiscountPolicy,
+    DiscountRequest,
+    PriceBook,
+    PriceBookEntry,
+    Product,
+)
 
 router = Router(tags=["pricing"])
 
@@ -167,6 +173,60 @@ def update_product(request, product_id: PathId, payload: ProductPatch):
         raise NotFound("No such product.")
     data = payload.dict(exclude_unset=True)
     return pricing.product_update(actor=request.user, via="api", product=product, data=data)
+
+
+class PriceBookIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    currency: str = Field(..., pattern=r"^[A-Z]{3}$")
+
+
+class PriceBookOut(Schema):
+    id: int
+    name: str
+    currency: str
+    is_default: bool
+
+
+class BookPriceOut(Schema):
+    product_id: int
+    list_price: Decimal
+
+
+def _book(book_id: int) -> PriceBook:
+    book = PriceBook.objects.filter(pk=book_id).first()
+    if book is None:
+        raise NotFound("No such price book.")
+    return book
+
+
+@router.get("/price-books", response=list[PriceBookOut], summary="Price books")
+def list_price_books(request):
+    return list(PriceBook.objects.order_by("-is_default", "name"))
+
+
+@router.post("/price-books", response={201: PriceBookOut}, summary="Add a price book")
+def create_price_book(request, payload: PriceBookIn):
+    """The first one is the default, which deals use. Marketing."""
+    return 201, pricing.price_book_create(actor=request.user, via="api", **payload.dict())
+
+
+@router.post("/price-books/{book_id}/default", response=PriceBookOut)
+def make_default_price_book(request, book_id: PathId):
+    return pricing.price_book_make_default(actor=request.user, via="api", book=_book(book_id))
+
+
+@router.get("/price-books/{book_id}/prices", response=list[BookPriceOut])
+def list_book_prices(request, book_id: PathId):
+    return list(PriceBookEntry.objects.filter(price_book=_book(book_id)).order_by("product_id"))
+
+
+@router.put("/price-books/{book_id}/prices/{product_id}", response=BookPriceOut)
+def set_book_price(request, book_id: PathId, product_id: PathId, payload: PriceIn):
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.")
+    return pricing.book_price_set(actor=request.user, via="api", book=_book(book_id),
+                                  product=product, price=payload.list_price)  # fmt: skip
 
 
 @router.get("/discount-policies", response=list[PolicyOut])
