@@ -47,6 +47,10 @@ PAGES = {
     "settings-prices": ("maria", "/sales/pricing/"),
     "settings-audit": ("admin", "/settings/audit/"),
     "settings-custom-fields": ("admin", "/settings/fields/"),
+    "settings-webhooks": ("admin", "/settings/webhooks/"),
+    "settings-retention": ("maria", "/settings/retention/?months=24"),
+    "settings-trash": ("admin", "/settings/trash/"),
+    "predictive": ("maria", "/handoff/scoring/predictive/"),
     "account": ("rita", "/accounts/me/"),
     "styleguide": ("admin", "/styleguide/"),
 }

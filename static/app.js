@@ -429,3 +429,11 @@
     if (first) first.focus();
   });
 })();
+
+/* A tab strip wider than the screen shows its current tab. */
+(() => {
+  const current = document.querySelector(".tabs [aria-current=page]");
+  if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
+    current.parentElement.scrollLeft = current.offsetLeft - 16;
+  }
+})();
