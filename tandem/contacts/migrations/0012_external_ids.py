@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from tandem.core.pgsearch import sqlite_index
+
 
 class Migration(migrations.Migration):
 
@@ -31,4 +33,7 @@ class Migration(migrations.Migration):
             model_name='person',
             constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('external_id',), name='person_unique_external'),
         ),
+        # SQLite rebuilt the people table to add the column: its plain email index (0007) goes
+        # with the old table, so it is made again
+        sqlite_index("contacts_person", "email_normalized", "person_email_sqlite_idx"),
     ]
