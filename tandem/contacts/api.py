@@ -61,6 +61,20 @@ def create_person(request, payload: PersonIn):
     )
 
 
+def _each(items, upsert) -> dict:
+    """Each item's upsert in its own savepoint: a bad one is reported by its index."""
+    out = {"created": [], "updated": [], "errors": {}}
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                created, record = upsert(item.dict(exclude_unset=True))
+        except DomainError as exc:
+            out["errors"][index] = exc.message
+            continue
+        out["created" if created else "updated"].append(record.pk)
+    return out
+
+
 class BulkPersonIn(PersonIn):
     email: str = Field(..., min_length=3, max_length=254)
 
@@ -79,17 +93,7 @@ class BulkPeopleOut(Schema):
 def bulk_people(request, payload: BulkPeopleIn):
     """Each item is an upsert by email (as `PUT /api/people/by-email/{email}`), on its own: a
     bad one is reported by its index and the others go in."""
-    out = {"created": [], "updated": [], "errors": {}}
-    for index, item in enumerate(payload.items):
-        data = item.dict(exclude_unset=True)
-        try:
-            with transaction.atomic():
-                created, person = _upsert(request, data.pop("email"), data)
-        except DomainError as exc:
-            out["errors"][index] = exc.message
-            continue
-        out["created" if created else "updated"].append(person.pk)
-    return out
+    return _each(payload.items, lambda data: _upsert(request, data.pop("email"), data))
 
 
 @router.get("/people/{person_id}", response=PersonOut)
@@ -163,17 +167,7 @@ class BulkOrganizationsIn(Schema):
 def bulk_organizations(request, payload: BulkOrganizationsIn):
     """Each item on its own: the organization with its `external_id` (else its `domain`) is
     updated, or a new one made; a bad item is reported by its index and the others go in."""
-    out = {"created": [], "updated": [], "errors": {}}
-    for index, item in enumerate(payload.items):
-        data = item.dict(exclude_unset=True)
-        try:
-            with transaction.atomic():
-                created, org = _org_upsert(request, data)
-        except DomainError as exc:
-            out["errors"][index] = exc.message
-            continue
-        out["created" if created else "updated"].append(org.pk)
-    return out
+    return _each(payload.items, lambda data: _org_upsert(request, data))
 
 
 def _org_upsert(request, data: dict):
