@@ -23,7 +23,7 @@ from django.utils import timezone  # noqa: E402
 
 from tandem.contacts.models import Person  # noqa: E402
 from tandem.core import periods  # noqa: E402
-from tandem.insights import plans, programs  # noqa: E402
+from tandem.insights import plans, programs, reps  # noqa: E402
 from tandem.insights.models import Plan, PlanKind  # noqa: E402
 from tandem.insights.sql import when  # noqa: E402
 from tandem.marketing.models import Touch  # noqa: E402
@@ -115,6 +115,67 @@ def same_scorecard(ours: dict, theirs: dict) -> None:
         assert abs(mine["revenue"] - ref.get("revenue", 0.0)) < 0.01, (program, "revenue")
 
 
+REPS = """
+WITH h AS (
+  SELECT h.rep_id AS rep, COUNT(*) AS sqls,
+         COUNT(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+           WHERE o.person_id = h.person_id AND o.owner_id = h.rep_id AND s.kind = 'won'))
+           AS sqls_won
+  FROM handoff_handoff h
+  WHERE h.status IN ('accepted', 'converted') AND h.decided_at >= %s AND h.decided_at < %s
+  GROUP BY 1
+), c AS (
+  SELECT o.owner_id AS rep, COUNT(*) FILTER (WHERE s.kind = 'won') AS won,
+         COUNT(*) FILTER (WHERE s.kind = 'lost') AS lost,
+         COALESCE(SUM(o.amount) FILTER (WHERE s.kind = 'won'), 0) AS won_amount,
+         SUM(EXTRACT(EPOCH FROM o.closed_at - o.created_at) / 86400) AS cycle
+  FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+  WHERE o.closed_at >= %s AND o.closed_at < %s AND s.kind IN ('won', 'lost')
+  GROUP BY 1
+), q AS (
+  SELECT user_id AS rep, SUM(amount) AS quota FROM sales_quota
+  WHERE period_start >= %s AND period_end <= %s GROUP BY 1
+), a AS (
+  SELECT owner_id AS rep, COUNT(*) AS activities FROM sales_activity
+  WHERE done_at >= %s AND done_at < %s GROUP BY 1
+), op AS (
+  SELECT o.owner_id AS rep, COUNT(*) AS open, COALESCE(SUM(o.amount), 0) AS open_amount
+  FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+  WHERE s.kind = 'open' GROUP BY 1
+)
+SELECT r.rep, COALESCE(h.sqls, 0), COALESCE(h.sqls_won, 0), COALESCE(c.won, 0),
+       COALESCE(c.lost, 0), COALESCE(c.won_amount, 0), COALESCE(c.cycle, 0),
+       COALESCE(op.open, 0), COALESCE(op.open_amount, 0), q.quota, COALESCE(a.activities, 0)
+FROM (SELECT rep FROM h UNION SELECT rep FROM c UNION SELECT rep FROM op) r
+LEFT JOIN h ON h.rep = r.rep LEFT JOIN c ON c.rep = r.rep LEFT JOIN op ON op.rep = r.rep
+LEFT JOIN q ON q.rep = r.rep LEFT JOIN a ON a.rep = r.rep"""
+REP_KEYS = ("sqls", "sqls_won", "won", "lost", "won_amount", "cycle_days_total", "open",
+            "open_amount", "quota", "activities")  # fmt: skip
+
+
+def reps_sql() -> dict:
+    start, end = periods.days(SINCE, UNTIL)
+    moments = [when(start), when(end)]
+    params = moments * 2 + [SINCE, UNTIL] + moments
+    return {row[0]: dict(zip(REP_KEYS, row[1:], strict=True)) for row in _rows(REPS, params)}
+
+
+def reps_ours() -> dict:
+    return reps.figures(None, reps.Params(SINCE, UNTIL))
+
+
+def same_reps(ours: dict, theirs: dict) -> None:
+    for rep, mine in ours.items():
+        ref = theirs.get(rep, dict.fromkeys(REP_KEYS, 0))
+        for key in REP_KEYS:
+            a, b = mine[key], ref[key]
+            if a is None or b is None:
+                assert a is None and b is None, (rep, key, a, b)
+            else:
+                assert abs(Decimal(str(a)) - Decimal(str(b))) < Decimal("0.01"), (rep, key, a, b)
+
+
 def plan_sql(plan: Plan) -> tuple:
     since, until = plan.period_start, plan.period_end
     start, end = periods.days(since, until)
@@ -168,6 +229,8 @@ def main() -> None:
     print(f"{'report':<44}{'ours ms':>10}{'SQL ms':>10}{'ratio':>9}")
     race("program scorecard, all programs (linear)", scorecard_ours, scorecard_sql,
          same_scorecard)  # fmt: skip
+    if connection.vendor == "postgresql":  # EXTRACT(EPOCH …): PostgreSQL's
+        race("rep scorecard, the figures of its columns", reps_ours, reps_sql, same_reps)
     plan = Plan.objects.filter(kind=PlanKind.QUARTER).order_by("-period_start").first()
     if plan is None:
         print("no quarterly plan in this workspace: the plan's row is skipped")
