@@ -14,7 +14,7 @@ from tandem.core.errors import Invalid
 from tandem.insights import attribution_report, funnel
 from tandem.marketing.models import Touch
 from tandem.sales.models import Opportunity
-from tandem.transfer import engine, fields
+from tandem.transfer import column_map, engine
 from tandem.transfer.models import ImportJob, JobStatus
 from tests import factories as f
 
@@ -63,7 +63,7 @@ def test_a_touch_file_with_a_time_column_keeps_its_times(world, as_user):
 
 def test_a_file_without_a_time_column_is_warned_about(world, as_user):
     job = _upload(world.marketer, "touches", "email,kind\nbo@example.com,page_visited\n")
-    assert fields.time_warning("touches", job.mapping).startswith("No column says when")
+    assert column_map.time_warning("touches", job.mapping).startswith("No column says when")
     page = as_user(world.marketer).get(job.get_absolute_url()).content.decode()
     assert 'data-testid="time-warning"' in page and "every touch will be dated" in page
     api = as_user(world.marketer).get(f"/api/imports/{job.pk}").json()

@@ -12,7 +12,7 @@ from tandem.contacts.models import Person
 from tandem.contacts.normalize import normalize_email
 from tandem.core import access
 from tandem.sales.models import Activity, ActivityKind, Opportunity
-from tandem.transfer import fields, owners, trail
+from tandem.transfer import column_map, owners, trail
 from tandem.transfer.models import ImportRow, RowAction
 from tandem.transfer.rows import failed_row, organizations_by_name
 
@@ -35,7 +35,7 @@ def _by_email(job, emails: set[str]) -> dict[str, int]:
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-    parse = fields.job_parser(job)
+    parse = column_map.job_parser(job)
     rows, parsed = [], []
     for number, cells in pending:
         data, _, errors = parse(cells)

@@ -7,7 +7,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from tandem.contacts.selectors import person_get_for
 from tandem.core.api_support import Id, PathId
-from tandem.transfer import dedupe_views, engine, fields, merge, selectors
+from tandem.transfer import column_map, dedupe_views, engine, merge, selectors
 from tandem.transfer.models import Policy, RowAction
 
 router = Router(tags=["import"])
@@ -55,7 +55,7 @@ class JobOut(Schema):
 
     @staticmethod
     def resolve_time_warning(obj):
-        return fields.time_warning(obj.kind, obj.mapping) if obj.header else ""
+        return column_map.time_warning(obj.kind, obj.mapping) if obj.header else ""
 
     @staticmethod
     def resolve_stalled(obj):

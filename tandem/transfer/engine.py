@@ -21,6 +21,7 @@ from tandem.marketing.models import Touch
 from tandem.sales.models import Activity, Opportunity
 from tandem.transfer import (
     activities,
+    column_map,
     fields,
     opportunities,
     organizations,
@@ -93,7 +94,7 @@ def inspect(job_id: int) -> ImportJob:
     try:
         path = Path(job.path)
         table = tabular.open_table(path)
-        mapping = fields.auto_map(job.kind, table.header)
+        mapping = column_map.auto_map(job.kind, table.header)
         total, sample, named, orders = _read(path, table, _column_of(mapping, "owner"))
     except Invalid as exc:
         _fail(job, exc.message)
@@ -164,7 +165,7 @@ def job_configure(
         raise Conflict("The import has started: its mapping is fixed.")
     if policy not in Policy.values:
         raise Invalid("Choose what happens to a match.", field="policy")
-    job.mapping = fields.clean_mapping(job.kind, job.header, mapping, actor)
+    job.mapping = column_map.clean_mapping(job.kind, job.header, mapping, actor)
     job.policy = policy
     job.options = _clean_options(actor, job, options or {})
     _check_date_orders(job)
@@ -182,7 +183,7 @@ def _check_date_orders(job: ImportJob) -> None:
     other) is read as the importer says, and not before."""
     known = (job.notes or {}).get("date_orders", {})
     chosen = job.options.get("dates", {})
-    for i in fields.time_columns(job.kind, job.mapping):
+    for i in column_map.time_columns(job.kind, job.mapping):
         if known.get(str(i)) in (times.AMBIGUOUS, times.MIXED) and str(i) not in chosen:
             name = job.header[i] or f"column {i + 1}"
             raise Invalid(
@@ -240,7 +241,7 @@ def job_start(*, actor, job: ImportJob) -> ImportJob:
         raise Conflict("The import is already queued, running or finished.")
     if job.status != JobStatus.PREVIEW and not job.header:
         raise Conflict("The file could not be read: upload it again.")
-    fields.clean_mapping(job.kind, job.header, job.mapping)
+    column_map.clean_mapping(job.kind, job.header, job.mapping)
     if not job.path or not Path(job.path).exists():
         raise Conflict(_GONE)
     updated = ImportJob.objects.filter(pk=job.pk, status=job.status, runner=job.runner).update(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tandem.contacts.models import Person
 from tandem.core import access
 from tandem.sales.models import Competitor, LossReason, Opportunity, Stage, StageHistory, StageKind
-from tandem.transfer import fields, owners, trail
+from tandem.transfer import column_map, owners, trail
 from tandem.transfer.models import ImportRow, RowAction
 from tandem.transfer.rows import failed_row, organizations_by_name
 
@@ -67,7 +67,7 @@ class _Closing:
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-    parse = fields.job_parser(job)
+    parse = column_map.job_parser(job)
     stages = list(Stage.objects.filter(pipeline__is_default=True).order_by("order"))
     if not stages:
         return [failed_row(job, n, [("stage", "there is no default pipeline")]) for n, _ in pending]

@@ -2,13 +2,13 @@
 
 from tandem.contacts.models import Organization
 from tandem.core import access
-from tandem.transfer import fields, trail
+from tandem.transfer import column_map, trail
 from tandem.transfer.models import ImportJob, ImportRow, Policy, RowAction
 from tandem.transfer.rows import NOT_YOURS, default_owner, failed_row, writable
 
 
 def batch(job: ImportJob, pending: list) -> list[ImportRow]:
-    parse = fields.job_parser(job)
+    parse = column_map.job_parser(job)
     rows, create, seen = [], [], {}
     parsed = []
     for number, cells in pending:

@@ -10,7 +10,7 @@ from tandem.contacts.models import ConsentStatus, ErasedAddress, Person
 from tandem.contacts.normalize import person_search_text
 from tandem.contacts.services import stage_refusal
 from tandem.core import bulk
-from tandem.transfer import fields, trail
+from tandem.transfer import column_map, fields, trail
 from tandem.transfer.models import ImportJob, Policy, RowAction
 from tandem.transfer.rows import NOT_YOURS, failed_outcome, organizations_by_name, writable
 
@@ -20,7 +20,7 @@ PERSON_UPDATABLE = ("first_name", "last_name", "title", "phone", "country", "reg
 def batch(job: ImportJob, pending: list) -> list[tuple]:
     """Rows of one batch, grouped by email: the first row of an address creates or matches
     the person, the later ones update it (policy update) or are skipped."""
-    parse, outcomes, groups = fields.job_parser(job), [], {}
+    parse, outcomes, groups = column_map.job_parser(job), [], {}
     merge = job.policy == Policy.UPDATE
     for number, cells in pending:
         data, custom, errors = parse(cells)

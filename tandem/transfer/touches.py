@@ -10,7 +10,7 @@ from django.utils import timezone
 from tandem.contacts.models import Person
 from tandem.contacts.normalize import normalize_email, person_search_text
 from tandem.marketing.models import Program, Touch, TouchKind
-from tandem.transfer import fields, trail
+from tandem.transfer import column_map, trail
 from tandem.transfer.models import ImportRow, RowAction
 from tandem.transfer.rows import NOT_YOURS, failed_row, organizations_by_name, readable
 
@@ -34,7 +34,7 @@ def _moment(value):
 
 
 def batch(job, pending: list) -> list[ImportRow]:
-    parse = fields.job_parser(job)
+    parse = column_map.job_parser(job)
     rows, parsed = [], []
     for number, cells in pending:
         data, _, errors = parse(cells)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import access
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
-from tandem.transfer import engine, fields, selectors, times
+from tandem.transfer import column_map, engine, selectors, times
 from tandem.transfer.models import ImportKind, JobStatus, Policy
 
 
@@ -51,8 +51,8 @@ def _job_context(request, job) -> dict:
     return {
         "job": job,
         "columns": columns,
-        "targets": fields.choices(job.kind),
-        "time_warning": fields.time_warning(job.kind, job.mapping) if preview else "",
+        "targets": column_map.choices(job.kind),
+        "time_warning": column_map.time_warning(job.kind, job.mapping) if preview else "",
         "date_orders": list(times.ORDERS.items()),
         "policies": Policy.choices,
         "stalled": stalled,
