@@ -81,7 +81,7 @@ def references(table: features.Table, train, valid) -> dict[str, tuple[float, fl
 
 def main() -> None:
     table = x_education.table(DATA)
-    train, valid = learning._time_split(table.order, 0.2)
+    train, valid = learning.time_split(table.order, 0.2)
     print(f"X Education: {len(table.y):,} leads ({int(table.y.sum()):,} converted), "
           f"{len(table.columns)} columns; trained on the oldest {len(train):,}, "
           f"validated on the newest {len(valid):,}")  # fmt: skip

@@ -172,7 +172,7 @@ def bulk_organizations(request, payload: BulkOrganizationsIn):
 
 def _org_upsert(request, data: dict):
     if (data.get("external_id") or "").strip():
-        return _upsert_by(request, Organization, "organization", data.pop("external_id"), data)
+        return _upsert_by(request, Organization, data.pop("external_id"), data)
     domain = normalize_domain(data.get("domain") or "")
     found = Organization.objects.filter(domain=domain).first() if domain else None
     if found is None:
@@ -193,7 +193,7 @@ def _org_upsert(request, data: dict):
 )
 def upsert_organization_external(request, external_id: str, payload: OrganizationIn):
     data = payload.dict(exclude_unset=True)
-    created, org = _upsert_by(request, Organization, "organization", external_id, data)
+    created, org = _upsert_by(request, Organization, external_id, data)
     return (201 if created else 200), org
 
 
@@ -230,8 +230,6 @@ def export_person(request, person_id: PathId):
     """A ZIP of person.json (record, custom fields, consents with their wording, lifecycle) and
     a JSON and a CSV per kind of data (history, touches, forms, emails, activities, deals,
     handoffs, scores). Admins and the marketing manager."""
-    from django.http import HttpResponse
-
     person = selectors.person_get_for(actor=request.user, id=person_id)
     response = HttpResponse(privacy.export(actor=request.user, person=person),
                             content_type="application/zip")  # fmt: skip
@@ -269,11 +267,11 @@ def upsert_person(request, email: str, payload: PersonIn):
 def upsert_person_external(request, external_id: str, payload: PersonIn):
     """As by email, keyed by `external_id` (at most 100 characters)."""
     data = payload.dict(exclude_unset=True)
-    created, person = _upsert_by(request, Person, "person", external_id, data)
+    created, person = _upsert_by(request, Person, external_id, data)
     return (201 if created else 200), person
 
 
-def _upsert_by(request, model, resource: str, external_id: str, data: dict):
+def _upsert_by(request, model, external_id: str, data: dict):
     """(created, record) for the record with this external id, created or updated."""
     external_id = external_id.strip()
     if not external_id or len(external_id) > 100:

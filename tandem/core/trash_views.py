@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from tandem.core import registry, trash
+from tandem.core import access, registry, trash
 from tandem.core.errors import DomainError, Forbidden
 from tandem.core.web import guarded
 
@@ -39,8 +39,6 @@ def trash_record(request, kind: str, pk: int):
     if source is None:
         raise Forbidden("That cannot be deleted here.")
     resource, get_for = source
-    from tandem.core import access
-
     obj = get_for(actor=request.user, id=pk, action=access.WRITE)
     try:
         trash.move_to_trash(actor=request.user, obj=obj, resource=resource)

@@ -44,7 +44,7 @@ class Fit:
     valid_scores: np.ndarray | None = None  # model that never saw them
 
 
-def _auc(y, p) -> float:
+def auc_of(y, p) -> float:
     return float(roc_auc_score(y, p)) if len(set(y.tolist())) == 2 else float("nan")
 
 
@@ -61,7 +61,7 @@ def _model(cat, leaves: int, rounds: int) -> HistGradientBoostingClassifier:
     )
 
 
-def _time_split(order: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+def time_split(order: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
     rank = np.argsort(order, kind="stable")
     cut = int(len(rank) * (1 - share))
     return rank[:cut], rank[cut:]
@@ -69,7 +69,7 @@ def _time_split(order: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray
 
 def choose_size(X, y, order, cat) -> tuple[int, int]:
     """(leaves, rounds) that do best on the newest fifth of these rows, learnt on the rest."""
-    a, b = _time_split(order, 0.2)
+    a, b = time_split(order, 0.2)
     if len(set(y[a].tolist())) < 2 or len(set(y[b].tolist())) < 2:
         return LEAVES[0], 100
     best = (-1.0, LEAVES[0], 100)
@@ -77,7 +77,7 @@ def choose_size(X, y, order, cat) -> tuple[int, int]:
         model = _model(cat, leaves, MAX_ROUNDS).fit(X[a], y[a])
         for rounds, p in enumerate(model.staged_predict_proba(X[b]), start=1):
             if rounds % STEP == 0:
-                auc = _auc(y[b], p[:, 1])
+                auc = auc_of(y[b], p[:, 1])
                 if auc > best[0]:
                     best = (auc, leaves, rounds)
     return best[1], best[2]
@@ -105,7 +105,7 @@ def _alone(x_train, y_train, x_valid, y_valid, categorical: bool) -> float:
     else:
         fill = np.nanmedian(x_train) if np.isfinite(x_train).any() else 0.0
         score = np.nan_to_num(x_valid, nan=fill)
-    auc = _auc(y_valid, score)
+    auc = auc_of(y_valid, score)
     return max(auc, 1 - auc) if auc == auc else 0.5
 
 
@@ -115,12 +115,12 @@ def weights(model, X, y, names: list[str], limit: int = 20_000) -> list[dict]:
     if len(y) > limit:
         keep = rng.choice(len(y), limit, replace=False)
         X, y = X[keep], y[keep]
-    base = _auc(y, model.predict_proba(X)[:, 1])
+    base = auc_of(y, model.predict_proba(X)[:, 1])
     out = []
     for j, name in enumerate(names):
         shuffled = X.copy()
         shuffled[:, j] = rng.permutation(shuffled[:, j])
-        drop = base - _auc(y, model.predict_proba(shuffled)[:, 1])
+        drop = base - auc_of(y, model.predict_proba(shuffled)[:, 1])
         out.append({"feature": name, "auc_drop": round(float(drop), 4)})
     return sorted(out, key=lambda w: -w["auc_drop"])
 
@@ -128,7 +128,7 @@ def weights(model, X, y, names: list[str], limit: int = 20_000) -> list[dict]:
 def fit(table: features.Table, *, valid_share: float = 0.2) -> Fit:
     if len(table.y) < MIN_ROWS or len(set(table.y.tolist())) < 2:
         raise ValueError("Too little history to learn from (need both outcomes, 50+ people).")
-    train, valid = _time_split(table.order, valid_share)
+    train, valid = time_split(table.order, valid_share)
     specs = features.learn_all(table, train)
     names, cat = features.names(specs), features.categorical(specs)
     X_train, X_valid = features.matrix(specs, table, train), features.matrix(specs, table, valid)
@@ -142,7 +142,7 @@ def fit(table: features.Table, *, valid_share: float = 0.2) -> Fit:
         if alone >= LEAK_AUC:
             leaks.append({"feature": name, "auc": round(alone, 3)})
     result = Fit(
-        model=model, specs=specs, auc=_auc(y_valid, p_valid), train=len(train),
+        model=model, specs=specs, auc=auc_of(y_valid, p_valid), train=len(train),
         valid=len(valid), positives=int(table.y.sum()), leaves=leaves, rounds=rounds,
         calibration=calibration(y_valid, p_valid),
         weights=weights(model, X_valid, y_valid, names)[:15], leaks=leaks,

@@ -68,8 +68,8 @@ def _compare(current, fit: learning.Fit, table) -> tuple[float | None, float]:
     rows, y = fit.valid_rows[mask], table.y[fit.valid_rows[mask]]
     if len(rows) >= learning.MIN_ROWS and len(set(y.tolist())) == 2:
         try:
-            theirs = learning._auc(y, _score_with(current, table, rows))
-            return theirs, learning._auc(y, fit.valid_scores[mask])
+            theirs = learning.auc_of(y, _score_with(current, table, rows))
+            return theirs, learning.auc_of(y, fit.valid_scores[mask])
         except Exception:  # a model from an older version that cannot read today's rows
             return None, fit.auc
     return current.auc, fit.auc

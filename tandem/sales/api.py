@@ -19,7 +19,7 @@ from tandem.core.api_support import (
     resolve_refs,
 )
 from tandem.core.errors import Invalid, NotFound
-from tandem.sales import history, selectors, services, setup
+from tandem.sales import selectors, services, setup
 from tandem.sales.models import (
     Competitor,
     ContactRole,
@@ -126,7 +126,7 @@ def record_opportunity(request, payload: OpportunityHistoryIn):
     steps = [(_stage(s["stage_id"]), s["entered_at"]) for s in data.pop("stages")]
     opened_at = data.pop("opened_at")
     closing = _closing(data.pop("loss_reason_id", None), data.pop("lost_to_id", None))
-    opp = history.opportunity_record(
+    opp = services.opportunity_record(
         actor=request.user, via="api", data=_refs(request, data), opened_at=opened_at,
         steps=steps, **closing,
     )  # fmt: skip
