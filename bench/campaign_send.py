@@ -1,16 +1,25 @@
-"""A campaign to 100,000 recipients into a local SMTP sink, end to end, on PostgreSQL.
+"""Campaign send beside its floor, in one run, on PostgreSQL.
 
-Loads BENCH_RECIPIENTS people (default 100,000) with consent into a fresh database, starts an
-SMTP sink (aiosmtpd, in its own process) and BENCH_WORKERS task workers (`manage.py
-db_worker`), presses "send now", and times until the sink has every message: choosing the
-recipients, rendering each message with its own tokens, and SMTP delivery.
+Loads BENCH_RECIPIENTS people (default 20,000) with consent into a fresh database and starts an
+SMTP sink (aiosmtpd, in its own process). Then, alternating, BENCH_ROUNDS times (default 3):
+
+- the floor: the very messages Tandem sends, rendered to bytes beforehand, sent by a plain
+  smtplib loop over one connection per process, with 1 and 2 processes;
+- Tandem: "send now" on a new campaign to the same people, with 1 and 2 task workers
+  (`manage.py db_worker`), timed until the sink holds every message: choosing the recipients,
+  claiming each batch, rendering each message with its own tokens, SMTP, and recording each
+  send (recipient status and a touch).
+
+Prints the medians (messages a second), the ratio and the data size.
 
     .venv/bin/python bench/campaign_send.py
 """
 
 import multiprocessing
 import os
+import smtplib
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -19,8 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = os.environ.get("TANDEM_BENCH_CAMPAIGN_DB", "postgresql://postgres@127.0.0.1:5432/tandem_mail")
-RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "100000"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "20000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SENDER = "Tandem <tandem@localhost>"
 
 
 def free_port() -> int:
@@ -82,6 +92,94 @@ def people(n: int) -> None:
     Person.objects.bulk_create(batch)
 
 
+def campaign(marketer, n: int):
+    from tandem.marketing import campaigns
+    from tandem.marketing.models import Program, Segment
+
+    return campaigns.campaign_create(
+        actor=marketer,
+        data={
+            "program": Program.objects.get(),
+            "segment": Segment.objects.get(),
+            "name": f"Bench {n}",
+            "subject": "News for {{ first_name }}",
+            "body": "Hi **{{ first_name }}**,\n\nread [the guide](https://example.com/guide) and "
+            "[the price list](https://example.com/prices).\n\n" + "More text. " * 80,
+        },
+    )
+
+
+def rendered(marketer) -> list[tuple[str, bytes]]:
+    """What Tandem sends to each person, as bytes, with a token each (for the floor)."""
+    import secrets
+
+    from tandem.contacts.models import Person
+    from tandem.marketing import mailer, wire
+
+    draft = campaign(marketer, 0)
+    batch = wire.Batch(
+        mailer.compile_body(draft.body, draft.body_format), {"": draft.subject, "a": ""}
+    )
+    return [
+        (p.email, batch.bytes_for(p, secrets.token_urlsafe(16), ""))
+        for p in Person.objects.select_related("organization").order_by("pk")
+    ]
+
+
+def floor_sender(port: int, messages) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for to, data in messages:
+            smtp.sendmail("tandem@localhost", [to], data)
+
+
+def wait_for(count, n: int, started: float) -> float:
+    while count.value < n:
+        time.sleep(0.005)
+        if time.perf_counter() - started > 3600:
+            raise SystemExit("timed out")
+    return time.perf_counter() - started
+
+
+def run_floor(port: int, count, messages, processes: int) -> float:
+    count.value = 0
+    shares = [messages[i::processes] for i in range(processes)]
+    senders = [multiprocessing.Process(target=floor_sender, args=(port, s)) for s in shares]
+    started = time.perf_counter()
+    for p in senders:
+        p.start()
+    elapsed = wait_for(count, len(messages), started)
+    for p in senders:
+        p.join()
+    return len(messages) / elapsed
+
+
+def run_tandem(env: dict, count, marketer, workers: int, n: int) -> float:
+    from tandem.marketing import campaigns
+    from tandem.marketing.models import Campaign
+
+    count.value = 0
+    draft = campaign(marketer, n)
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.05",
+               "--no-startup-delay", "-v0"]  # fmt: skip
+    procs = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(workers)]
+    time.sleep(3)  # workers up and polling, as in a running deployment
+    try:
+        started = time.perf_counter()
+        campaigns.campaign_send(actor=marketer, campaign=draft)
+        elapsed = wait_for(count, RECIPIENTS, started)
+        while Campaign.objects.values_list("status", flat=True).get(pk=draft.pk) != "sent":
+            time.sleep(0.05)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    stats = campaigns.stats(draft)
+    if count.value != RECIPIENTS or stats["sent"] != RECIPIENTS:
+        raise SystemExit(f"not every message was delivered once: {count.value}, {stats}")
+    return RECIPIENTS / elapsed
+
+
 def main() -> None:
     port = free_port()
     env = {
@@ -101,79 +199,39 @@ def main() -> None:
 
     django.setup()
     from tandem.accounts.models import User
-    from tandem.marketing import campaigns
-    from tandem.marketing.models import Campaign, Program, Segment
+    from tandem.marketing.models import Segment
 
-    started = time.perf_counter()
     people(RECIPIENTS)
-    print(f"loaded {RECIPIENTS:,} people in {time.perf_counter() - started:.1f} s")
     marketer = User.objects.create_user("bench", role="marketer")
-    segment = Segment.objects.create(
+    Segment.objects.create(
         name="Germany", conditions=[{"group": 1, "field": "country", "op": "in", "value": "DE"}]
     )
-    campaign = campaigns.campaign_create(
-        actor=marketer,
-        data={
-            "program": Program.objects.get(),
-            "segment": segment,
-            "name": "Bench",
-            "subject": "News for {{ first_name }}",
-            "body": "Hi **{{ first_name }}**,\n\nread [the guide](https://example.com/guide) and "
-            "[the price list](https://example.com/prices).\n\n" + "More text. " * 80,
-        },
-    )
-
+    messages = rendered(marketer)
     count, ready = multiprocessing.Value("l", 0), multiprocessing.Event()
     sink_process = multiprocessing.Process(target=sink, args=(port, count, ready), daemon=True)
     sink_process.start()
     ready.wait(10)
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--no-reload",
-                "--interval",
-                "0.2",
-                "--no-startup-delay",
-                "-v0",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-        )
-        for _ in range(WORKERS)
-    ]
-    time.sleep(2)  # workers up and polling, as in a running deployment
+    from django.db import connection
+
+    connection.close()  # the forked floor senders must not share it
+    runs: dict[str, list[float]] = {}
     try:
-        started = time.perf_counter()
-        campaigns.campaign_send(actor=marketer, campaign=campaign)
-        dispatched = None
-        while True:
-            time.sleep(0.2)
-            status = Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
-            if dispatched is None and status == "sending":
-                dispatched = time.perf_counter() - started
-            if status == "sent" and count.value >= RECIPIENTS:
-                break
-            if time.perf_counter() - started > 3600:
-                raise SystemExit("timed out")
-        elapsed = time.perf_counter() - started
+        for n in range(ROUNDS):
+            for k in (1, 2):
+                runs.setdefault(f"floor {k}", []).append(run_floor(port, count, messages, k))
+                rate = run_tandem(env, count, marketer, k, n * 2 + k)
+                runs.setdefault(f"tandem {k}", []).append(rate)
+                print(f"round {n + 1}, {k}: floor {runs[f'floor {k}'][-1]:,.0f}/s, "
+                      f"Tandem {rate:,.0f}/s", flush=True)  # fmt: skip
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
         sink_process.terminate()
-    stats = campaigns.stats(campaign)
-    print(f"campaign to {RECIPIENTS:,} recipients, {WORKERS} task workers, SMTP sink on loopback")
-    print(f"  recipients chosen and queued   {dispatched or 0:6.1f} s")
-    print(f"  send to last message received  {elapsed:6.1f} s")
-    print(f"  messages received by the sink  {count.value:,}")
-    print(f"  recorded sent                  {stats['sent']:,}  failed {stats['failed']}")
-    print(f"  end to end                     {count.value / elapsed:6.0f} messages a second")
-    if count.value != RECIPIENTS or stats["sent"] != RECIPIENTS:
-        raise SystemExit("not every message was delivered")
+    size = len(messages[0][1])
+    print(f"\n{RECIPIENTS:,} recipients, messages of {size:,} bytes, SMTP sink on loopback, "
+          f"medians of {ROUNDS}")  # fmt: skip
+    print(f"{'processes':>10} {'floor /s':>10} {'Tandem /s':>10} {'ratio':>7}")
+    for k in (1, 2):
+        floor, ours = statistics.median(runs[f"floor {k}"]), statistics.median(runs[f"tandem {k}"])
+        print(f"{k:>10} {floor:>10,.0f} {ours:>10,.0f} {floor / ours:>6.2f}x")
 
 
 if __name__ == "__main__":

@@ -82,8 +82,16 @@ def _admins_without_second_factor(settings):
 
 
 class Inbox:
+    """Keeps every message; refuses any recipient whose address starts with "refused"."""
+
     def __init__(self):
         self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     def parsed(self):
         """The messages as email objects: headers decoded, parts reachable."""

@@ -10,8 +10,6 @@ warning for any feature that alone tells the outcome (AUC ≥ 0.95), the sign of
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
 
 from tandem.handoff import features
 
@@ -25,7 +23,7 @@ MIN_ROWS = 50
 
 @dataclass
 class Fit:
-    model: HistGradientBoostingClassifier  # refit on every row
+    model: object  # a HistGradientBoostingClassifier, refit on every row
     specs: list  # features.Column, learnt from every row
     auc: float  # on the newest rows, by a model that never saw them
     train: int
@@ -45,10 +43,14 @@ class Fit:
 
 
 def auc_of(y, p) -> float:
+    from sklearn.metrics import roc_auc_score  # scikit-learn takes 1 s to import: when needed
+
     return float(roc_auc_score(y, p)) if len(set(y.tolist())) == 2 else float("nan")
 
 
-def _model(cat, leaves: int, rounds: int) -> HistGradientBoostingClassifier:
+def _model(cat, leaves: int, rounds: int):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(
         max_iter=rounds,
         learning_rate=LEARNING_RATE,

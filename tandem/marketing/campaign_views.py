@@ -11,7 +11,7 @@ from tandem.contacts.models import Person
 from tandem.core import access, timeline
 from tandem.core.errors import Conflict, DomainError, Invalid, NotFound
 from tandem.core.web import guarded, render_list, save_form
-from tandem.marketing import campaigns, selectors, tracking
+from tandem.marketing import campaigns, selectors, sending, tracking
 from tandem.marketing.forms import CampaignForm, SuppressionImportForm
 from tandem.marketing.models import CampaignStatus
 
@@ -92,7 +92,7 @@ def campaign_detail(request, pk: int):
         "can_edit": can_edit,
         "editable": obj.status in campaigns.EDITABLE,
         "stats": campaigns.stats(obj),
-        "rates": campaigns.variant_rates(obj) if obj.is_ab else {},
+        "rates": sending.variant_rates(obj) if obj.is_ab else {},
         "skipped": obj.skipped or skipped,
         "audience": audience,
         "person": person,
@@ -149,7 +149,7 @@ def campaign_cancel(request, pk: int):
 @guarded
 def campaign_pick_winner(request, pk: int):
     def pick(campaign):
-        if not campaigns.pick_winner(campaign.pk, actor=request.user, via="ui"):
+        if not sending.pick_winner(campaign.pk, actor=request.user, via="ui"):
             raise Conflict("The A/B test is not running.")
 
     return _act(request, pk, pick, "Winner picked; the rest are being sent.")

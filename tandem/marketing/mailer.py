@@ -122,13 +122,31 @@ def base_url() -> str:
     return settings.TANDEM_BASE_URL.rstrip("/")
 
 
-def tracking_urls(token: str) -> dict:
-    base = base_url()
-    return {
-        "open": base + reverse("track:open", args=[token]),
-        "unsubscribe": base + reverse("track:unsubscribe", args=[token]),
-        "click": base + reverse("track:click", args=[token, 0])[:-1],
-    }
+class Links:
+    """The tracking and unsubscribe addresses, reversed once and filled in per token."""
+
+    def __init__(self):
+        base = base_url()
+        self._open = base + reverse("track:open", args=["~t~"])
+        self._unsubscribe = base + reverse("track:unsubscribe", args=["~t~"])
+        self._click = base + reverse("track:click", args=["~t~", 0])[:-1]
+        self.sender = workspace.sender()
+        self.address = workspace.postal_address()
+        _, sender = parseaddr(self.sender)
+        mailto = settings.TANDEM_UNSUBSCRIBE_MAILTO or sender
+        self._mailto = f"mailto:{mailto}?subject=unsubscribe%20"
+
+    def open(self, token: str) -> str:
+        return self._open.replace("~t~", token)
+
+    def unsubscribe(self, token: str) -> str:
+        return self._unsubscribe.replace("~t~", token)
+
+    def click(self, token: str) -> str:
+        return self._click.replace("~t~", token)
+
+    def mailto(self, token: str) -> str:
+        return self._mailto + token
 
 
 def _join(parts, person, link, escape) -> str:
@@ -149,52 +167,47 @@ def render_subject(subject: str, person) -> str:
     return re.sub(r"[\r\n]+", " ", rendered).strip()
 
 
-def render(compiled: Compiled, person, token: str | None) -> tuple[str, str]:
+def render(compiled: Compiled, person, token: str | None, links: Links | None = None):
     """(html, text) for one person; without a token (preview, test) links stay as written."""
+    links = links or Links()
     if token:
-        urls = tracking_urls(token)
+        click, unsubscribe = links.click(token), links.unsubscribe(token)
 
         def link(i):
-            return f"{urls['click']}{i}"
+            return f"{click}{i}"
     else:
-        urls = {"unsubscribe": base_url() + reverse("track:unsubscribe", args=["test"])}
+        unsubscribe = links.unsubscribe("test")
 
         def link(i):
             return compiled.links[i]
 
     body_html = _join(compiled.html_parts, person, lambda i: html.escape(link(i)), escape=True)
     body_text = _join(compiled.text_parts, person, link, escape=False)
-    address = workspace.postal_address()
+    address = links.address
     footer_html = (
         f'<hr><p class="footer">{html.escape(address)}<br>'
-        f'<a href="{html.escape(urls["unsubscribe"])}">Unsubscribe</a></p>'
+        f'<a href="{html.escape(unsubscribe)}">Unsubscribe</a></p>'
     )
     if token:
-        footer_html += f'<img src="{html.escape(urls["open"])}" width="1" height="1" alt="">'
-    footer_text = f"\n\n--\n{address}\nUnsubscribe: {urls['unsubscribe']}\n"
+        footer_html += f'<img src="{html.escape(links.open(token))}" width="1" height="1" alt="">'
+    footer_text = f"\n\n--\n{address}\nUnsubscribe: {unsubscribe}\n"
     return body_html + footer_html, body_text + footer_text
-
-
-def unsubscribe_mailto(token: str) -> str:
-    _, sender = parseaddr(workspace.sender())
-    address = settings.TANDEM_UNSUBSCRIBE_MAILTO or sender
-    return f"mailto:{address}?subject=unsubscribe%20{token}"
 
 
 def message(*, subject: str, html_body: str, text_body: str, to: str, token: str | None):
     headers = {"Message-ID": make_msgid(domain=settings.TANDEM_MAIL_DOMAIN)}
+    links = Links()
     if token:
         headers.update(
             {
-                "List-Unsubscribe": f"<{tracking_urls(token)['unsubscribe']}>, "
-                f"<{unsubscribe_mailto(token)}>",
+                "List-Unsubscribe": f"<{links.unsubscribe(token)}>, <{links.mailto(token)}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "X-Tandem-Recipient": token,
                 "X-Mailgun-Variables": f'{{"tandem_recipient": "{token}"}}',
             }
         )
     msg = EmailMultiAlternatives(
-        subject=subject, body=text_body, to=[to], headers=headers, from_email=workspace.sender()
+        subject=subject, body=text_body, to=[to], headers=headers, from_email=links.sender
     )
     msg.attach_alternative(html_body, "text/html")
     return msg

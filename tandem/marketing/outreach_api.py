@@ -16,7 +16,7 @@ from tandem.core.api_support import (
     resolve_refs,
 )
 from tandem.core.errors import Conflict
-from tandem.marketing import campaigns, capture, segments, selectors, tracking
+from tandem.marketing import campaigns, capture, segments, selectors, sending, tracking
 from tandem.marketing.outreach_schemas import (
     CampaignIn,
     CampaignOut,
@@ -232,7 +232,7 @@ def campaign_cancel(request, campaign_id: PathId):
 @router.post("/campaigns/{campaign_id}/pick-winner", response=CampaignOut)
 def campaign_pick_winner(request, campaign_id: PathId):
     campaign = selectors.campaign_get_for(actor=request.user, id=campaign_id, action=access.WRITE)
-    if not campaigns.pick_winner(campaign.pk, actor=request.user, via="api"):
+    if not sending.pick_winner(campaign.pk, actor=request.user, via="api"):
         raise Conflict("The A/B test is not running.")
     return selectors.campaign_get_for(actor=request.user, id=campaign_id)
 

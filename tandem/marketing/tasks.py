@@ -6,23 +6,23 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tandem.marketing import campaigns
+from tandem.marketing import sending
 from tandem.marketing.models import Submission
 
 
 @task()
 def dispatch_campaign(campaign_id: int) -> None:
-    campaigns.dispatch(campaign_id)
+    sending.dispatch(campaign_id)
 
 
 @task()
 def send_batch(campaign_id: int, first: int, last: int) -> int:
-    return campaigns.send_batch(campaign_id, first, last)
+    return sending.send_batch(campaign_id, first, last)
 
 
 @task()
 def pick_winner(campaign_id: int) -> str:
-    return campaigns.pick_winner(campaign_id)
+    return sending.pick_winner(campaign_id)
 
 
 @task()
