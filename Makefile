@@ -8,7 +8,7 @@ TEST_SECRET := test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 TEST_ENV := SECRET_KEY=$(TEST_SECRET) SECURE_SSL_REDIRECT=0 TANDEM_BASE_URL=http://testserver TANDEM_POSTAL_ADDRESS="Test Co, 1 Test Street"
 RUN_ENV := DEBUG=1 TANDEM_ADMIN_MFA_REQUIRED=0 TANDEM_POSTAL_ADDRESS="Tandem Demo Inc., 1 Main Street, Springfield"
 
-.PHONY: install run test lint test-sqlite test-postgres bench bench-marketing bench-pages screenshots clean
+.PHONY: install run test lint test-sqlite test-postgres bench bench-marketing bench-pages screenshots clean cluster cluster-stop
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Tandem needs Python 3.12, found " + sys.version' 
@@ -70,6 +70,14 @@ screenshots: install
 	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:8765/healthz && break; sleep 0.2; done; \
 	SCREENSHOT_URL=http://127.0.0.1:8765 $(PY) bench/screenshots.py
+
+# Scaled out on this machine: a PostgreSQL primary and streaming replica, Redis, N granian web
+# processes behind HAProxy, M task workers (deploy/cluster.py; TANDEM_CLUSTER_WEB, TANDEM_WORKERS).
+cluster: install
+	$(PY) deploy/cluster.py start
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/postgres-tested

@@ -73,6 +73,24 @@ def mailers(url: str) -> dict:
     }
 
 
+def caches(url: str) -> dict:
+    """CACHE_URL to CACHES: redis://[:password@]host:port/db (Django's RedisCache, one count
+    shared by every process), or locmem: (each process its own; the default)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if parsed.scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(f"CACHE_URL scheme must be redis, rediss or locmem: {url!r}")
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "tandem",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
+
 def database_settings(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -143,6 +161,16 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tandem.sqlite3'}")
     )
 }
+# A PostgreSQL streaming replica for report and export reads (tandem/core/replica.py). A user's
+# reads stay on the primary for TANDEM_READ_YOUR_WRITES_SECONDS after they write, and every
+# read does while the replica lags more than TANDEM_REPLICA_MAX_LAG_SECONDS or cannot be reached.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_settings(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tandem.core.replica.Router"]
+TANDEM_REPLICA_MAX_LAG_SECONDS = env_int("TANDEM_REPLICA_MAX_LAG_SECONDS", 10)
+TANDEM_READ_YOUR_WRITES_SECONDS = env_int("TANDEM_READ_YOUR_WRITES_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -188,6 +216,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.core.middleware.ApiErrorsAsJson",
+    "tandem.core.replica.ReadYourWrites",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -262,8 +291,14 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Rate limits count in this cache: keep one process per site, or point it at a shared cache.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits and throttles count in this cache: with several web processes, point CACHE_URL at
+# Redis so they share one count.
+CACHES = caches(os.environ.get("CACHE_URL", "locmem:"))
+# A campaign batch whose claim has not moved for this long lost its worker: it is sent on by
+# another (a live worker renews its claim with every message).
+TANDEM_SEND_STALL_SECONDS = env_int("TANDEM_SEND_STALL_SECONDS", 120)
+# Task workers (`manage.py db_worker`) a deployment runs; they claim tasks with SKIP LOCKED.
+TANDEM_WORKERS = env_int("TANDEM_WORKERS", 1)
 # Bounces and complaints arrive at /e/webhooks/mailgun/tracking/, signed with the webhook key.
 ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),

@@ -286,6 +286,45 @@ def test_a_refused_address_fails_alone(audience, smtp):
     assert Touch.objects.filter(kind="email_sent", person=audience["ok"][3]).count() == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_worker_died_is_sent_on_without_sending_twice(audience, smtp, settings):
+    """What a worker killed mid-batch leaves: some sent, one on the wire, the rest claimed."""
+    from datetime import timedelta
+
+    from tandem.marketing import recovery
+
+    campaign = _campaign(audience)
+    Campaign.objects.filter(pk=campaign.pk).update(status="scheduled")
+    sending.dispatch(campaign.pk)
+    first, last = sending.batches_of(campaign, "queued")[0]
+    claimed = sending._claim(campaign.pk, first, last)
+    assert len(claimed) == 500
+    long_ago = timezone.now() - timedelta(seconds=settings.TANDEM_SEND_STALL_SECONDS + 1)
+    done, on_the_wire = claimed[:40], claimed[40]
+    Recipient.objects.filter(pk__in=[r.pk for r in done]).update(status="sent", sent_at=long_ago)
+    Recipient.objects.filter(pk=on_the_wire.pk).update(status="attempting", claimed_at=long_ago)
+    Recipient.objects.filter(status="sending").update(claimed_at=long_ago)
+    assert recovery.stalled() == [campaign.pk]
+
+    assert recovery.run() == 1
+    assert recovery.run() == 0  # nothing left to recover
+    in_doubt = Recipient.objects.get(pk=on_the_wire.pk)
+    assert in_doubt.status == "failed" and in_doubt.error == recovery.IN_DOUBT
+    assert Recipient.objects.filter(campaign=campaign, status="queued").count() == 1000 - 41
+    assert (
+        Touch.objects.filter(kind="email_sent", person__in=[r.person_id for r in done]).count()
+        == 40
+    )
+    run_worker()  # the other batches, and the 459 queued again
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+    delivered = [m["To"] for m in smtp.parsed()]
+    assert len(delivered) == len(set(delivered)) == 1000 - 41  # the 40 sent before are not resent
+    assert not {r.person.email for r in done} & set(delivered)
+    assert on_the_wire.person.email not in delivered
+    assert campaigns.stats(campaign)["sent"] == 999 and campaigns.stats(campaign)["failed"] == 1
+
+
 def test_an_address_beyond_ascii_is_built_by_django(db):
     batch = wire.Batch(mailer.compile_body("Hi {{ first_name }}", "markdown"), {"a": "Hello"})
     plain = batch.message(Person(email="ada@example.com", first_name="Ada"), "tok1", "a")

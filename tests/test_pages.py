@@ -171,7 +171,27 @@ def test_funnel_counts_transitions(world, as_user):
 
 
 def test_healthz(client, db):
-    assert client.get("/healthz").json() == {"ok": True}
+    from django_tasks_db.models import DBTaskResult
+
+    from tandem.core import tasks
+
+    body = client.get("/healthz").json()
+    assert body["ok"] and body["database"]["ok"] and body["cache"]["ok"]
+    assert body["queue"]["ready"] == DBTaskResult.objects.ready().count()
+    before = body["queue"]["ready"]
+    tasks.trash_sweep.enqueue()
+    assert client.get("/healthz").json()["queue"]["ready"] == before + 1
+    assert "replica" not in body  # none configured
+
+
+def test_healthz_fails_when_the_cache_does_not_answer(client, db, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2}}}  # fmt: skip
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == {"ok": False, "backend": "RedisCache",
+                                        "error": "ConnectionError"}  # fmt: skip
 
 
 def test_error_pages_are_in_the_product(world, as_user, rf):

@@ -10,6 +10,7 @@ from tandem.contacts.forms import OrganizationForm, PersonForm, StageForm
 from tandem.contacts.models import CompanySize, LifecycleStage
 from tandem.core import access, export, inline, saved_filters, timeline, trash
 from tandem.core.errors import Forbidden
+from tandem.core.replica import replica_reads
 from tandem.core.web import guarded, next_url, render_list, save_form
 
 PEOPLE_COLUMNS = [("email", "Email"), ("organization", "Organization"), ("stage", "Stage"),
@@ -236,12 +237,14 @@ def organization_edit(request, pk: int):
 
 
 @guarded
+@replica_reads
 def people_export(request):
     header, rows = selectors.person_export(actor=request.user, params=request.GET)
     return export.response(request.GET.get("format", "csv"), "people", header, rows)
 
 
 @guarded
+@replica_reads
 def organizations_export(request):
     header, rows = selectors.organization_export(actor=request.user, params=request.GET)
     return export.response(request.GET.get("format", "csv"), "organizations", header, rows)

@@ -1,12 +1,11 @@
 """Home and global search. Core knows no domain, so it asks the apps through a registry."""
 
-from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tandem.core import registry
+from tandem.core import health, registry
 from tandem.core.errors import DomainError, Forbidden, Invalid
 from tandem.core.web import guarded
 
@@ -86,6 +85,7 @@ def picker_new(request, kind: str):
 
 
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+    """Health and readiness, for a load balancer and a monitor: 503 when the database or the
+    cache does not answer (tandem/core/health.py)."""
+    checks = health.report()
+    return JsonResponse(checks, status=200 if checks["ok"] else 503)

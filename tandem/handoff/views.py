@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import access, charts
 from tandem.core.errors import DomainError, Forbidden, Invalid
 from tandem.core.period_form import period_from
+from tandem.core.replica import replica_reads
 from tandem.core.roles import Role
 from tandem.core.web import guarded, next_url, render_list
 from tandem.handoff import leakage as leakage_report
@@ -182,6 +183,7 @@ def scoring_preview(request):
 
 
 @guarded
+@replica_reads
 def leakage(request):
     """MQLs of a period by program or rep, how far they got, where they are stuck."""
     form, since, until = period_from(request.GET)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import export, formatting
 from tandem.core.errors import DomainError, Invalid
+from tandem.core.replica import replica_reads
 from tandem.core.web import guarded
 from tandem.insights import budget, dashboard, drilldown, forms, plans, reports
 from tandem.insights.models import Metric, Plan, Target
@@ -48,6 +49,7 @@ def _cells(table, request, name):
 
 
 @guarded
+@replica_reads
 def index(request):
     """Insights opens on a dashboard: each report the reader may open, with its chart over
     the last 90 days where it is quick to draw, and the funnel's headline figures."""
@@ -55,12 +57,14 @@ def index(request):
 
 
 @guarded
+@replica_reads
 def card(request, name: str):
     """One dashboard card's chart, fetched by the card as the dashboard loads."""
     return render(request, "insights/_card.html", dashboard.card(request.user, name))
 
 
 @guarded
+@replica_reads
 def report_page(request, name: str):
     report = reports.get(request.user, name)
     form, params = reports.bind(report, request.GET)
@@ -84,11 +88,13 @@ def report_page(request, name: str):
     return render(request, "insights/report.html", context, status=status)
 
 
+@replica_reads
 def funnel(request):
     return report_page(request, "funnel")
 
 
 @guarded
+@replica_reads
 def drill(request, name: str):
     row, column = request.GET.get("row", ""), request.GET.get("column", "")
     kind, ids = reports.drill(request.user, name, request.GET, row, column)
@@ -119,6 +125,7 @@ def drill(request, name: str):
 
 
 @guarded
+@replica_reads
 def plan_list(request):
     form = forms.PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -145,6 +152,7 @@ PLAN_HEADER = [
 
 
 @guarded
+@replica_reads
 def plan_detail(request, pk: int):
     plan = get_object_or_404(Plan, pk=pk)
     rows = plans.measure(plan)

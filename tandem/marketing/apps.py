@@ -21,6 +21,7 @@ class MarketingConfig(AppConfig):
         from tandem.marketing import tasks as marketing_tasks
 
         registry.add_sweep(marketing_tasks.retention_sweep)
+        registry.add_sweep(marketing_tasks.send_recovery_sweep)
         registry.add_settings_section(
             75,
             "Data retention",

@@ -40,6 +40,7 @@ CAMPAIGN_FIELDS = {
     "ab_wait_minutes",
 }
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+IN_FLIGHT = (RecipientStatus.QUEUED, RecipientStatus.SENDING, RecipientStatus.ATTEMPTING)
 
 
 # --- composing -------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def stats(campaign: Campaign) -> dict:
         sent=Count("pk", filter=Q(sent_at__isnull=False)),
         failed=Count("pk", filter=Q(status=RecipientStatus.FAILED)),
         skipped=Count("pk", filter=Q(status=RecipientStatus.SKIPPED)),
-        queued=Count("pk", filter=Q(status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING])),
+        queued=Count("pk", filter=Q(status__in=IN_FLIGHT)),
         held=Count("pk", filter=Q(status=RecipientStatus.HELD)),
         bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
         complained=Count("pk", filter=Q(complained_at__isnull=False)),

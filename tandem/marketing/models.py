@@ -266,6 +266,7 @@ class RecipientStatus(models.TextChoices):
     HELD = "held", "Held for the A/B winner"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
+    ATTEMPTING = "attempting", "Being sent"  # the one message its worker has on the wire
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped (suppressed at send time)"
     FAILED = "failed", "Failed"
@@ -280,6 +281,9 @@ class Recipient(models.Model):
         max_length=10, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED
     )
     error = models.CharField(max_length=300, blank=True, default="")
+    # when a worker claimed it, renewed as the worker goes: a batch whose newest claim is older
+    # than TANDEM_SEND_STALL_SECONDS lost its worker (marketing/recovery.py)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tandem.contacts.models import Person
 from tandem.core import access, export, listing, timeline
 from tandem.core.errors import Invalid
+from tandem.core.replica import replica_reads
 from tandem.core.web import guarded, render_list, save_form
 from tandem.marketing import segments, selectors
 from tandem.marketing.forms import SegmentForm
@@ -264,6 +265,7 @@ EXPORT_COLUMNS = (
 
 
 @guarded
+@replica_reads
 def segment_export(request, pk: int):
     """The segment's people as CSV (streamed, fine for a million rows) or XLSX."""
     obj = selectors.segment_get_for(actor=request.user, id=pk)

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from tandem.marketing.models import (
 BATCH_SIZE = 500
 
 
-def _batches(campaign: Campaign, status: str) -> list[tuple[int, int]]:
+def batches_of(campaign: Campaign, status: str) -> list[tuple[int, int]]:
     ids = list(
         Recipient.objects.filter(campaign=campaign, status=status)
         .order_by("pk")
@@ -79,7 +79,7 @@ def dispatch(campaign_id: int) -> None:
         campaign.status = CampaignStatus.TESTING if ab else CampaignStatus.SENDING
         campaign.started_at = timezone.now()
         campaign.save(update_fields=["skipped", "status", "started_at", "updated_at"])
-        batches = _batches(campaign, RecipientStatus.QUEUED)
+        batches = batches_of(campaign, RecipientStatus.QUEUED)
         wait = timedelta(minutes=campaign.ab_wait_minutes)
 
         def enqueue():
@@ -88,7 +88,7 @@ def dispatch(campaign_id: int) -> None:
             if ab:
                 tasks.pick_winner.using(run_after=timezone.now() + wait).enqueue(campaign_id)
             elif not batches:
-                _finish_if_done(campaign_id)
+                finish_if_done(campaign_id)
 
         transaction.on_commit(enqueue)
 
@@ -102,7 +102,9 @@ def _claim(campaign_id: int, first: int, last: int) -> list[Recipient]:
             .filter(status=RecipientStatus.QUEUED)
             .values_list("pk", flat=True)
         )
-        Recipient.objects.filter(pk__in=claimed).update(status=RecipientStatus.SENDING)
+        Recipient.objects.filter(pk__in=claimed).update(
+            status=RecipientStatus.SENDING, claimed_at=timezone.now()
+        )
     return list(
         Recipient.objects.filter(pk__in=claimed)
         .select_related("person", "person__organization")
@@ -121,73 +123,105 @@ def send_batch(campaign_id: int, first: int, last: int) -> int:
         .filter(pk__in=[r.person_id for r in recipients])
         .values_list("pk", flat=True)
     )
+    Recipient.objects.filter(
+        pk__in=[r.pk for r in recipients if r.person_id not in still_ok]
+    ).update(status=RecipientStatus.SKIPPED, error="suppressed at send time")
     subjects = {"a": campaign.subject, "b": campaign.subject_b or campaign.subject}
     subjects[""] = subjects.get(campaign.ab_winner or "a")
     batch = wire.Batch(mailer.compile_body(campaign.body, campaign.body_format), subjects)
-    outgoing, skipped = [], []
-    for r in recipients:
-        if r.person_id in still_ok:
-            outgoing.append((r, batch.message(r.person, r.token, r.variant)))
-        else:
-            skipped.append(r.pk)
-    sent_ids, failed = _deliver(outgoing)
-    _record(campaign, outgoing, sent_ids, skipped, failed)
-    _finish_if_done(campaign_id)
-    return len(sent_ids)
-
-
-@transaction.atomic
-def _record(campaign: Campaign, outgoing, sent_ids: list[int], skipped: list[int], failed) -> None:
-    now = timezone.now()
-    Recipient.objects.filter(pk__in=sent_ids).update(status=RecipientStatus.SENT, sent_at=now)
-    Recipient.objects.filter(pk__in=skipped).update(
-        status=RecipientStatus.SKIPPED, error="suppressed at send time"
-    )
-    for pk, error in failed.items():
-        Recipient.objects.filter(pk=pk).update(status=RecipientStatus.FAILED, error=error[:300])
+    outgoing = [
+        (r, batch.message(r.person, r.token, r.variant))
+        for r in recipients
+        if r.person_id in still_ok
+    ]
+    sent = _deliver(outgoing)
     by_pk = {r.pk: r for r, _ in outgoing}
     Touch.objects.bulk_create(
         Touch(
             person_id=by_pk[pk].person_id,
             program_id=campaign.program_id,
             kind=TouchKind.EMAIL_SENT,
-            occurred_at=now,
+            occurred_at=at,
             utm_medium="email",
             utm_campaign=campaign.name[:200],
         )
-        for pk in sent_ids
+        for pk, at in sent
     )
+    finish_if_done(campaign_id)
+    return len(sent)
 
 
-def _deliver(outgoing) -> tuple[list[int], dict[int, str]]:
-    """Send over one connection; a refused message fails alone, a broken connection fails the
-    rest of the batch (they stay reported, not silently lost)."""
-    sent, failed = [], {}
+class _Journal:
+    """Each message's outcome is written as soon as the server answers, in the statement that
+    marks the next one as on the wire: if the worker dies, exactly one message of its batch is in
+    doubt (marketing/recovery.py), and the rest are known sent or never tried."""
+
+    def __init__(self):
+        table = connection.ops.quote_name(Recipient._meta.db_table)
+        # the table is our model's; every value is a parameter
+        self.sql = (
+            f"UPDATE {table} SET status = CASE WHEN id = %s THEN %s ELSE %s END, "  # noqa: S608
+            "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
+            "error = CASE WHEN id = %s THEN %s ELSE error END, claimed_at = %s "
+            "WHERE id IN (%s, %s)"
+        )
+
+    def write(self, done: int | None, status: str, error: str, at, following: int) -> None:
+        """`done` ended with `status` (None: nothing yet); `following` goes on the wire next."""
+        done = following if done is None else done
+        stamp = connection.ops.adapt_datetimefield_value
+        params = [done, status, RecipientStatus.ATTEMPTING, done, stamp(at), done, error[:300],
+                  stamp(timezone.now()), done, following]  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+
+
+def _deliver(outgoing) -> list[tuple[int, object]]:
+    """Send over one connection, writing each outcome as it comes; returns (pk, sent at) of
+    the messages sent. A refused message fails alone; a broken connection fails the rest of the
+    batch (reported, not silently lost)."""
+    sent: list[tuple[int, object]] = []
     if not outgoing:
-        return sent, failed
+        return sent
+    journal, pks = _Journal(), [r.pk for r, _ in outgoing]
+    journal.write(None, RecipientStatus.ATTEMPTING, "", None, pks[0])
+    backend = mail.mailers.default
     try:
-        backend = mail.mailers.default
-        with backend:
-            for recipient, msg in outgoing:
-                try:
-                    if isinstance(msg, wire.Prepared):
-                        msg.send_over(backend)
-                    else:
-                        backend.send_messages([msg])
-                    sent.append(recipient.pk)
-                except Exception as exc:  # noqa: BLE001 - a refused address fails alone
-                    failed[recipient.pk] = f"{type(exc).__name__}: {exc}"
+        backend.open()
     except OSError as exc:
-        for recipient, _ in outgoing:
-            if recipient.pk not in sent:
-                failed.setdefault(recipient.pk, f"connection: {exc}")
-    return sent, failed
+        Recipient.objects.filter(pk__in=pks).update(
+            status=RecipientStatus.FAILED, error=f"connection: {exc}"[:300]
+        )
+        return sent
+    try:
+        for i, (recipient, msg) in enumerate(outgoing):
+            following = pks[i + 1] if i + 1 < len(pks) else recipient.pk
+            try:
+                if isinstance(msg, wire.Prepared):
+                    msg.send_over(backend)
+                else:
+                    backend.send_messages([msg])
+            except Exception as exc:  # noqa: BLE001 - a refused address fails alone
+                journal.write(recipient.pk, RecipientStatus.FAILED, f"{type(exc).__name__}: {exc}",
+                              None, following)  # fmt: skip
+                continue
+            at = timezone.now()
+            journal.write(recipient.pk, RecipientStatus.SENT, "", at, following)
+            sent.append((recipient.pk, at))
+    finally:
+        backend.close()
+    return sent
 
 
-def _finish_if_done(campaign_id: int) -> None:
+def finish_if_done(campaign_id: int) -> None:
     pending = Recipient.objects.filter(
         campaign_id=campaign_id,
-        status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING, RecipientStatus.HELD],
+        status__in=[
+            RecipientStatus.QUEUED,
+            RecipientStatus.SENDING,
+            RecipientStatus.ATTEMPTING,
+            RecipientStatus.HELD,
+        ],  # fmt: skip
     )
     Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(
         Exists(pending)
@@ -239,12 +273,12 @@ def pick_winner(campaign_id: int, *, actor=None, via: str = "task") -> str:
             summary=f"Subject {campaign.ab_winner.upper()} wins on {key.replace('_', ' ')}: "
             f"A {a:.1%}, B {b:.1%}",
         )
-        batches = _batches(campaign, RecipientStatus.QUEUED)
+        batches = batches_of(campaign, RecipientStatus.QUEUED)
 
         def enqueue():
             for first, last in batches:
                 tasks.send_batch.enqueue(campaign_id, first, last)
-            _finish_if_done(campaign_id)
+            finish_if_done(campaign_id)
 
         transaction.on_commit(enqueue)
     return campaign.ab_winner

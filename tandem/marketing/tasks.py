@@ -54,3 +54,19 @@ def retention_sweep() -> int:
         return retention.run()
     finally:
         retention_sweep.using(run_after=timezone.now() + timedelta(days=1)).enqueue()
+
+
+@task()
+def send_recovery_sweep() -> int:
+    """Campaign batches whose worker died (marketing/recovery.py), every stall period."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.marketing import recovery
+
+    try:
+        return recovery.run()
+    finally:
+        wait = timedelta(seconds=settings.TANDEM_SEND_STALL_SECONDS)
+        send_recovery_sweep.using(run_after=timezone.now() + wait).enqueue()

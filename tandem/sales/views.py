@@ -8,6 +8,7 @@ from tandem.accounts.selectors import owners_choices
 from tandem.contacts.selectors import organization_qs, person_qs
 from tandem.core import access, export, saved_filters, timeline
 from tandem.core.errors import DomainError, Invalid
+from tandem.core.replica import replica_reads
 from tandem.core.roles import SALES_ROLES, Role
 from tandem.core.web import guarded, next_url, render_list, save_form, with_toast
 from tandem.sales import board_cards, partners, pricing, selectors, services
@@ -357,6 +358,7 @@ def activity_done(request, pk: int):
 
 
 @guarded
+@replica_reads
 def opportunities_export(request):
     header, rows = selectors.opportunity_export(actor=request.user, params=request.GET)
     return export.response(request.GET.get("format", "csv"), "opportunities", header, rows)

@@ -126,7 +126,16 @@ def gauge(value, label: str, good_at=100, warn_below=50, invert: bool = False):
 
 STATUS_TONES = {
     "good": {"active", "sent", "done", "accepted", "converted", "merged", "approved", "won"},
-    "info": {"planned", "scheduled", "testing", "sending", "queued", "running", "reading"},
+    "info": {
+        "planned",
+        "scheduled",
+        "testing",
+        "sending",
+        "attempting",
+        "queued",
+        "running",
+        "reading",
+    },  # fmt: skip
     "warn": {"pending", "preview", "open", "draft", "undoing", "requested"},
     "bad": {"cancelled", "failed", "expired", "rejected", "denied", "lost", "breached"},
 }
