@@ -101,6 +101,7 @@ class Cluster:
         self.state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
         self.port = self.state.get("port", port)
         self.verbose, self.started = False, time.monotonic()
+        self.extra: dict = {}  # more environment for the processes it starts
 
     @property
     def primary_url(self) -> str:
@@ -131,6 +132,7 @@ class Cluster:
             "TANDEM_BASE_URL": self.url,
             "TANDEM_POSTAL_ADDRESS": os.environ.get("TANDEM_POSTAL_ADDRESS", "Cluster Co, 1 Loop"),
             "TANDEM_ADMIN_MFA_REQUIRED": "0",
+            **self.extra,
         }
 
     def save(self) -> None:
@@ -219,6 +221,23 @@ class Cluster:
         self.save()
         return pid
 
+    def stop_web(self) -> None:
+        pids = self.state.get("web", [])
+        for pid in pids:
+            self.kill(pid)
+        self._reap(pids)
+        self.state["web"], self.state["web_ports"] = [], {}
+        self.save()
+
+    def restart_web(self, webs: int) -> None:
+        """New web processes (with the current `extra` environment), behind the same HAProxy."""
+        self.stop_web()
+        for i in range(webs):
+            self.start_web(i)
+        for i in range(webs):
+            wait_http(f"http://127.0.0.1:{self.web_port(i)}/healthz")
+        wait_http(self.url + "/healthz")
+
     def start_worker(self) -> int:
         command = [PY, "manage.py", "db_worker", "--no-reload", "--interval", "0.1",
                    "--no-startup-delay", "-v0"]  # fmt: skip
@@ -279,6 +298,7 @@ backend web
             self.step("primary and replica")
             self.start_redis()
             run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env())
+            run([PY, "manage.py", "sweeps"], cwd=ROOT, env=self.env())
             self.step("redis, migrations")
             for i in range(webs):
                 self.start_web(i)

@@ -25,6 +25,7 @@ CHECK_EVERY = 1.0
 _scope = contextvars.ContextVar("tandem_replica_scope", default=False)
 _wrote = contextvars.ContextVar("tandem_replica_wrote", default=False)
 _recent = contextvars.ContextVar("tandem_replica_recent", default=False)
+_used = contextvars.ContextVar("tandem_replica_used", default=False)
 _lag: dict = {"at": -CHECK_EVERY, "seconds": None}
 
 
@@ -76,9 +77,20 @@ def use_replica() -> bool:
     return seconds is not None and seconds <= settings.TANDEM_REPLICA_MAX_LAG_SECONDS
 
 
+def reading():
+    """The connection a report's own SQL reads from: the replica where the router would read."""
+    if use_replica():
+        _used.set(True)
+        return connections[REPLICA]
+    return connections["default"]
+
+
 class Router:
     def db_for_read(self, model, **hints):
-        return REPLICA if use_replica() else "default"
+        if use_replica():
+            _used.set(True)
+            return REPLICA
+        return "default"
 
     def db_for_write(self, model, **hints):
         _wrote.set(True)
@@ -91,12 +103,15 @@ class Router:
         return db == "default"
 
 
-def _in_scope(iterator):
-    token = _scope.set(True)
-    try:
-        yield from iterator
-    finally:
-        _scope.reset(token)
+def _in_context(iterator, context: contextvars.Context):
+    """A streamed body's rows, read with the request's routing (the server reads them after the
+    middleware has returned)."""
+    iterator = iter(iterator)
+    while True:
+        try:
+            yield context.run(next, iterator)
+        except StopIteration:
+            return
 
 
 def replica_reads(view):
@@ -109,10 +124,13 @@ def replica_reads(view):
         token = _scope.set(True)
         try:
             response = view(request, *args, **kwargs)
+            if getattr(response, "streaming", False):
+                if use_replica():
+                    _used.set(True)
+                context = contextvars.copy_context()
+                response.streaming_content = _in_context(response.streaming_content, context)
         finally:
             _scope.reset(token)
-        if getattr(response, "streaming", False):
-            response.streaming_content = _in_scope(response.streaming_content)
         return response
 
     return wrapper
@@ -120,7 +138,8 @@ def replica_reads(view):
 
 class ReadYourWrites:
     """Marks a request that wrote, and sends the reads of a user who wrote a moment ago to the
-    primary."""
+    primary. The response says where its reads came from (X-Tandem-Read-From: replica when any
+    did), for operators and tests."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -133,15 +152,17 @@ class ReadYourWrites:
             recent = time.time() - float(request.COOKIES.get(COOKIE, "0")) < window
         except ValueError:
             recent = False
-        tokens = (_recent.set(recent), _wrote.set(False), _scope.set(False))
+        names = (_recent, _wrote, _scope, _used)
+        tokens = (_recent.set(recent), _wrote.set(False), _scope.set(False), _used.set(False))
         try:
             response = self.get_response(request)
+            response["X-Tandem-Read-From"] = "replica" if _used.get() else "primary"
             if _wrote.get():
                 response.set_cookie(
                     COOKIE, f"{time.time():.3f}", max_age=window, httponly=True,
                     samesite="Lax", secure=request.is_secure(),
                 )  # fmt: skip
         finally:
-            for var, token in zip((_recent, _wrote, _scope), tokens, strict=True):
+            for var, token in zip(names, tokens, strict=True):
                 var.reset(token)
         return response

@@ -14,10 +14,8 @@ stage before to reaching this one, over the people counted at this stage.
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db import connection
-
 from tandem.contacts.models import LifecycleStage, Person
-from tandem.core import access, periods
+from tandem.core import access, periods, replica
 from tandem.insights import sql
 from tandem.insights.tables import Column, Table, bar_chart, ratio
 from tandem.marketing import segments
@@ -126,7 +124,7 @@ def figures(actor, p: Params) -> dict:
         params += cond_params
     text += f", d AS ({' UNION ALL '.join(parts)}) {sql.median_by('g, k', 'd', 'd')}"
     out: dict = {}
-    with connection.cursor() as cursor:
+    with replica.reading().cursor() as cursor:
         cursor.execute(text, params)
         for g, k, n, days in cursor.fetchall():
             out.setdefault(g, [(0, None)] * len(STAGES))[k] = (n, days)
@@ -208,7 +206,7 @@ def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
     where = "r.g IS NULL" if group is None else "r.g = %s"
     text += f" SELECT r.id FROM r WHERE {where} AND {cond} ORDER BY r.id"  # noqa: S608
     params += ([] if group is None else [group]) + cond_params
-    with connection.cursor() as cursor:
+    with replica.reading().cursor() as cursor:
         cursor.execute(text, params)
         return "people", [pk for (pk,) in cursor.fetchall()]
 
