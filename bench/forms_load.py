@@ -82,15 +82,16 @@ def fresh_database() -> str:
 class Connection:
     """One keep-alive HTTP/1.1 connection, as a browser holds it; reopened when closed."""
 
-    def __init__(self):
+    def __init__(self, port: int = PORT, path: str = "/f/benchform/"):
         self.reader = self.writer = None
+        self.port, self.path = port, path
 
     async def post(self, body: bytes) -> tuple[int, float]:
         started = time.perf_counter()
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", PORT)
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         head = (
-            f"POST /f/benchform/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+            f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
             f"Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
@@ -111,17 +112,17 @@ class Connection:
         return status, time.perf_counter() - started
 
 
-async def load() -> dict:
+async def load(port: int = PORT, seconds: float = SECONDS, prefix: str = "visitor") -> dict:
     counter, results = iter(range(10**9)), []
-    deadline = time.perf_counter() + SECONDS
+    deadline = time.perf_counter() + seconds
 
     async def client(worker: int):
-        connection = Connection()
+        connection = Connection(port)
         while time.perf_counter() < deadline:
             n = next(counter)
             body = urlencode(
                 {
-                    "email": f"visitor{n}@bench.example",
+                    "email": f"{prefix}{n}@bench.example",
                     "first_name": f"V{n}",
                     "last_name": "Visitor",
                     "custom:company": f"Company {n % 997}",
@@ -134,7 +135,7 @@ async def load() -> dict:
             try:
                 results.append(await connection.post(body))
             except (OSError, asyncio.IncompleteReadError, IndexError):
-                connection = Connection()
+                connection = Connection(port)
                 results.append((0, 0.0))
 
     started = time.perf_counter()
