@@ -158,7 +158,10 @@ class Submission(models.Model):
         LeadForm, on_delete=models.CASCADE, related_name="submissions", db_index=False
     )  # submission_form_idx leads with it
     person = models.ForeignKey("contacts.Person", on_delete=models.CASCADE, related_name="+")
-    touch = models.ForeignKey(Touch, null=True, on_delete=models.SET_NULL, related_name="+")
+    # no database constraint: the touch table is partitioned on PostgreSQL (partitions.py)
+    touch = models.ForeignKey(
+        Touch, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     fingerprint = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     ip = models.GenericIPAddressField(null=True, blank=True)

@@ -70,3 +70,24 @@ def send_recovery_sweep() -> int:
     finally:
         wait = timedelta(seconds=settings.TANDEM_SEND_STALL_SECONDS)
         send_recovery_sweep.using(run_after=timezone.now() + wait).enqueue()
+
+
+@task()
+def touch_partitions_sweep() -> int:
+    """A year of monthly touch partitions kept ready on PostgreSQL (partitions.py), daily."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from tandem.marketing import partitions
+
+    try:
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            if not partitions.is_partitioned(cursor):
+                return 0
+            return len(partitions.ensure(cursor, timezone.now().date()))
+    finally:
+        touch_partitions_sweep.using(run_after=timezone.now() + timedelta(days=1)).enqueue()
