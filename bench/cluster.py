@@ -6,8 +6,10 @@ Forms: BENCH_CLIENTS keep-alive clients post unique submissions through HAProxy 
 BENCH_SECONDS (default 20) per run; accepted = stored is checked at the end. Send: a campaign to
 BENCH_RECIPIENTS people (default 20,000) into an aiosmtpd sink in its own process, timed from
 "send now" to the sink holding every message. BENCH_ROUNDS rounds (default 3), the process
-counts alternating within each; medians, the scaling against one process, and the per-core
-efficiency (scaling ÷ the cores the processes can use: this machine has os.cpu_count()).
+counts alternating within each; before each timed run the tasks that are due run first (the
+sweeps a deployment runs: scoring the people the last run touched), so each starts from the same
+queue. Prints medians, the scaling against one process, and the per-core efficiency (scaling ÷
+the cores the processes can use: os.cpu_count()).
 
     .venv/bin/python bench/cluster.py
 """
@@ -72,13 +74,25 @@ def shell(cluster, code: str) -> str:
 
 
 def forms(cluster, webs: int, n: int) -> float:
+    drain(cluster)
     cluster.restart_web(webs)
     outcome = asyncio.run(load(cluster.port + 80, SECONDS, prefix=f"w{webs}r{n}-"))
     accepted = sum(1 for status, _ in outcome["results"] if status == 200)
     return accepted / outcome["elapsed"]
 
 
+def drain(cluster) -> None:
+    """Run the tasks that are due (the sweeps: scoring the people the last run touched, the
+    predictive model's first training), so every timed run starts from the same queue."""
+    import subprocess
+
+    subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-reload",
+                    "--no-startup-delay", "-v0"], cwd=ROOT, env=cluster.env(),
+                   check=True)  # fmt: skip
+
+
 def send(cluster, count, workers: int, n: int) -> float:
+    drain(cluster)
     count.value = 0
     pids = [cluster.start_worker() for _ in range(workers)]
     time.sleep(3)  # workers up and polling, as in a running deployment
@@ -123,13 +137,6 @@ def main() -> None:
     send_runs: dict[int, list[float]] = {1: [], 2: [], 4: []}
     try:
         shell(cluster, FORM_SETUP)
-        # the sweeps a start queues (the predictive model's first training among them) run
-        # now, not inside the first timed send
-        import subprocess
-
-        subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-reload",
-                        "--no-startup-delay", "-v0"], cwd=ROOT, env=cluster.env(),
-                       check=True)  # fmt: skip
         for n in range(ROUNDS):
             for k in form_runs:
                 form_runs[k].append(forms(cluster, k, n))
