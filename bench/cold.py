@@ -3,7 +3,7 @@
 For each page: start a fresh granian process (one worker, as `make run`'s deployment notes
 say), wait until it serves a static file (the app is loaded, no view has run), then time one GET
 of the page as its usual reader, and stop the server. Beside it, in the same run, the page's
-median once warm (5 more GETs on the same process) and the cold time of `/healthz`, the floor of
+median once warm (5 more GETs on the same process) and the cold time of `/livez`, the floor of
 any first request. Target: no page's first request past 1 s.
 
     DATABASE_URL=postgresql://…/tandem_bench .venv/bin/python bench/cold.py
@@ -87,7 +87,7 @@ def path_of(username: str | None, path: str) -> str:
 
 def main() -> None:
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
-    pages = {"healthz (floor)": (None, "/healthz")}
+    pages = {"livez (floor)": (None, "/livez")}
     pages.update({k: v for k, v in PAGES.items() if not only or k in only})
     print(f"{'page':26} {'first request':>14} {'warm median':>12}")
     worst = 0.0

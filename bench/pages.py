@@ -1,7 +1,7 @@
 """Server time of every main page (the pages `make screenshots` takes, each as its usual reader
 opens it), against a bare endpoint in the same run, and the bytes a first load sends.
 
-The reference is `/healthz` through the same client and middleware (session, CSRF, time zone,
+The reference is `/livez` through the same client and middleware (session, CSRF, time zone,
 one `SELECT 1`): the floor of any request here. Page and reference run alternately; the figures
 are medians of BENCH_RUNS runs (7 by default) in ms of server time, in-process through Django's
 test client (view, queries, template; no network). The first load is the page's HTML with the
@@ -88,7 +88,7 @@ def main() -> None:
         _timed(client, url)  # warm: the first request of a process compiles templates
         page_times, bare_times = [], []
         for _ in range(common.RUNS):
-            bare_times.append(_timed(client, "/healthz"))
+            bare_times.append(_timed(client, "/livez"))
             page_times.append(_timed(client, url))
         page_ms, bare_ms = statistics.median(page_times), statistics.median(bare_times)
         raw, packed = first_load(client.get(url).content)

@@ -16,6 +16,7 @@ def test_every_url_is_in_the_matrix():
         "core:picker_new",
         "core:note_new",
         "core:healthz",
+        "core:livez",
         # The style guide, staff only: test_browser.py screenshots it; test_pages.py checks who.
         "core:styleguide",
         "core:styleguide_drawer",

@@ -184,6 +184,11 @@ def test_healthz(client, db):
     assert "replica" not in body  # none configured
 
 
+def test_livez_answers_with_one_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert client.get("/livez").json() == {"ok": True}
+
+
 def test_healthz_fails_when_the_cache_does_not_answer(client, db, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0",

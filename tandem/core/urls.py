@@ -11,6 +11,7 @@ urlpatterns = [
     path("pick/<slug:kind>/new", views.picker_new, name="picker_new"),
     path("notes/<str:target>/<int:pk>/new", note_views.note_new, name="note_new"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("styleguide/", styleguide.styleguide, name="styleguide"),
     path("styleguide/drawer", styleguide.styleguide_drawer, name="styleguide_drawer"),
     path("saved-filters/", saved_filter_views.create, name="saved_filter_create"),

@@ -1,5 +1,6 @@
 """Home and global search. Core knows no domain, so it asks the apps through a registry."""
 
+from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -82,6 +83,13 @@ def picker_new(request, kind: str):
     option = {"id": made.pk, "label": str(made), "sub": "just created"}
     context = {"options": [option], "q": text, "kind": kind, "created": True}
     return render(request, "components/picker_options.html", context)
+
+
+def livez(request):
+    """Liveness: the process answers and reaches its database (one `SELECT 1`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})
 
 
 def healthz(request):

@@ -1,10 +1,11 @@
 """A campaign batch whose worker died mid-way (killed, out of memory, machine lost).
 
-Its recipients still read "sending" (never tried) or "attempting" (the one message that was on
-the wire). Once no claim of the campaign has moved for TANDEM_SEND_STALL_SECONDS (a live worker
-renews its claim with every message), the never-tried go back to the queue as new batches, and
-the one in doubt is marked failed and not sent again: it may have arrived, and a recipient
-must never get a campaign twice. The sends the worker recorded get their touches.
+Its recipients still read "sending" (never tried) or "attempting" (the few it had put on the
+wire since its last progress write, at most sending.WINDOW). Once no claim of the campaign has
+moved for TANDEM_SEND_STALL_SECONDS (a live worker renews its claims every few messages), the
+never-tried go back to the queue as new batches, and those in doubt are marked failed and not
+sent again: they may have arrived, and a recipient must never get a campaign twice. The sends
+the worker recorded get their touches.
 """
 
 from datetime import timedelta

@@ -151,40 +151,63 @@ def send_batch(campaign_id: int, first: int, last: int) -> int:
     return len(sent)
 
 
+WINDOW = 10  # messages a worker puts on the wire between two writes of its progress
+
+
 class _Journal:
-    """Each message's outcome is written as soon as the server answers, in the statement that
-    marks the next one as on the wire: if the worker dies, exactly one message of its batch is in
-    doubt (marketing/recovery.py), and the rest are known sent or never tried."""
+    """A batch's progress, written every WINDOW messages in one statement: the outcomes since
+    the last write, and the next WINDOW marked as on the wire ("attempting"). If the worker dies,
+    at most WINDOW messages of its batch are in doubt (marketing/recovery.py never sends them
+    again), and every other one is known sent or never tried. A refused message is written at
+    once.
+
+    On PostgreSQL these commits do not wait for the log to reach the disk (`synchronous_commit
+    = off`, for this loop only): a worker that dies loses none of them, as the server keeps them;
+    only a crash of the database server itself could lose its last fraction of a second."""
 
     def __init__(self):
-        table = connection.ops.quote_name(Recipient._meta.db_table)
-        # the table is our model's; every value is a parameter
-        self.sql = (
-            f"UPDATE {table} SET status = CASE WHEN id = %s THEN %s ELSE %s END, "  # noqa: S608
-            "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
-            "error = CASE WHEN id = %s THEN %s ELSE error END, claimed_at = %s "
-            "WHERE id IN (%s, %s)"
-        )
+        self.table = connection.ops.quote_name(Recipient._meta.db_table)
 
-    def write(self, done: int | None, status: str, error: str, at, following: int) -> None:
-        """`done` ended with `status` (None: nothing yet); `following` goes on the wire next."""
-        done = following if done is None else done
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO off")
+        return self
+
+    def __exit__(self, *exc):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+    def mark(self, sent: list[int], window: list[int], at) -> None:
+        """`sent` went out (at `at`); `window` goes on the wire next."""
+        if not (sent or window):
+            return
         stamp = connection.ops.adapt_datetimefield_value
-        params = [done, status, RecipientStatus.ATTEMPTING, done, stamp(at), done, error[:300],
-                  stamp(timezone.now()), done, following]  # fmt: skip
+        done = ", ".join(["%s"] * len(sent)) or "NULL"
+        every = ", ".join(["%s"] * (len(sent) + len(window)))
+        sql = (  # the table is our model's; every value is a parameter
+            f"UPDATE {self.table} SET status = CASE WHEN id IN ({done}) THEN %s ELSE %s END, "  # noqa: S608
+            f"sent_at = CASE WHEN id IN ({done}) THEN %s ELSE sent_at END, claimed_at = %s "
+            f"WHERE id IN ({every})"
+        )
+        params = [*sent, RecipientStatus.SENT, RecipientStatus.ATTEMPTING, *sent, stamp(at),
+                  stamp(timezone.now()), *sent, *window]  # fmt: skip
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(sql, params)
+
+    def fail(self, pk: int, error: str) -> None:
+        Recipient.objects.filter(pk=pk).update(status=RecipientStatus.FAILED, error=error[:300])
 
 
 def _deliver(outgoing) -> list[tuple[int, object]]:
-    """Send over one connection, writing each outcome as it comes; returns (pk, sent at) of
-    the messages sent. A refused message fails alone; a broken connection fails the rest of the
+    """Send over one connection, writing the progress as it goes; returns (pk, sent at) of the
+    messages sent. A refused message fails alone; a broken connection fails the rest of the
     batch (reported, not silently lost)."""
     sent: list[tuple[int, object]] = []
     if not outgoing:
         return sent
-    journal, pks = _Journal(), [r.pk for r, _ in outgoing]
-    journal.write(None, RecipientStatus.ATTEMPTING, "", None, pks[0])
+    pks = [r.pk for r, _ in outgoing]
     backend = mail.mailers.default
     try:
         backend.open()
@@ -194,23 +217,31 @@ def _deliver(outgoing) -> list[tuple[int, object]]:
         )
         return sent
     try:
-        for i, (recipient, msg) in enumerate(outgoing):
-            following = pks[i + 1] if i + 1 < len(pks) else recipient.pk
-            try:
-                if isinstance(msg, wire.Prepared):
-                    msg.send_over(backend)
-                else:
-                    backend.send_messages([msg])
-            except Exception as exc:  # noqa: BLE001 - a refused address fails alone
-                journal.write(recipient.pk, RecipientStatus.FAILED, f"{type(exc).__name__}: {exc}",
-                              None, following)  # fmt: skip
-                continue
-            at = timezone.now()
-            journal.write(recipient.pk, RecipientStatus.SENT, "", at, following)
-            sent.append((recipient.pk, at))
+        with _Journal() as journal:
+            journal.mark([], pks[:WINDOW], None)
+            for start in range(0, len(outgoing), WINDOW):
+                went = _send_window(backend, outgoing[start : start + WINDOW], journal)
+                at = timezone.now()
+                journal.mark(went, pks[start + WINDOW : start + 2 * WINDOW], at)
+                sent.extend((pk, at) for pk in went)
     finally:
         backend.close()
     return sent
+
+
+def _send_window(backend, window, journal: _Journal) -> list[int]:
+    went = []
+    for recipient, msg in window:
+        try:
+            if isinstance(msg, wire.Prepared):
+                msg.send_over(backend)
+            else:
+                backend.send_messages([msg])
+        except Exception as exc:  # noqa: BLE001 - a refused address fails alone
+            journal.fail(recipient.pk, f"{type(exc).__name__}: {exc}")
+            continue
+        went.append(recipient.pk)
+    return went
 
 
 def finish_if_done(campaign_id: int) -> None:
