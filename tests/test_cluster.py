@@ -145,7 +145,7 @@ def wait_until(check, seconds: float = 120, what: str = ""):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def sending(workers: list[int], port: int) -> list[int]:
+def mid_batch(workers: list[int], port: int) -> list[int]:
     """The workers holding an SMTP connection to the sink right now (mid-batch)."""
     out = subprocess.run(["ss", "-tnpH", "state", "established", f"dport = :{port}"],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
@@ -282,7 +282,7 @@ def test_a_campaign_sent_by_four_workers_survives_one_killed(cluster, sink):
         f" campaign=Campaign.objects.get(pk={made}))\nprint(1)"
     ))  # fmt: skip
     wait_until(lambda: len(handler.recipients) >= 6000, what="6,000 messages")
-    victim = wait_until(lambda: sending(workers, port), what="a worker mid-batch")[0]
+    victim = wait_until(lambda: mid_batch(workers, port), what="a worker mid-batch")[0]
     cluster.kill(victim, signal.SIGKILL)
     status = f"SELECT status FROM marketing_campaign WHERE id = {int(made)}"
     wait_until(lambda: sql(cluster.primary_url, status)[0][0] == "sent", seconds=300,
@@ -292,9 +292,10 @@ def test_a_campaign_sent_by_four_workers_survives_one_killed(cluster, sink):
     ), (made,)))  # fmt: skip
     received = list(handler.recipients)
     assert len(received) == len(set(received))  # none twice
-    in_doubt = counts.get("failed", 0)
-    assert counts.get("sent", 0) == len(received)
-    assert len(received) + in_doubt == 20000 and in_doubt <= sending.WINDOW
+    sent, in_doubt = counts.get("sent", 0), counts.get("failed", 0)
+    assert sent + in_doubt == 20000 and in_doubt <= sending.WINDOW
+    # the sink holds every recorded send, and perhaps some in doubt: they were on the wire
+    assert sent <= len(received) <= sent + in_doubt
     recovered = sql(cluster.primary_url, (
         "SELECT summary FROM core_timelineentry WHERE verb = 'send_recovered' AND target_id = %s"
     ), (made,))  # fmt: skip
