@@ -294,6 +294,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Rate limits and throttles count in this cache: with several web processes, point CACHE_URL at
 # Redis so they share one count.
 CACHES = caches(os.environ.get("CACHE_URL", "locmem:"))
+# How long a dashboard card (a report over 90 days) is kept in the cache for its reader.
+TANDEM_CARD_CACHE_SECONDS = env_int("TANDEM_CARD_CACHE_SECONDS", 60)
 # A campaign batch whose claim has not moved for this long lost its worker: it is sent on by
 # another (a live worker renews its claim with every message).
 TANDEM_SEND_STALL_SECONDS = env_int("TANDEM_SEND_STALL_SECONDS", 120)

@@ -64,6 +64,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing a test cached (a dashboard card, a rate-limit count) reaches the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_workspace_cache():
     from tandem.core import webhooks, workspace
 

@@ -471,6 +471,27 @@ def test_the_dashboard_loads_each_card_and_says_what_a_chartless_one_asks_for(as
     assert as_user(world.marketer).get("/insights/card/attribution/").status_code == 404
 
 
+def test_a_dashboard_card_is_kept_in_the_cache_for_its_reader(as_user, world, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(world.marketer)
+    with CaptureQueriesContext(connection) as first:
+        empty = client.get("/insights/card/funnel/").content.decode()
+    f.person(owner=world.marketer, lifecycle_stage="lead", first_touch_at=timezone.now())
+    with CaptureQueriesContext(connection) as again:
+        kept = client.get("/insights/card/funnel/").content.decode()
+    assert kept == empty and "Nothing in the last 90 days yet." in kept  # not computed again
+    assert len(again.captured_queries) < len(first.captured_queries)
+    other = as_user(world.marketing_manager).get("/insights/card/funnel/").content.decode()
+    assert "Reached lead" in other  # each reader has their own
+    settings.TANDEM_CARD_CACHE_SECONDS = 0
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "Reached lead" in as_user(world.marketer).get("/insights/card/funnel/").content.decode()
+
+
 def test_a_dashboard_card_draws_its_report(as_user, world):
     f.person(owner=world.marketer, lifecycle_stage="lead", first_touch_at=timezone.now())
     card = as_user(world.marketer).get("/insights/card/funnel/").content.decode()

@@ -1,6 +1,8 @@
 """Report pages with drill-down and export, plans and their control actions, budget proposal."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,8 +61,16 @@ def index(request):
 @guarded
 @replica_reads
 def card(request, name: str):
-    """One dashboard card's chart, fetched by the card as the dashboard loads."""
-    return render(request, "insights/_card.html", dashboard.card(request.user, name))
+    """One dashboard card's chart, fetched by the card as the dashboard loads. Each is a whole
+    report over 90 days, so it is kept in the cache (shared by every process with CACHE_URL)
+    for TANDEM_CARD_CACHE_SECONDS, per reader: a dashboard reopened within that time does not
+    compute it again."""
+    key = f"insights:card:{request.user.pk}:{request.user.role}:{name}"
+    context = cache.get(key)
+    if context is None:
+        context = dashboard.card(request.user, name)
+        cache.set(key, context, settings.TANDEM_CARD_CACHE_SECONDS)
+    return render(request, "insights/_card.html", context)
 
 
 @guarded
