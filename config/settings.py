@@ -297,8 +297,9 @@ CACHES = caches(os.environ.get("CACHE_URL", "locmem:"))
 # How long a dashboard card (a report over 90 days) is kept in the cache for its reader.
 TANDEM_CARD_CACHE_SECONDS = env_int("TANDEM_CARD_CACHE_SECONDS", 60)
 # A campaign batch whose claim has not moved for this long lost its worker: it is sent on by
-# another (a live worker renews its claim with every message).
-TANDEM_SEND_STALL_SECONDS = env_int("TANDEM_SEND_STALL_SECONDS", 120)
+# another. A live worker renews its claim every 10 messages, so this must be longer than 10
+# messages can take on the slowest SMTP server (each command may wait its 10 s timeout).
+TANDEM_SEND_STALL_SECONDS = env_int("TANDEM_SEND_STALL_SECONDS", 600)
 # Task workers (`manage.py db_worker`) a deployment runs; they claim tasks with SKIP LOCKED.
 TANDEM_WORKERS = env_int("TANDEM_WORKERS", 1)
 # Bounces and complaints arrive at /e/webhooks/mailgun/tracking/, signed with the webhook key.

@@ -325,6 +325,29 @@ def test_a_batch_whose_worker_died_is_sent_on_without_sending_twice(audience, sm
     assert campaigns.stats(campaign)["sent"] == 999 and campaigns.stats(campaign)["failed"] == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_taken_for_dead_stops_instead_of_sending_what_was_recovered(
+    audience, smtp, settings
+):
+    from datetime import timedelta
+
+    from tandem.marketing import recovery
+
+    campaign = _campaign(audience)
+    Campaign.objects.filter(pk=campaign.pk).update(status="scheduled")
+    sending.dispatch(campaign.pk)
+    campaign.refresh_from_db()
+    first, last = sending.batches_of(campaign, "queued")[0]
+    claimed = sending._claim(campaign.pk, first, last)  # a worker claims, then stalls
+    later = timezone.now() + timedelta(seconds=settings.TANDEM_SEND_STALL_SECONDS + 1)
+    assert recovery.recover(campaign.pk, now=later)["requeued"] == len(claimed)
+    batch = wire.Batch(mailer.compile_body(campaign.body, campaign.body_format), {"": "Hi"})
+    outgoing = [(r, batch.message(r.person, r.token, "")) for r in claimed]
+    assert sending._deliver(outgoing) == []  # it wakes up: the batch is no longer its own
+    assert smtp.messages == []
+    assert Recipient.objects.filter(pk__in=[r.pk for r in claimed], status="queued").count() == 500
+
+
 def test_an_address_beyond_ascii_is_built_by_django(db):
     batch = wire.Batch(mailer.compile_body("Hi {{ first_name }}", "markdown"), {"a": "Hello"})
     plain = batch.message(Person(email="ada@example.com", first_name="Ada"), "tok1", "a")

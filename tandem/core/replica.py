@@ -64,10 +64,6 @@ def lag() -> float | None:
     return _lag["seconds"]
 
 
-def forget_lag() -> None:
-    _lag.update(at=-CHECK_EVERY, seconds=None)
-
-
 def use_replica() -> bool:
     if not (_scope.get() and configured()) or _wrote.get() or _recent.get():
         return False

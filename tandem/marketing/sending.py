@@ -179,22 +179,25 @@ class _Journal:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
 
-    def mark(self, sent: list[int], window: list[int], at) -> None:
-        """`sent` went out (at `at`); `window` goes on the wire next."""
+    def mark(self, sent: list[int], window: list[int], at) -> bool:
+        """`sent` went out (at `at`); `window` goes on the wire next. False when some of them are
+        no longer this worker's: it was taken for dead and its batch recovered."""
         if not (sent or window):
-            return
+            return True
         stamp = connection.ops.adapt_datetimefield_value
         done = ", ".join(["%s"] * len(sent)) or "NULL"
         every = ", ".join(["%s"] * (len(sent) + len(window)))
         sql = (  # the table is our model's; every value is a parameter
             f"UPDATE {self.table} SET status = CASE WHEN id IN ({done}) THEN %s ELSE %s END, "  # noqa: S608
             f"sent_at = CASE WHEN id IN ({done}) THEN %s ELSE sent_at END, claimed_at = %s "
-            f"WHERE id IN ({every})"
+            f"WHERE id IN ({every}) AND status IN (%s, %s)"
         )
         params = [*sent, RecipientStatus.SENT, RecipientStatus.ATTEMPTING, *sent, stamp(at),
-                  stamp(timezone.now()), *sent, *window]  # fmt: skip
+                  stamp(timezone.now()), *sent, *window, RecipientStatus.SENDING,
+                  RecipientStatus.ATTEMPTING]  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            return cursor.rowcount == len(sent) + len(window)
 
     def fail(self, pk: int, error: str) -> None:
         Recipient.objects.filter(pk=pk).update(status=RecipientStatus.FAILED, error=error[:300])
@@ -218,12 +221,15 @@ def _deliver(outgoing) -> list[tuple[int, object]]:
         return sent
     try:
         with _Journal() as journal:
-            journal.mark([], pks[:WINDOW], None)
+            mine = journal.mark([], pks[:WINDOW], None)
             for start in range(0, len(outgoing), WINDOW):
+                if not mine:
+                    break  # recovered by another worker: what is left is theirs
                 went = _send_window(backend, outgoing[start : start + WINDOW], journal)
                 at = timezone.now()
-                journal.mark(went, pks[start + WINDOW : start + 2 * WINDOW], at)
-                sent.extend((pk, at) for pk in went)
+                mine = journal.mark(went, pks[start + WINDOW : start + 2 * WINDOW], at)
+                if mine:
+                    sent.extend((pk, at) for pk in went)
     finally:
         backend.close()
     return sent
