@@ -12,6 +12,7 @@ Anything else, and every read outside a marked view, goes to the primary. Withou
 nothing here runs.
 """
 
+import contextlib
 import contextvars
 import time
 from functools import wraps
@@ -62,6 +63,13 @@ def lag() -> float | None:
         # a replica that did not answer is asked again in 10 s, not on every request
         _lag.update(at=now + (9 * CHECK_EVERY if seconds is None else 0), seconds=seconds)
     return _lag["seconds"]
+
+
+def _replica_down() -> None:
+    _lag.update(at=time.monotonic() + 9 * CHECK_EVERY, seconds=None)
+    _used.set(False)
+    with contextlib.suppress(DatabaseError):  # a broken connection is dropped all the same
+        connections[REPLICA].close()
 
 
 def use_replica() -> bool:
@@ -119,7 +127,15 @@ def replica_reads(view):
             return view(request, *args, **kwargs)
         token = _scope.set(True)
         try:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except DatabaseError:
+                if not _used.get():
+                    raise
+                # the replica went away since it was last checked: a GET reads again, from the
+                # primary, and the replica is not asked for the next 10 s
+                _replica_down()
+                response = view(request, *args, **kwargs)
             if getattr(response, "streaming", False):
                 if use_replica():
                     _used.set(True)
