@@ -1,10 +1,12 @@
-"""The form endpoint under sustained load on loopback, on PostgreSQL.
+"""The form endpoint under sustained load on loopback, on PostgreSQL, against its floor.
 
 Starts granian (the WSGI server Tandem deploys with) on a fresh database, then an asyncio
 client posts unique submissions (new people, with consent and UTM values) for BENCH_SECONDS
-(default 60) from BENCH_CLIENTS concurrent keep-alive connections. Prints accepted submissions
-a second, latency percentiles, and checks that the stored touches and submissions equal the
-accepted responses.
+(default 30) from BENCH_CLIENTS concurrent keep-alive connections. The floor is
+bench/forms_floor.py, a bare WSGI app writing the same rows, served by the same granian
+configuration; the two alternate, for 1 and 2 web processes, BENCH_ROUNDS times (default 3).
+Prints the medians of accepted submissions a second, the ratio, latency, and checks after
+every run that the stored rows equal the accepted responses.
 
     .venv/bin/python bench/forms_load.py
 """
@@ -23,17 +25,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DB = os.environ.get("TANDEM_BENCH_FORMS_DB", "postgresql://postgres@127.0.0.1:5432/tandem_forms")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "12"))
-WORKERS = os.environ.get("BENCH_WORKERS", "2")
+WORKER_COUNTS = os.environ.get("BENCH_WORKERS", "1,2").split(",")
 THREADS = os.environ.get("BENCH_THREADS", "2")
 SERVER = os.environ.get("BENCH_SERVER", "granian")
 BIN = ROOT / ".venv" / "bin"
-SERVERS = {
-    "granian": [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
-                str(PORT), "--workers", WORKERS, "--blocking-threads", THREADS,
-                "--log-level", "warning", "config.wsgi:application"],
-}  # fmt: skip
+APPS = {"tandem": "config.wsgi:application", "floor": "bench.forms_floor:application"}
+
+
+def server_command(app: str, workers: str) -> list[str]:
+    return [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
+            str(PORT), "--workers", workers, "--blocking-threads", THREADS,
+            "--log-level", "warning", APPS[app]]  # fmt: skip
+
+
 ENV = {
     **os.environ,
     "DATABASE_URL": DB,
@@ -75,7 +82,7 @@ def fresh_database() -> str:
         "f = LeadForm.objects.create(program=p, name='Bench', key='benchform',"
         " fields=capture.clean_fields([{'name': 'first_name'}, {'name': 'last_name'},"
         " {'name': 'custom:company'}]), consent_wording='Send me news.');"
-        "print(f.key)",
+        "print(f.pk, p.pk)",
     )
 
 
@@ -143,52 +150,79 @@ async def load(port: int = PORT, seconds: float = SECONDS, prefix: str = "visito
     return {"elapsed": time.perf_counter() - started, "results": results}
 
 
-def stored() -> tuple[int, int, int]:
-    out = manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        "from tandem.marketing.models import Touch, Submission;"
-        "from tandem.contacts.models import Person, ConsentRecord;"
-        "print(Touch.objects.count(), Submission.objects.count(), Person.objects.count(),"
-        " ConsentRecord.objects.count())",
-    )
-    return tuple(int(x) for x in out.split())
+def stored() -> tuple[int, ...]:
+    import psycopg
+
+    with psycopg.connect(DB) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM marketing_touch), (SELECT count(*) FROM "
+            "marketing_submission), (SELECT count(*) FROM contacts_person), (SELECT count(*) "
+            "FROM contacts_consentrecord), (SELECT count(*) FROM core_timelineentry "
+            "WHERE verb = 'consent_granted')"
+        ).fetchone()
 
 
-def main() -> None:
-    fresh_database()
-    server = subprocess.Popen(SERVERS[SERVER], cwd=ROOT, env=ENV)
+def wait_listening(seconds: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", PORT)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def one_run(app: str, workers: str, env: dict, prefix: str) -> dict:
+    before = stored()
+    server = subprocess.Popen(server_command(app, workers), cwd=ROOT, env=env)
     try:
-        time.sleep(3)
-        outcome = asyncio.run(load())
+        wait_listening()
+        time.sleep(1)  # the processes import the app
+        outcome = asyncio.run(load(prefix=prefix))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     results, elapsed = outcome["results"], outcome["elapsed"]
-    accepted = [t for code, t in results if code == 200]
-    codes = {}
-    for code, _ in results:
-        codes[code] = codes.get(code, 0) + 1
-    touches, submissions, people, consents = stored()
-    latencies = sorted(accepted)
+    accepted = sorted(t for code, t in results if code == 200)
+    added = [a - b for a, b in zip(stored(), before, strict=True)]
+    if len(set(added)) != 1 or added[0] != len(accepted):
+        sys.exit(f"{app}: stored {added} rows of each kind for {len(accepted)} accepted")
+    others = len(results) - len(accepted)
+    return {
+        "rate": len(accepted) / elapsed,
+        "median_ms": statistics.median(accepted) * 1000,
+        "p95_ms": accepted[int(len(accepted) * 0.95)] * 1000,
+        "refused": others,
+    }
+
+
+def main() -> None:
+    form_id, program_id = fresh_database().split()
+    env = {**ENV, "BENCH_FLOOR_DB": DB, "BENCH_FLOOR_FORM": f"{form_id},{program_id}",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    runs = {(app, w): [] for w in WORKER_COUNTS for app in APPS}
+    for round_ in range(ROUNDS):
+        for workers in WORKER_COUNTS:
+            order = list(APPS) if round_ % 2 == 0 else list(reversed(APPS))
+            for app in order:
+                result = one_run(app, workers, env, prefix=f"r{round_}w{workers}{app}")
+                runs[app, workers].append(result)
+                print(f"  round {round_ + 1}, {workers} process(es), {app:6s} "
+                      f"{result['rate']:7.0f}/s  median {result['median_ms']:.1f} ms  "
+                      f"refused {result['refused']}", flush=True)  # fmt: skip
     print(
-        f"form endpoint on PostgreSQL, {SERVER} {WORKERS} workers x {THREADS} threads, "
-        f"{CLIENTS} keep-alive clients"
+        f"\nform capture on PostgreSQL: granian, {THREADS} threads a process, {CLIENTS} "
+        f"keep-alive clients, {SECONDS:.0f} s runs, medians of {ROUNDS}; new people"
     )
-    print(f"  duration              {elapsed:8.1f} s")
-    print(f"  responses by status   {codes}")
-    print(f"  accepted              {len(accepted):8d}  ({len(accepted) / elapsed:.0f} a second)")
-    print(
-        f"  latency               median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms"
-    )
-    print(f"  stored                {touches} touches, {submissions} submissions, {people} people,"
-          f" {consents} consent records")  # fmt: skip
-    ok = touches == submissions == people == consents == len(accepted)
-    print(f"  stored touches equal accepted responses: {'yes' if ok else 'NO'}")
-    if not ok:
-        sys.exit(1)
+    print("processes  floor/s  tandem/s  ratio  tandem median latency  stored = accepted")
+    for workers in WORKER_COUNTS:
+        floor = statistics.median(r["rate"] for r in runs["floor", workers])
+        ours = statistics.median(r["rate"] for r in runs["tandem", workers])
+        latency = statistics.median(r["median_ms"] for r in runs["tandem", workers])
+        print(f"{workers:>9}  {floor:7.0f}  {ours:8.0f}  {floor / ours:4.2f}x  "
+              f"{latency:17.1f} ms  yes")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -73,13 +73,16 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_workspace_cache():
+    from tandem.contacts import custom_fields
     from tandem.core import webhooks, workspace
 
     workspace.forget()
     webhooks.forget_endpoints()
+    custom_fields.forget_recent()
     yield
     workspace.forget()
     webhooks.forget_endpoints()
+    custom_fields.forget_recent()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tandem.contacts.models import ConsentRecord, Person
@@ -326,3 +327,93 @@ def test_builder_page_saves_fields(world, as_user):
     detail = client.get(response["Location"]).content.decode()
     assert f"/f/{form.key}/" in detail and "data-tandem-form" in detail
     assert "name=&quot;custom:booth&quot;" in detail  # escaped inside the snippet box
+
+
+def _rows_of(person):
+    """Every row one submission wrote for the person, as field values: ids, times and the
+    address itself left out so two people's rows compare."""
+    from tandem.contacts.models import LifecycleTransition
+    from tandem.core.models import TimelineEntry
+
+    skip = {"id", "person", "touch", "target_id", "created_at", "updated_at", "at", "occurred_at",
+            "stage_changed_at", "consent_at", "first_touch_at", "fingerprint",
+            "confirm_token"}  # fmt: skip
+    email = person.email_normalized
+
+    def plain(obj):
+        out = {}
+        for field in obj._meta.concrete_fields:
+            if field.name in skip:
+                continue
+            value = field.value_from_object(obj)
+            if isinstance(value, str):
+                value = value.replace(email, "EMAIL").replace(email.split("@")[0], "LOCAL")
+            elif isinstance(value, dict):
+                value = {k: str(v).replace(email, "EMAIL") for k, v in value.items()}
+            out[field.name] = value
+        return out
+
+    timeline = TimelineEntry.objects.filter(target_type="person", target_id=person.pk)
+    return {
+        "person": plain(person),
+        "transitions": [plain(t) for t in LifecycleTransition.objects.filter(person=person)],
+        "touches": [plain(t) for t in Touch.objects.filter(person=person)],
+        "submissions": [plain(s) for s in Submission.objects.filter(person=person)],
+        "consents": [plain(c) for c in ConsentRecord.objects.filter(person=person)],
+        "timeline": sorted((e.verb, e.via, e.summary.replace(email, "EMAIL")) for e in timeline),
+    }
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
+)
+@pytest.mark.parametrize("double_opt_in", [False, True])
+def test_a_new_persons_submission_in_one_statement_writes_what_the_orm_path_writes(
+    world, monkeypatch, double_opt_in
+):
+    """A new address goes in with one statement (core.chain); a webhook listener sends it the
+    ORM way. Both must leave the very same rows."""
+    from tandem.core import webhooks
+
+    form = f.lead_form(world.program, consent_wording=CONSENT, double_opt_in=double_opt_in,
+                       fields=capture.clean_fields([{"name": "first_name"},
+                                                    {"name": "custom:company"}]))  # fmt: skip
+    payload = {"first_name": "Ada", "consent": "yes", "custom:company": "Engines",
+               "utm_source": "news", "referrer": "https://r.example/"}  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        fast = capture.submit(form, {**payload, "email": "fast@example.com"}, ip="10.0.0.1")
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1 and writes[0].count("INSERT INTO") == 5 + (not double_opt_in)
+    monkeypatch.setattr(webhooks, "listening", lambda: True)
+    slow = capture.submit(form, {**payload, "email": "slow@example.com"}, ip="10.0.0.1")
+    assert fast.accepted and slow.accepted and not fast.errors
+    assert fast.pending_confirmation == slow.pending_confirmation == double_opt_in
+    people = {p.email_normalized: p for p in Person.objects.all()}
+    one, other = people["fast@example.com"], people["slow@example.com"]
+    assert _rows_of(one) == _rows_of(other)
+    sub = Submission.objects.get(person=one)
+    assert sub.pk == fast.submission.pk and sub.touch_id == Touch.objects.get(person=one).pk
+    assert sub.fingerprint == capture._fingerprint(form, fast.values)
+    assert bool(sub.confirm_token) == double_opt_in
+    assert one.source_program_id == form.program_id and one.first_touch_at == sub.at
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
+)
+def test_a_known_or_erased_address_takes_the_orm_path(world):
+    from tandem.contacts import privacy
+
+    form = f.lead_form(world.program, consent_wording=CONSENT)
+    first = capture.submit(form, {"email": "back@example.com", "first_name": "B"}, ip=None)
+    again = capture.submit(form, {"email": "Back@Example.com", "first_name": "Bea"}, ip=None)
+    assert first.accepted and again.accepted and not again.repeated
+    assert Person.objects.filter(email_normalized="back@example.com").count() == 1
+    assert Touch.objects.filter(person__email_normalized="back@example.com").count() == 2
+
+    erased = f.person(email="gone@example.com")
+    privacy.erase(actor=world.admin, person=erased)
+    outcome = capture.submit(form, {"email": "gone@example.com", "consent": "yes"}, ip=None)
+    person = Person.objects.get(email_normalized="gone@example.com")
+    assert outcome.accepted and person.unsubscribed_at is not None
+    assert person.consent == "withdrawn"

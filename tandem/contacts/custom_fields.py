@@ -4,6 +4,7 @@ field's kind and options, whether it is required, and who may edit it. Keys nobo
 (a web form's custom:<name>) stay free text, as before."""
 
 import re
+import time
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -32,6 +33,24 @@ def may_define(actor) -> bool:
 
 def definitions(record_type: str) -> list[CustomField]:
     return list(CustomField.objects.filter(record_type=record_type))
+
+
+RECENT_TTL = 5.0  # seconds an edit takes to reach every server process's public forms
+_recent: dict[str, tuple[float, list[CustomField]]] = {}
+
+
+def definitions_recent(record_type: str) -> list[CustomField]:
+    """The definitions as a few seconds ago, kept per process: for the public form endpoint,
+    which reads them on every submission (an edit here is seen at once in this process)."""
+    now = time.monotonic()
+    hit = _recent.get(record_type)
+    if hit is None or hit[0] <= now:
+        hit = _recent[record_type] = (now + RECENT_TTL, definitions(record_type))
+    return hit[1]
+
+
+def forget_recent() -> None:
+    _recent.clear()
 
 
 def may_edit(actor, field: CustomField) -> bool:
@@ -220,6 +239,7 @@ def key_from_label(label: str) -> str:
 @transaction.atomic
 def field_create(*, actor, via: str = "ui", data: dict) -> CustomField:
     _require(actor)
+    transaction.on_commit(forget_recent)
     data = _clean_definition(data)
     if data.get("record_type") not in CustomField.RecordType.values:
         raise Invalid("A custom field is for people or organizations.", field="record_type")
@@ -243,6 +263,7 @@ def field_create(*, actor, via: str = "ui", data: dict) -> CustomField:
 @transaction.atomic
 def field_update(*, actor, via: str = "ui", field: CustomField, data: dict) -> CustomField:
     _require(actor)
+    transaction.on_commit(forget_recent)
     data = {k: v for k, v in _clean_definition(data).items() if k in EDITABLE}
     if data.get("kind", field.kind) == Kind.CHOICE and not data.get("options", field.options):
         raise Invalid("A list field needs its options, one a line.", field="options")
@@ -257,5 +278,6 @@ def field_update(*, actor, via: str = "ui", field: CustomField, data: dict) -> C
 def field_delete(*, actor, via: str = "ui", field: CustomField) -> None:
     """The definition goes; the values stay in the records as free text (nothing is lost)."""
     _require(actor)
+    transaction.on_commit(forget_recent)
     activity.record(actor=actor, via=via, verb="deleted", target=field, summary=field.label)
     field.delete()

@@ -285,6 +285,26 @@ def organization_update(*, actor, via: str = "ui", organization: Organization, d
     return organization
 
 
+def _new_person(email: str, normalized: str, data: dict, custom: dict, on_create) -> Person:
+    person = Person(
+        email=email.strip(), email_normalized=normalized, custom=custom, **data,
+        **(on_create or {}),
+    )  # fmt: skip
+    _refresh_person_search(person)
+    return person
+
+
+def person_unsaved(*, email: str, data: dict, on_create: dict | None = None) -> Person:
+    """The person person_capture would create for this email, not yet saved: for a hot path
+    that writes it with its other rows in one statement (marketing.capture)."""
+    normalized = normalize_email(email)
+    if not normalized:
+        raise Invalid("An email address is required.", field="email")
+    data = _clean_person({k: v for k, v in data.items() if k not in ("owner", "email")})
+    custom = data.pop("custom", None) or {}
+    return _new_person(email, normalized, data, custom, on_create)
+
+
 @transaction.atomic(savepoint=False)
 def person_capture(
     *,
@@ -319,14 +339,7 @@ def person_capture(
                 person.save()
                 activity.record(actor=None, via=via, verb="updated", target=person, changes=changes)
             return person, False
-        person = Person(
-            email=email.strip(),
-            email_normalized=normalized,
-            custom=custom,
-            **data,
-            **(on_create or {}),
-        )
-        _refresh_person_search(person)
+        person = _new_person(email, normalized, data, custom, on_create)
         _unless_erased(person)
         if not retry_in_savepoint:
             person.save()
@@ -371,17 +384,36 @@ def consent_proof(
 ) -> ConsentRecord:
     """The consent record and its timeline entry, for a person whose consent fields already
     say so (person_record_consent sets them; a person created with consent starts so)."""
-    record = ConsentRecord.objects.create(
+    record = consent_record(person=person, granted=granted, wording=wording, source=source, at=at)
+    record.save(force_insert=True)
+    activity.record(
+        actor=None, via=via, verb=_consent_verb(record), target=person,
+        summary=_consent_summary(record),
+    )  # fmt: skip
+    return record
+
+
+def consent_record(*, person: Person, granted: bool, wording: str, source: str, at):
+    """The proof consent_proof writes, unsaved."""
+    return ConsentRecord(
         person=person, granted=granted, wording=wording, source=source[:100], at=at
     )
-    activity.record(
-        actor=None,
-        via=via,
-        verb="consent_granted" if granted else "consent_withdrawn",
-        target=person,
-        summary=f"{source}: {wording}"[:300],
-    )
-    return record
+
+
+def consent_entry(record: ConsentRecord, *, via: str):
+    """The timeline entry consent_proof writes for the record, unsaved."""
+    return activity.entry_for(
+        actor=None, via=via, verb=_consent_verb(record), target=record.person,
+        summary=_consent_summary(record),
+    )  # fmt: skip
+
+
+def _consent_verb(record: ConsentRecord) -> str:
+    return "consent_granted" if record.granted else "consent_withdrawn"
+
+
+def _consent_summary(record: ConsentRecord) -> str:
+    return f"{record.source}: {record.wording}"[:300]
 
 
 def people_bulk(*, actor, ids: list[int], action: str, owner_id=None, stage: str = ""):

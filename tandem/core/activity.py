@@ -48,6 +48,21 @@ def batched():
         _pending.entries = None
 
 
+def entry_for(
+    *, actor, via: str, verb: str, target: models.Model, summary: str = "", changes=None
+) -> TimelineEntry:
+    """The entry record() writes, unsaved."""
+    return TimelineEntry(
+        actor=actor if getattr(actor, "pk", None) else None,
+        via=via or Via.SYSTEM,
+        verb=verb,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+
+
 def record(
     *,
     actor,
@@ -57,14 +72,8 @@ def record(
     summary: str = "",
     changes: dict | None = None,
 ) -> TimelineEntry:
-    entry = TimelineEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
-        via=via or Via.SYSTEM,
-        verb=verb,
-        target_type=target._meta.model_name,
-        target_id=target.pk,
-        summary=summary[:300],
-        changes=changes or {},
+    entry = entry_for(
+        actor=actor, via=via, verb=verb, target=target, summary=summary, changes=changes
     )
     if getattr(_pending, "entries", None) is not None:
         _pending.entries.append(entry)

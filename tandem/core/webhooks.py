@@ -78,6 +78,11 @@ def _endpoints() -> list:
     return _subscribed["endpoints"]
 
 
+def listening() -> bool:
+    """Whether any endpoint is subscribed (the list is a few seconds old)."""
+    return bool(_endpoints())
+
+
 def emit(event_type: str, data: dict) -> int:
     """Write the event for each endpoint that wants it, in the caller's transaction; the
     sending starts once it commits. Returns how many deliveries were written."""

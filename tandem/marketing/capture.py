@@ -13,19 +13,27 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tandem.contacts import custom_fields
-from tandem.contacts.models import ConsentStatus
+from tandem.contacts.models import ConsentStatus, LifecycleTransition
 from tandem.contacts.normalize import normalize_email
-from tandem.contacts.services import consent_proof, person_capture, person_record_consent
-from tandem.core import access, activity, webhooks
+from tandem.contacts.privacy import address_hash
+from tandem.contacts.services import (
+    consent_entry,
+    consent_proof,
+    consent_record,
+    person_capture,
+    person_record_consent,
+    person_unsaved,
+)
+from tandem.core import access, activity, chain, webhooks
 from tandem.core.errors import DomainError, Invalid
 from tandem.marketing import tasks
-from tandem.marketing.models import LeadForm, Submission, TouchKind
+from tandem.marketing.models import LeadForm, Submission, Touch, TouchKind
 from tandem.marketing.selectors import forget_public_form
 from tandem.marketing.services import record_touch
 
@@ -198,7 +206,7 @@ def _typed_custom(form: LeadForm, values: dict, errors: dict) -> None:
     names = [f["name"] for f in form.fields if f["name"].startswith(CUSTOM_PREFIX)]
     if not names:
         return
-    defined = {f.key: f for f in custom_fields.definitions("person")}
+    defined = {f.key: f for f in custom_fields.definitions_recent("person")}
     for name in names:
         definition = defined.get(name.removeprefix(CUSTOM_PREFIX))
         if definition is None or name in errors or not values[name]:
@@ -239,27 +247,109 @@ def submit(form: LeadForm, post, *, ip: str | None, referrer: str = "", now=None
     if outcome.errors:
         return outcome
     now = now or timezone.now()
-    for attempt in range(2):
-        try:
-            with transaction.atomic(), activity.batched():
-                _record(form, post, outcome, ip=ip, referrer=referrer, now=now)
-            break
-        except IntegrityError:
-            if attempt:  # the person a concurrent request created is there now
-                raise
-        except DomainError as exc:
-            outcome.errors[exc.field if exc.field in outcome.values else "__all__"] = exc.message
-            break
+    try:
+        # A new address: one statement, its own transaction. Otherwise the ORM path.
+        if connection.vendor == "postgresql" and not webhooks.listening():
+            rows = _rows(form, post, outcome, ip=ip, referrer=referrer, now=now)
+            if _record_new_person(form, outcome, rows) is not None:
+                return _confirm_later(outcome, rows)
+        for attempt in range(2):
+            try:
+                rows = _rows(form, post, outcome, ip=ip, referrer=referrer, now=now)
+                with transaction.atomic(), activity.batched():
+                    _record_orm(form, outcome, rows)
+                    if not outcome.repeated:
+                        _confirm_later(outcome, rows)
+                break
+            except IntegrityError:
+                if attempt:  # the person a concurrent request created is there now
+                    raise
+    except DomainError as exc:
+        outcome.errors[exc.field if exc.field in outcome.values else "__all__"] = exc.message
     return outcome
 
 
-def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> None:
+@dataclass
+class _Rows:
+    """What one submission writes, whichever way it goes in."""
+
+    starts_with: dict  # a new person's first touch and consent
+    touch: dict
+    submission: Submission
+    consent_now: bool
+    source: str
+
+
+def _rows(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> _Rows:
     values = outcome.values
     consent = bool(values["consent"] and form.consent_wording)
     consent_now = consent and not form.double_opt_in
     starts_with = {"source_program_id": form.program_id, "first_touch_at": now}
     if consent_now:
         starts_with.update(consent=ConsentStatus.GRANTED, consent_at=now)
+    touch = {
+        "program_id": form.program_id,
+        "kind": TouchKind.FORM_SUBMITTED,
+        "occurred_at": now,
+        "referrer": (str(post.get("referrer") or "") or referrer)[:2000],
+        **{k: str(post.get(k, ""))[:200] for k in UTM_KEYS},
+    }
+    token = secrets.token_urlsafe(32) if consent and form.double_opt_in else None
+    submission = Submission(
+        form=form, fingerprint=_fingerprint(form, values), data=values, ip=ip, at=now,
+        confirm_token=token,
+    )  # fmt: skip
+    outcome.accepted, outcome.submission = True, submission
+    return _Rows(starts_with, touch, submission, consent_now, f"form {form.pk}: {form.name}")
+
+
+def _confirm_later(outcome: Outcome, rows: _Rows) -> Outcome:
+    """Double opt-in: the confirmation mail goes once the submission is stored."""
+    submission_id = rows.submission.pk
+    if rows.submission.confirm_token:
+        outcome.pending_confirmation = True
+        transaction.on_commit(lambda: tasks.send_confirmation.enqueue(submission_id))
+    return outcome
+
+
+def _record_new_person(form: LeadForm, outcome: Outcome, rows: _Rows):
+    """A new person's whole submission in one statement (core.chain): the person, its first
+    lifecycle step, the touch, the submission, the consent proof and the timeline entries,
+    the very rows the ORM path writes. None when the address is known or was erased: the
+    ORM path then takes it (no webhook endpoint may listen here: that path emits events)."""
+    values, starts_with = outcome.values, rows.starts_with
+    person = person_unsaved(email=values["email"], data=_person_data(values), on_create=starts_with)
+    first_step = LifecycleTransition(
+        from_stage="", to_stage=person.lifecycle_stage, reason="via form"
+    )
+    steps = [
+        chain.Step(
+            "person", [person], on_conflict="ON CONFLICT DO NOTHING",
+            guard="NOT EXISTS (SELECT 1 FROM contacts_erasedaddress WHERE hash = %s)",
+            guard_params=(address_hash(person.email_normalized),),
+        ),
+        chain.Step("transition", [first_step], links={"person_id": "person"}),
+        chain.Step("touch", [Touch(**rows.touch)], links={"person_id": "person"}),
+        chain.Step("submission", [rows.submission],
+                   links={"person_id": "person", "touch_id": "touch"}),
+    ]  # fmt: skip
+    entries = [
+        activity.entry_for(actor=None, via="form", verb="created", target=person,
+                           summary=person.name),
+    ]  # fmt: skip
+    if rows.consent_now:
+        record = consent_record(
+            person=person, granted=True, wording=form.consent_wording,
+            source=rows.source, at=starts_with["consent_at"],
+        )  # fmt: skip
+        steps.append(chain.Step("consent", [record], links={"person_id": "person"}))
+        entries.append(consent_entry(record, via="form"))
+    steps.append(chain.Step("timeline", entries, links={"target_id": "person"}))
+    return chain.run(steps)
+
+
+def _record_orm(form: LeadForm, outcome: Outcome, rows: _Rows) -> None:
+    values, submission, starts_with = outcome.values, rows.submission, rows.starts_with
     person, created = person_capture(
         email=values["email"],
         data=_person_data(values),
@@ -269,63 +359,37 @@ def _record(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -
     )
     # person_capture holds the person's row lock: identical submissions queue here, so the
     # repeat check below sees the first one's row. A person this request created has none.
-    fingerprint = _fingerprint(form, values)
     earlier = None
     if not created:
         earlier = (
             Submission.objects.filter(
-                form=form, fingerprint=fingerprint, at__gte=now - REPEAT_WINDOW
+                form=form, fingerprint=submission.fingerprint, at__gte=submission.at - REPEAT_WINDOW
             )
             .order_by("at")
             .first()
         )
-    outcome.accepted = True
     if earlier is not None:
         outcome.repeated, outcome.submission = True, earlier
         outcome.pending_confirmation = bool(earlier.confirm_token and not earlier.confirmed_at)
         return
-    utm = {k: str(post.get(k, ""))[:200] for k in UTM_KEYS}
-    touch = record_touch(
-        {
-            "person": person,
-            "program_id": form.program_id,
-            "kind": TouchKind.FORM_SUBMITTED,
-            "occurred_at": now,
-            "referrer": (str(post.get("referrer") or "") or referrer)[:2000],
-            **utm,
-        },
-        first_touch_set=created,
-    )
-    token = secrets.token_urlsafe(32) if consent and form.double_opt_in else None
-    outcome.submission = Submission.objects.create(
-        form=form,
-        person=person,
-        touch=touch,
-        fingerprint=fingerprint,
-        data=values,
-        ip=ip,
-        at=now,
-        confirm_token=token,
-    )
-    source = f"form {form.pk}: {form.name}"
-    if token:
-        outcome.pending_confirmation = True
-        submission_id = outcome.submission.pk
-        transaction.on_commit(lambda: tasks.send_confirmation.enqueue(submission_id))
-    elif consent_now and created:
+    touch = record_touch({"person": person, **rows.touch}, first_touch_set=created)
+    submission.person, submission.touch = person, touch
+    submission.save(force_insert=True)
+    at = starts_with.get("consent_at")
+    if rows.consent_now and created:
         consent_proof(
-            person=person, granted=True, wording=form.consent_wording, source=source, via="form",
-            at=now,
+            person=person, granted=True, wording=form.consent_wording, source=rows.source,
+            via="form", at=at,
         )  # fmt: skip
-    elif consent_now:
+    elif rows.consent_now:
         person_record_consent(
-            person=person, granted=True, wording=form.consent_wording, source=source, at=now
+            person=person, granted=True, wording=form.consent_wording, source=rows.source, at=at
         )
     webhooks.emit(
         "form.submitted",
-        {"object": "submission", "id": outcome.submission.pk, "form_id": form.pk,
+        {"object": "submission", "id": submission.pk, "form_id": form.pk,
          "form": form.name, "person_id": person.pk, "created": created,
-         "values": {k: v for k, v in outcome.values.items() if k != "consent"}},
+         "values": {k: v for k, v in values.items() if k != "consent"}},
     )  # fmt: skip
 
 
