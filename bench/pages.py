@@ -1,5 +1,6 @@
 """Server time of every main page (the pages `make screenshots` takes, each as its usual reader
-opens it), against a bare endpoint in the same run, and the bytes a first load sends.
+opens it), against a bare endpoint in the same run, and the bytes a first load sends; then what
+pages fetch once shown (the lazy home panels, the Insights cards), computed afresh each run.
 
 The reference is `/livez` through the same client and middleware (session, CSRF, time zone,
 one `SELECT 1`): the floor of any request here. Page and reference run alternately; the figures
@@ -24,6 +25,7 @@ os.environ.setdefault("TANDEM_ADMIN_MFA_REQUIRED", "0")  # the admin's pages, no
 common.setup()
 
 from django.contrib.staticfiles import finders  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from main_pages import PAGES, record_link  # noqa: E402
@@ -32,6 +34,15 @@ from tandem.contacts.models import Person  # noqa: E402
 from tandem.marketing.models import Touch  # noqa: E402
 from tandem.sales.models import Opportunity  # noqa: E402
 
+# What a page fetches after it is shown (lazy home panels, Insights cards): timed with the cache
+# emptied before each run, so each figure is the computation, not the kept copy.
+FRAGMENTS = {
+    "panel-marketing": ("admin", "/home/panels/marketing"),
+    "panel-team": ("admin", "/home/panels/team"),
+    "panel-handoff": ("admin", "/home/panels/handoff"),
+    "card-funnel": ("maria", "/insights/card/funnel/"),
+    "card-programs": ("maria", "/insights/card/programs/"),
+}
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script[^>]*? src)="(/static/[^"]+)"')
 
 
@@ -49,7 +60,9 @@ def _resolve(client: Client, path: str) -> str:
     return found
 
 
-def _timed(client: Client, url: str) -> float:
+def _timed(client: Client, url: str, uncached: bool = False) -> float:
+    if uncached:
+        cache.clear()
     start = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - start) * 1000
@@ -80,18 +93,19 @@ def main() -> None:
     clients: dict[str | None, Client] = {}
     medians = []
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
-    for name, (username, path) in PAGES.items():
+    for name, (username, path) in {**PAGES, **FRAGMENTS}.items():
         if only and name not in only:
             continue
+        fragment = name in FRAGMENTS
         client = clients.setdefault(username, _client(username))
         url = _resolve(client, path)
         _timed(client, url)  # warm: the first request of a process compiles templates
         page_times, bare_times = [], []
         for _ in range(common.RUNS):
             bare_times.append(_timed(client, "/livez"))
-            page_times.append(_timed(client, url))
+            page_times.append(_timed(client, url, uncached=fragment))
         page_ms, bare_ms = statistics.median(page_times), statistics.median(bare_times)
-        raw, packed = first_load(client.get(url).content)
+        raw, packed = (0, 0) if fragment else first_load(client.get(url).content)
         medians.append((page_ms, name))
         print(
             f"{name:<20} {username or '-':<7} {page_ms:8.1f} {bare_ms:8.2f} "

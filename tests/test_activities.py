@@ -26,6 +26,23 @@ def test_my_day_splits_overdue_today_and_upcoming(world, as_user):
     assert as_user(world.marketer).get("/sales/my-day/").status_code == 403
 
 
+def test_my_day_shows_the_first_of_a_long_list_with_the_whole_count(world, as_user):
+    from tandem.sales.selectors import MY_DAY_SHOWN
+
+    now = timezone.now()
+    for n in range(MY_DAY_SHOWN + 5):
+        f.activity(world.owner, subject=f"Late {n:02d}", due_at=now - timedelta(days=40 - n))
+    html = as_user(world.owner).get("/sales/my-day/").content.decode()
+    overdue = html.split('data-testid="overdue"')[1].split("</section>")[0]
+    assert overdue.count('data-testid="task"') == MY_DAY_SHOWN  # the oldest first
+    assert "Late 00" in overdue and f"Late {MY_DAY_SHOWN:02d}" not in overdue
+    assert f">{MY_DAY_SHOWN + 5}<" in overdue and f"See all {MY_DAY_SHOWN + 5}" in overdue
+    link = f"/sales/activities/?owner={world.owner.pk}&amp;done=no&amp;sort=due"
+    assert link in overdue
+    listed = as_user(world.owner).get(link.replace("&amp;", "&")).content.decode()
+    assert f"Late {MY_DAY_SHOWN + 4:02d}" in listed
+
+
 def test_ics_invitation_is_valid_and_escaped(world, as_user):
     meeting = f.activity(
         world.owner,

@@ -8,6 +8,7 @@ def test_every_url_is_in_the_matrix():
 
     covered = {
         "core:home",
+        "core:home_panel",
         "core:saved_filter_create",
         "core:saved_filter_delete",
         "core:search",

@@ -136,15 +136,41 @@ def test_home_pages_per_role(world, as_user):
     f.activity(
         world.owner, subject="Call Olive today", due_at=timezone.now() - timedelta(minutes=5)
     )
-    marketer_home = as_user(world.marketer).get("/").content.decode()
+    marketer_home = _home(as_user(world.marketer))
     assert "Leads by program this month" in marketer_home
     assert "Marketer Webinar" in marketer_home  # the chart's bar, linked to its leads
     assert f"program={world.program.pk}" in marketer_home
-    rep_home = as_user(world.owner).get("/").content.decode()
+    rep_home = _home(as_user(world.owner))
     assert "Call Olive today" in rep_home and "overdue" in rep_home
     assert "Qualify" in rep_home and f"owner={world.owner.pk}" in rep_home
-    manager_home = as_user(world.sales_manager).get("/").content.decode()
+    manager_home = _home(as_user(world.sales_manager))
     assert "Open pipeline by stage · team East" in manager_home and "Qualify" in manager_home
+
+
+def _home(client) -> str:
+    """The home page as a browser shows it: with each lazy panel fetched by its placeholder."""
+    html = client.get("/").content.decode()
+    for url in re.findall(r'hx-get="(/home/panels/[a-z-]+)"', html):
+        panel = client.get(url)
+        assert panel.status_code == 200
+        html = html.replace(f'hx-get="{url}"', panel.content.decode())
+    return html
+
+
+def test_lazy_home_panels_are_kept_per_reader_and_only_for_their_readers(
+    world, as_user, django_assert_num_queries
+):
+    manager = as_user(world.sales_manager)
+    home = manager.get("/").content.decode()
+    assert 'hx-get="/home/panels/team"' in home and "Open pipeline by stage" not in home
+    first = manager.get("/home/panels/team").content.decode()
+    assert "Open pipeline by stage · team East" in first
+    with django_assert_num_queries(2):  # the session and its user: the panel is kept
+        assert manager.get("/home/panels/team").content.decode() == first
+    assert as_user(world.owner).get("/home/panels/team").status_code == 404  # a rep's role
+    assert as_user(world.owner).get("/home/panels/marketing").status_code == 404
+    other = as_user(world.admin).get("/home/panels/team").content.decode()
+    assert "Open pipeline by stage" in other and "team East" not in other  # its own figures
 
 
 def test_search_finds_people_orgs_and_deals(world, as_user):

@@ -1,17 +1,38 @@
 """Apps above core register home panels and search groups here at startup (AppConfig.ready)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-_home: list[tuple[Callable, Callable]] = []
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A home panel. A lazy one is computed by its own request once the page is shown (and
+    kept per reader for a minute): a whole-workspace aggregate must not hold the page up.
+    Its place (order, width) is known before it is computed."""
+
+    applies: Callable
+    panel: Callable
+    name: str = ""
+    lazy: bool = False
+    order: int = 50
+    width: str = "full"
+
+
+_home: list[HomePanel] = []
 _search: list[tuple[str, Callable]] = []
 
 
-def add_home_panel(applies: Callable, panel: Callable) -> None:
-    _home.append((applies, panel))
+def add_home_panel(applies: Callable, panel: Callable, **lazy) -> None:
+    """lazy: name=…, lazy=True, order=…, width=… for a panel fetched after the page."""
+    _home.append(HomePanel(applies, panel, **lazy))
 
 
-def home_panels(user) -> list[Callable]:
-    return [panel for applies, panel in _home if applies(user)]
+def home_panels(user) -> list[HomePanel]:
+    return [entry for entry in _home if entry.applies(user)]
+
+
+def home_panel(user, name: str) -> HomePanel | None:
+    return next((e for e in home_panels(user) if e.lazy and e.name == name), None)
 
 
 def add_search_group(label: str, finder: Callable) -> None:

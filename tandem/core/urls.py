@@ -5,6 +5,7 @@ from tandem.core import note_views, saved_filter_views, styleguide, views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/panels/<slug:name>", views.home_panel, name="home_panel"),
     path("search/", views.search, name="search"),
     path("palette/", views.palette, name="palette"),
     path("pick/<slug:kind>/", views.picker, name="picker"),

@@ -1,20 +1,31 @@
 """Home and global search. Core knows no domain, so it asks the apps through a registry."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.core import health, registry
 from tandem.core.errors import DomainError, Forbidden, Invalid
+from tandem.core.replica import replica_reads
 from tandem.core.web import guarded
 
 
 @guarded
 def home(request):
     """The role's dashboard: the panels the apps contribute, in their order."""
-    panels = [panel(request.user) for panel in registry.home_panels(request.user)]
+    panels, lazy = [], False
+    for entry in registry.home_panels(request.user):
+        if entry.lazy:
+            lazy = True
+            url = reverse("core:home_panel", args=[entry.name])
+            panels.append({"lazy_url": url, "order": entry.order, "width": entry.width})
+        else:
+            panels.append(entry.panel(request.user))
     panels = sorted((p for p in panels if p), key=lambda p: p.get("order", 50))
     now = timezone.localtime()
     greeting = "Good morning" if now.hour < 12 else "Good afternoon" if now.hour < 18 else (
@@ -24,9 +35,27 @@ def home(request):
         "panels": panels,
         "greeting": greeting,
         "today": now.date(),
-        "has_charts": any(p.get("charts") for p in panels),
+        "has_charts": lazy or any(p.get("charts") for p in panels),
     }
     return render(request, "core/home.html", context)
+
+
+@guarded
+@replica_reads
+def home_panel(request, name: str):
+    """One lazy home panel, fetched by its placeholder as the home page loads. Kept in the
+    cache per reader for TANDEM_CARD_CACHE_SECONDS, as the Insights cards are."""
+    entry = registry.home_panel(request.user, name)
+    if entry is None:
+        raise Http404
+    key = f"home:panel:{request.user.pk}:{request.user.role}:{name}"
+    panel = cache.get(key)
+    if panel is None:
+        panel = entry.panel(request.user) or {}
+        cache.set(key, panel, settings.TANDEM_CARD_CACHE_SECONDS)
+    if not panel:
+        return HttpResponse("")
+    return render(request, "core/_home_panel.html", {"panel": panel})
 
 
 @guarded

@@ -17,7 +17,9 @@ class HandoffConfig(AppConfig):
         registry.add_section("person", sections.person_prediction)
         from tandem.handoff import dashboards, tasks
 
-        registry.add_home_panel(lambda user: True, dashboards.panel)
+        registry.add_home_panel(
+            lambda user: True, dashboards.panel, name="handoff", lazy=True, order=15
+        )
         from tandem.core import timeline as core_timeline
         from tandem.handoff import timeline
 

@@ -13,7 +13,9 @@ class MarketingConfig(AppConfig):
         from tandem.core import registry
         from tandem.marketing import dashboards, home
 
-        registry.add_home_panel(home.shows_leads, dashboards.panel)
+        registry.add_home_panel(
+            home.shows_leads, dashboards.panel, name="marketing", lazy=True, order=30
+        )
         from tandem.marketing import selectors
 
         registry.add_picker("program", selectors.program_picks, selectors.program_label)

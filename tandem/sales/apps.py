@@ -14,7 +14,9 @@ class SalesConfig(AppConfig):
         from tandem.sales import dashboards, home, selectors
 
         registry.add_home_panel(home.is_rep, dashboards.rep_panel)
-        registry.add_home_panel(home.is_manager, dashboards.manager_panel)
+        registry.add_home_panel(
+            home.is_manager, dashboards.manager_panel, name="team", lazy=True, order=20
+        )
         registry.add_section("person", home.person_opportunities)
         registry.add_section("organization", home.organization_opportunities)
         registry.add_search_group("Deals", selectors.opportunity_search)

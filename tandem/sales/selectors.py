@@ -272,21 +272,28 @@ def opportunities_for_bulk(*, actor, ids: list[int]) -> tuple[list[Opportunity],
     return editable, [i for i in ids if i not in found]
 
 
+MY_DAY_SHOWN = 25  # a group shows this many; its count and a link give the rest
+
+
 def my_day(*, actor) -> dict:
-    """The rep's day: overdue, today and the next seven days of open work."""
+    """The rep's day: overdue, today and the next seven days of open work, each group the
+    first MY_DAY_SHOWN by due time with its whole count (one query counts all three)."""
     today = timezone.localdate()
     start, end = periods.days(today, today)
     week = end + timedelta(days=7)
-    open_work = (
-        Activity.objects.filter(owner=actor, done_at__isnull=True)
-        .select_related("opportunity", "person", "organization")
-        .order_by("due_at")
-    )
-    return {
-        "overdue": list(open_work.filter(due_at__lt=start)[:200]),
-        "today": list(open_work.filter(due_at__gte=start, due_at__lt=end)),
-        "upcoming": list(open_work.filter(due_at__gte=end, due_at__lt=week)),
+    open_work = Activity.objects.filter(owner=actor, done_at__isnull=True)
+    spans = {
+        "overdue": Q(due_at__lt=start),
+        "today": Q(due_at__gte=start, due_at__lt=end),
+        "upcoming": Q(due_at__gte=end, due_at__lt=week),
     }
+    totals = open_work.aggregate(**{k: Count("id", filter=q) for k, q in spans.items()})
+    shown = open_work.select_related("opportunity", "person", "organization").order_by("due_at")
+    return {
+        key: {"items": list(shown.filter(q)[:MY_DAY_SHOWN]) if totals[key] else [],
+              "total": totals[key]}
+        for key, q in spans.items()
+    }  # fmt: skip
 
 
 def activity_mix(*, actor, since, until) -> list[dict]:
