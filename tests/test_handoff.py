@@ -451,6 +451,17 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
     assert api[-1]["counts"]["mqls"] == 40
     ids = client.get(f"/api/leakage/people?since={since}&until={until}&key=all&step=unassigned")
     assert len(ids.json()) == sum(not t[2] for t in truth)
+    # PostgreSQL counts in one statement: it must say what following each lead says, for
+    # every grouping, with the waits, for readers who see everyone and readers who see some
+    for reader in (world.admin, world.owner, world.marketer):
+        for by in ("program", "rep"):
+            counted = leakage.report(actor=reader, since=since, until=until, by=by, now=now)
+            followed = leakage.report_people(actor=reader, since=since, until=until, by=by,
+                                             now=now)  # fmt: skip
+            assert [(r.key, r.label, r.counts(), r.medians()) for r in counted] == [
+                (r.key, r.label, r.counts(), r.medians()) for r in followed
+            ]
+    assert any(v is not None for v in rows[world.program.pk].medians().values())
 
 
 def test_predictive_model_learns_from_history_and_explains(world, as_user):

@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -45,14 +46,21 @@ class Row:
     label: str
     people: dict = field(default_factory=lambda: {k: [] for k in (*STEPS, *STRANDED)})
     waits: dict = field(default_factory=lambda: {k: [] for k in WAITS})
+    totals: dict | None = None  # counted in the database (leakage_sql): no people lists
+    median_hours: dict | None = None
 
     def counts(self) -> dict:
+        if self.totals is not None:
+            return dict(self.totals)
         return {k: len(v) for k, v in self.people.items()}
 
     def cells(self) -> list[tuple[str, int]]:
-        return [(k, len(self.people[k])) for k in (*STEPS, *STRANDED)]
+        counts = self.counts()
+        return [(k, counts[k]) for k in (*STEPS, *STRANDED)]
 
     def medians(self) -> dict:
+        if self.median_hours is not None:
+            return dict(self.median_hours)
         return {k: round(statistics.median(v), 1) if v else None for k, v in self.waits.items()}
 
 
@@ -160,7 +168,18 @@ def _steps(lead: Lead) -> list[str]:
 
 
 def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
-    """One row per program (or rep), and a last row for all."""
+    """One row per program (or rep), and a last row for all: the counts and median waits.
+    PostgreSQL counts them in one statement (leakage_sql); elsewhere, and for the people
+    behind a number (drill), each lead is followed in Python (report_people)."""
+    if connection.vendor == "postgresql":
+        from tandem.handoff import leakage_sql
+
+        return leakage_sql.report(actor=actor, since=since, until=until, by=by, now=now)
+    return report_people(actor=actor, since=since, until=until, by=by, now=now)
+
+
+def report_people(*, actor, since: date, until: date, by: str = "program", now=None):
+    """The report with the people behind each number, lead by lead."""
     rows: dict = {}
     total = Row("all", "All")
     for lead in cohort(actor=actor, since=since, until=until, now=now):
@@ -185,7 +204,7 @@ def drill(*, actor, since: date, until: date, by: str, key: str, step: str, now=
     """The people behind one number of the report."""
     if step not in (*STEPS, *STRANDED):
         return Person.objects.none()
-    for row in report(actor=actor, since=since, until=until, by=by, now=now):
+    for row in report_people(actor=actor, since=since, until=until, by=by, now=now):
         if str(row.key) == key:
             return Person.objects.filter(pk__in=row.people[step]).select_related("organization")
     return Person.objects.none()
