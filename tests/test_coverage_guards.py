@@ -81,6 +81,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:segments",
         "marketing:segment_new",
         "marketing:segment_count",
+        "marketing:segment_size",
         "marketing:segment_row",
         "marketing:segment",
         "marketing:segment_edit",

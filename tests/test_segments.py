@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tandem.contacts.models import Person
+from tandem.core import listing
 from tandem.core.errors import Invalid
 from tandem.marketing import segments
 from tandem.marketing.models import Touch
@@ -134,7 +135,7 @@ def test_bad_conditions_are_refused_with_the_row(db, condition, message):
     assert "Condition 2" in info.value.message
 
 
-def test_builder_page_live_count_and_save(crowd, as_user):
+def test_builder_page_live_count_and_save(crowd, as_user, monkeypatch):
     """The page posts rows and groups with their parent's id; the count and the save read the
     same tree."""
     world = crowd["world"]
@@ -173,6 +174,12 @@ def test_builder_page_live_count_and_save(crowd, as_user):
     assert saved.status_code == 302
     page = client.get(saved["Location"]).content.decode()
     assert f'data-testid="segment-total">{expected}<' in page
+    # past the list's counting cap the exact size comes after the page, from its own request
+    monkeypatch.setattr(listing, "COUNT_CAP", 0)
+    big = client.get(saved["Location"] + "?page_size=1").content.decode()
+    size_url = saved["Location"] + "size"
+    assert f'data-testid="segment-total" hx-get="{size_url}"' in big
+    assert client.get(size_url).content.decode() == str(expected)
     assert "Country is one of DE AND (Lifecycle stage is one of Lead, Marketing-qualified OR" in (
         page.replace("&#x27;", "'")
     )

@@ -149,11 +149,22 @@ def score_distribution(*, actor, threshold: int) -> dict:
         *[When(score__lt=(i + 1) * 10, then=Value(i)) for i in range(SCORE_BANDS - 1)],
         default=Value(SCORE_BANDS - 1),
     )
-    counts = dict(people.annotate(band=band).values_list("band").annotate(n=Count("pk")))
+    above = Q(score__gte=threshold)
+    already = above & ~Q(lifecycle_stage__in=(LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD))
+    # one pass over the people: each band's count, with those at or above the line in it
+    rows = (
+        people.annotate(band=band)
+        .values_list("band")
+        .annotate(
+            n=Count("pk"), above=Count("pk", filter=above), already=Count("pk", filter=already)
+        )
+    )
+    counts, at_or_above, already_there = {}, 0, 0
+    for band_no, n, over, there in rows:
+        counts[band_no] = n
+        at_or_above += over
+        already_there += there
     total = sum(counts.values())
-    above = people.filter(score__gte=threshold)
-    already = above.exclude(lifecycle_stage__in=(LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD))
-    at_or_above = above.count()
     return {
         "labels": [f"{i * 10}–{i * 10 + 9}" for i in range(SCORE_BANDS - 1)] + ["90+"],
         "counts": [counts.get(i, 0) for i in range(SCORE_BANDS)],
@@ -161,5 +172,5 @@ def score_distribution(*, actor, threshold: int) -> dict:
         "threshold": threshold,
         "above": at_or_above,
         "share": round(100 * at_or_above / total, 1) if total else None,
-        "new": at_or_above - already.count(),
+        "new": at_or_above - already_there,
     }

@@ -244,10 +244,21 @@ def segment_detail(request, pk: int):
         "obj": obj,
         "can_edit": access.can_write(request.user, obj, "segment"),
         "description": segments.describe(obj.conditions),
-        "count": _count(request.user, obj.conditions),
+        # the list's own count is exact for a small segment; a large one is counted after
+        "count": page.total if page.total_exact else None,
         "campaigns": obj.campaigns.order_by("-id")[:10],
     }
     return render_list(request, "marketing/segment.html", page, context)
+
+
+@guarded
+@replica_reads
+def segment_size(request, pk: int):
+    """A large segment's exact size, fetched by its page once shown."""
+    obj = selectors.segment_get_for(actor=request.user, id=pk)
+    return render(
+        request, "marketing/_segment_size.html", {"count": _count(request.user, obj.conditions)}
+    )
 
 
 EXPORT_COLUMNS = (

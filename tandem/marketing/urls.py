@@ -16,6 +16,7 @@ urlpatterns = [
     path("segments/", segment_views.segments_list, name="segments"),
     path("segments/new", segment_views.segment_new, name="segment_new"),
     path("segments/count", segment_views.segment_count, name="segment_count"),
+    path("segments/<int:pk>/size", segment_views.segment_size, name="segment_size"),
     path("segments/row", segment_views.segment_row, name="segment_row"),
     path("segments/<int:pk>/", segment_views.segment_detail, name="segment"),
     path("segments/<int:pk>/edit", segment_views.segment_edit, name="segment_edit"),
