@@ -385,7 +385,9 @@ def test_campaign_pages_preview_and_test_send(world, as_user, smtp):
     page = client.get(f"/marketing/campaigns/{campaign.pk}/?person={reader.pk}").content.decode()
     assert 'data-testid="preview-subject">Hello Rea<' in page
     assert 'href="https://example.com/launch"' in page
-    assert 'data-testid="audience">1<' in page
+    assert f'hx-get="/marketing/campaigns/{campaign.pk}/audience"' in page
+    audience = client.get(f"/marketing/campaigns/{campaign.pk}/audience").content.decode()
+    assert 'data-testid="audience">1<' in audience
     client.post(f"/marketing/campaigns/{campaign.pk}/test", {"to": "me@tandem.test",
                                                              "person": reader.pk})  # fmt: skip
     assert len(smtp.messages) == 1

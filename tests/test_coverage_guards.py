@@ -82,6 +82,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:segment_new",
         "marketing:segment_count",
         "marketing:segment_size",
+        "marketing:campaign_audience",
         "marketing:segment_row",
         "marketing:segment",
         "marketing:segment_edit",

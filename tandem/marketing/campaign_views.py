@@ -4,12 +4,14 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.contacts.models import Person
 from tandem.core import access, timeline
 from tandem.core.errors import Conflict, DomainError, Invalid, NotFound
+from tandem.core.replica import replica_reads
 from tandem.core.web import guarded, render_list, save_form
 from tandem.marketing import campaigns, selectors, sending, tracking
 from tandem.marketing.forms import CampaignForm, SuppressionImportForm
@@ -83,9 +85,6 @@ def campaign_detail(request, pk: int):
     can_edit = access.can_write(request.user, obj, "campaign")
     person = _sample_person(request.user, obj, request.GET.get("person"))
     variant = "b" if request.GET.get("variant") == "b" else "a"
-    audience, skipped = None, {}
-    if obj.segment_id and obj.status == "draft":
-        audience, skipped = campaigns.audience_summary(obj)
     context = {
         **timeline.page_context(request, obj, "campaign"),
         "obj": obj,
@@ -93,14 +92,27 @@ def campaign_detail(request, pk: int):
         "editable": obj.status in campaigns.EDITABLE,
         "stats": campaigns.stats(obj),
         "rates": sending.variant_rates(obj) if obj.is_ab else {},
-        "skipped": obj.skipped or skipped,
-        "audience": audience,
+        "skipped": obj.skipped,
+        # a draft's audience is a pass over every person: it is counted after the page
+        "audience_url": reverse("marketing:campaign_audience", args=[obj.pk])
+        if obj.segment_id and obj.status == "draft"
+        else "",
         "person": person,
         "variant": variant,
         "preview": campaigns.preview(obj, person, variant) if person else None,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
     return render(request, "marketing/campaign.html", context)
+
+
+@guarded
+@replica_reads
+def campaign_audience(request, pk: int):
+    """Who a draft would reach now and who it leaves out, fetched by its page once shown."""
+    obj = selectors.campaign_get_for(actor=request.user, id=pk)
+    audience, skipped = campaigns.audience_summary(obj) if obj.segment_id else (0, {})
+    context = {"audience": audience, "skipped": skipped}
+    return render(request, "marketing/_campaign_audience.html", context)
 
 
 def _act(request, pk: int, action, done: str):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("campaigns/", campaign_views.campaigns_list, name="campaigns"),
     path("campaigns/new", campaign_views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/audience", campaign_views.campaign_audience, name="campaign_audience"),
     path("campaigns/<int:pk>/edit", campaign_views.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/send", campaign_views.campaign_send, name="campaign_send"),
     path("campaigns/<int:pk>/cancel", campaign_views.campaign_cancel, name="campaign_cancel"),
