@@ -111,7 +111,7 @@ def campaign_audience(request, pk: int):
     """Who a draft would reach now and who it leaves out, fetched by its page once shown."""
     obj = selectors.campaign_get_for(actor=request.user, id=pk)
     audience, skipped = campaigns.audience_summary(obj) if obj.segment_id else (0, {})
-    context = {"audience": audience, "skipped": skipped}
+    context = {"audience": audience, "skipped": {k: n for k, n in skipped.items() if n}}
     return render(request, "marketing/_campaign_audience.html", context)
 
 
