@@ -14,6 +14,8 @@ stage before to reaching this one, over the people counted at this stage.
 from dataclasses import dataclass, replace
 from datetime import date
 
+from django.db import connection
+
 from tandem.contacts.models import LifecycleStage, Person
 from tandem.core import access, periods, replica
 from tandem.insights import sql
@@ -116,6 +118,8 @@ def figures(actor, p: Params) -> dict:
             for seg in Segment.objects.order_by("name")[:MAX_SEGMENTS]
         }
     text, params = _reach_sql(actor, p)
+    if connection.vendor == "postgresql":
+        return _figures_one_pass(text, params, p)
     parts = []
     for k in range(len(STAGES)):
         cond, cond_params = _counted(p, k)
@@ -128,6 +132,29 @@ def figures(actor, p: Params) -> dict:
         cursor.execute(text, params)
         for g, k, n, days in cursor.fetchall():
             out.setdefault(g, [(0, None)] * len(STAGES))[k] = (n, days)
+    return out
+
+
+def _figures_one_pass(text: str, params: list, p: Params) -> dict:
+    """PostgreSQL: every stage's count and median in one pass over r, each an aggregate with
+    its own FILTER (a median is an ordered-set aggregate, which takes one)."""
+    columns = []
+    for k in range(len(STAGES)):
+        cond, cond_params = _counted(p, k)
+        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}") if k else "0.0"
+        columns.append(
+            f"COUNT(*) FILTER (WHERE {cond}), "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {gap}) FILTER (WHERE {cond})"
+        )
+        params += cond_params + cond_params
+    text += f" SELECT r.g, {', '.join(columns)} FROM r GROUP BY r.g"  # noqa: S608
+    out: dict = {}
+    with replica.reading().cursor() as cursor:
+        cursor.execute(text, params)
+        for g, *found in cursor.fetchall():
+            if any(found[0::2]):  # a group with nobody counted at any stage is left out
+                out[g] = [(found[2 * k], found[2 * k + 1] if found[2 * k] else None)
+                          for k in range(len(STAGES))]  # fmt: skip
     return out
 
 
