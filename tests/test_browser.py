@@ -98,6 +98,8 @@ def test_each_role_logs_in_and_sees_its_world(page, world, role):
     home_text, list_url, list_text, present, absent = ROLES[role]
     f.person(source_program=world.program, first_touch_at=timezone.now())
     login(page, getattr(world, role).username)
+    # the panels that aggregate the workspace come after the page: each placeholder is replaced
+    page.wait_for_function("!document.querySelector('[data-testid=panel-loading]')")
     assert home_text in page.content()
     nav = page.locator("#sidebar nav").inner_text()
     assert all(link in nav for link in present), nav
