@@ -40,6 +40,7 @@ FRAGMENTS = {
     "panel-marketing": ("admin", "/home/panels/marketing"),
     "panel-team": ("admin", "/home/panels/team"),
     "panel-handoff": ("admin", "/home/panels/handoff"),
+    "scoring-scores": ("maria", "/handoff/scoring/scores"),
     "card-funnel": ("maria", "/insights/card/funnel/"),
     "card-programs": ("maria", "/insights/card/programs/"),
 }

@@ -23,7 +23,7 @@ from django.utils import timezone  # noqa: E402
 
 from tandem.contacts.models import Person  # noqa: E402
 from tandem.core import periods  # noqa: E402
-from tandem.insights import plans, programs, reps  # noqa: E402
+from tandem.insights import funnel, plans, programs, reps  # noqa: E402
 from tandem.insights.models import Plan, PlanKind  # noqa: E402
 from tandem.insights.sql import when  # noqa: E402
 from tandem.marketing.models import Touch  # noqa: E402
@@ -207,6 +207,55 @@ def plan_ours(plan: Plan) -> tuple:
             a.new_customers, a.sales_cost)  # fmt: skip
 
 
+# The cohort funnel by hand: each person whose first touch fell in the period, the first time
+# they reached each stage or any later one, then per group the count at each stage and the
+# median days from the stage before. PostgreSQL only (LEAST, percentile_cont).
+FUNNEL = """
+WITH r AS (
+  SELECT {group} AS g,
+    LEAST(f.first_touch_at, f.lead_at, f.mql_at, f.sal_at, f.sql_at, f.opportunity_at,
+          f.customer_at) AS s0,
+    LEAST(f.mql_at, f.sal_at, f.sql_at, f.opportunity_at, f.customer_at) AS s1,
+    LEAST(f.sal_at, f.sql_at, f.opportunity_at, f.customer_at) AS s2,
+    LEAST(f.sql_at, f.opportunity_at, f.customer_at) AS s3,
+    LEAST(f.opportunity_at, f.customer_at) AS s4,
+    f.customer_at AS s5
+  FROM insights_reach f LEFT JOIN marketing_program mp ON mp.id = f.source_program_id
+  WHERE f.first_touch_at >= %s AND f.first_touch_at < %s
+)
+SELECT g, COUNT(s0), COUNT(s1), COUNT(s2), COUNT(s3), COUNT(s4), COUNT(s5),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s1 - s0) / 86400.0),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s2 - s1) / 86400.0),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s3 - s2) / 86400.0),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s4 - s3) / 86400.0),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s5 - s4) / 86400.0)
+FROM r GROUP BY g"""
+
+
+def funnel_sql(group: str) -> dict:
+    start, end = periods.days(SINCE, UNTIL)
+    out = {}
+    for g, *figures in _rows(FUNNEL.format(group=group), [when(start), when(end)]):
+        counts, medians = figures[:6], [0.0 if figures[0] else None, *figures[6:]]
+        out[g] = [(n, m if n else None) for n, m in zip(counts, medians, strict=True)]
+    return out
+
+
+def funnel_ours(by: str) -> dict:
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.filter(role="admin").order_by("pk").first()
+    return funnel.figures(admin, funnel.Params(SINCE, UNTIL, by=by))
+
+
+def same_funnel(ours: dict, theirs: dict) -> None:
+    assert set(ours) == set(theirs), set(ours) ^ set(theirs)
+    for g, stages in ours.items():
+        for k, ((n, d), (m, e)) in enumerate(zip(stages, theirs[g], strict=True)):
+            assert n == m, (g, k, n, m)
+            assert (d is None) == (e is None) and (d is None or abs(d - e) < 1e-6), (g, k, d, e)
+
+
 def race(name: str, ours, theirs, check) -> tuple[str, float, float]:
     check(ours(), theirs())  # the figures first: a fast wrong answer is no answer
     mine, ref = [], []
@@ -231,6 +280,10 @@ def main() -> None:
          same_scorecard)  # fmt: skip
     if connection.vendor == "postgresql":  # EXTRACT(EPOCH …): PostgreSQL's
         race("rep scorecard, the figures of its columns", reps_ours, reps_sql, same_reps)
+        race("funnel, cohort (6 stages, counts, medians)", lambda: funnel_ours("none"),
+             lambda: funnel_sql("'all'"), same_funnel)  # fmt: skip
+        race("funnel, cohort, by channel", lambda: funnel_ours("channel"),
+             lambda: funnel_sql("mp.channel"), same_funnel)  # fmt: skip
     plan = Plan.objects.filter(kind=PlanKind.QUARTER).order_by("-period_start").first()
     if plan is None:
         print("no quarterly plan in this workspace: the plan's row is skipped")

@@ -83,6 +83,7 @@ def test_every_url_is_in_the_matrix():
         "marketing:segment_count",
         "marketing:segment_size",
         "marketing:campaign_audience",
+        "handoff:scoring_scores",
         "marketing:segment_row",
         "marketing:segment",
         "marketing:segment_edit",

@@ -521,4 +521,7 @@ def test_the_scoring_page_previews_a_new_mql_line(world, as_user):
     assert f"<strong>{len(new)}</strong> of them" in html
     assert client.get("/handoff/scoring/preview", {"mql_threshold": "x"}).status_code == 400
     page = client.get("/handoff/scoring/").content.decode()
-    assert 'data-chart="chart-scores"' in page and 'data-testid="scoring-preview"' in page
+    assert 'hx-get="/handoff/scoring/scores"' in page  # a pass over every person: after the page
+    scores = client.get("/handoff/scoring/scores").content.decode()
+    assert 'data-chart="chart-scores"' in scores and 'data-testid="scoring-preview"' in scores
+    assert f"{len(everyone)} people" in scores

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sla/", views.sla_board, name="sla"),
     path("scoring/", views.scoring, name="scoring"),
     path("scoring/preview", views.scoring_preview, name="scoring_preview"),
+    path("scoring/scores", views.scoring_scores, name="scoring_scores"),
     path("leakage/", views.leakage, name="leakage"),
     path("scoring/predictive/", views.predictive_page, name="predictive"),
     path("scoring/predictive/train", views.predictive_train, name="predictive_train"),

@@ -153,14 +153,9 @@ def scoring(request):
             messages.error(request, exc.message)
         return redirect("handoff:scoring")
     config = rules.config()
-    distribution = selectors.score_distribution(actor=request.user, threshold=config.mql_threshold)
     context = {
         "rules": rules.rule_list(),
         "config": config,
-        "preview": distribution,
-        "chart": charts.spec(
-            "bar", distribution["labels"], [("People", distribution["counts"])], format="number"
-        ),
         "can_edit": can_edit,
         "kinds": RuleKind.choices,
         "attributes": [(k, label) for k, (label, _) in FIT_ATTRIBUTES.items()],
@@ -168,6 +163,22 @@ def scoring(request):
         "programs": selectors.programs(),
     }
     return render(request, "handoff/scoring.html", context)
+
+
+@guarded
+@replica_reads
+def scoring_scores(request):
+    """Today's scores in bands with the MQL line, a pass over every person: fetched by the
+    scoring page once shown."""
+    access.require_see(request.user, "person")
+    threshold = rules.config().mql_threshold
+    distribution = selectors.score_distribution(actor=request.user, threshold=threshold)
+    chart = charts.spec(
+        "bar", distribution["labels"], [("People", distribution["counts"])], format="number"
+    )
+    return render(
+        request, "handoff/_scoring_scores.html", {"preview": distribution, "chart": chart}
+    )
 
 
 @guarded
