@@ -454,7 +454,7 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
     # PostgreSQL counts in one statement: it must say what following each lead says, for
     # every grouping, with the waits, for readers who see everyone and readers who see some
     for reader in (world.admin, world.owner, world.marketer):
-        for by in ("program", "rep"):
+        for by in ("program", "rep", ""):  # anything but "program" groups by rep
             counted = leakage.report(actor=reader, since=since, until=until, by=by, now=now)
             followed = leakage.report_people(actor=reader, since=since, until=until, by=by,
                                              now=now)  # fmt: skip

@@ -82,7 +82,7 @@ def report(*, actor, since: date, until: date, by: str = "program", now=None) ->
         scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
         sql, scope_params = scoped.query.sql_with_params()
         visible = f"AND person_id IN ({sql})"
-    key, label = _KEYS[by]
+    key, label = _KEYS["program" if by == "program" else "rep"]  # as report_people reads it
     medians = ", ".join(
         f"percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM {span})::float8 / 3600)"
         for span in _HOURS.values()
