@@ -23,7 +23,7 @@ from django.utils import timezone  # noqa: E402
 
 from tandem.contacts.models import Person  # noqa: E402
 from tandem.core import periods  # noqa: E402
-from tandem.insights import funnel, plans, programs, reps  # noqa: E402
+from tandem.insights import attribution_report, funnel, plans, programs, reps  # noqa: E402
 from tandem.insights.models import Plan, PlanKind  # noqa: E402
 from tandem.insights.sql import when  # noqa: E402
 from tandem.marketing.models import Touch  # noqa: E402
@@ -58,6 +58,38 @@ WITH won AS (
     ON t.person_id = w.person_id AND t.program_id IS NOT NULL AND t.occurred_at <= w.closed_at
 )
 SELECT program_id, SUM(1.0 / n), SUM(amount * 1.0 / n) FROM t GROUP BY 1"""
+# The five rule-based models of the attribution report (Markov's reference is ChannelAttribution,
+# bench/attribution.py): each won deal of the period splits its amount over the program touches
+# of its people (its contact and the others with a role) at or before the close, oldest first.
+RULE_BASED = """
+WITH won AS (
+  SELECT o.id, o.person_id, o.closed_at, COALESCE(o.amount, 0)::float8 AS amount
+  FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
+  WHERE s.kind = 'won' AND o.closed_at >= %s AND o.closed_at < %s
+), people AS (
+  SELECT id AS deal, person_id FROM won WHERE person_id IS NOT NULL
+  UNION
+  SELECT c.opportunity_id, c.person_id FROM sales_opportunitycontact c
+  JOIN won ON won.id = c.opportunity_id
+), t AS (
+  SELECT w.id AS deal, w.amount, t.program_id,
+    ROW_NUMBER() OVER (PARTITION BY w.id ORDER BY t.occurred_at, t.person_id, t.program_id) AS k,
+    COUNT(*) OVER (PARTITION BY w.id) AS n,
+    power(2.0::float8, -GREATEST(EXTRACT(EPOCH FROM w.closed_at - t.occurred_at)::float8
+                                 / 86400.0, 0) / %s) AS decay
+  FROM won w JOIN people p ON p.deal = w.id
+  JOIN marketing_touch t ON t.person_id = p.person_id AND t.program_id IS NOT NULL
+    AND t.occurred_at <= w.closed_at
+)
+SELECT program_id,
+  COALESCE(SUM(amount) FILTER (WHERE k = 1), 0),
+  COALESCE(SUM(amount) FILTER (WHERE k = n), 0),
+  SUM(amount / n),
+  SUM(amount * decay / total),
+  SUM(amount * CASE WHEN n = 1 THEN 1 WHEN n = 2 THEN 0.5
+                    WHEN k = 1 OR k = n THEN 0.4 ELSE 0.2 / (n - 2) END)
+FROM (SELECT *, SUM(decay) OVER (PARTITION BY deal) AS total FROM t) d
+GROUP BY 1"""
 SQLS = """
 SELECT rep_id, COUNT(*) FROM handoff_handoff
 WHERE status IN ('accepted', 'converted') AND decided_at >= %s AND decided_at < %s
@@ -256,6 +288,32 @@ def same_funnel(ours: dict, theirs: dict) -> None:
             assert (d is None) == (e is None) and (d is None or abs(d - e) < 1e-6), (g, k, d, e)
 
 
+RULE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position")
+
+
+def attribution_sql() -> dict:
+    start, end = periods.days(SINCE, UNTIL)
+    rows = _rows(RULE_BASED, [when(start), when(end), attribution_report.DEFAULT_HALF_LIFE])
+    return {program: tuple(float(v) for v in values) for program, *values in rows}
+
+
+def attribution_ours() -> dict:
+    r = attribution_report.compute(attribution_report.Params(SINCE, UNTIL), RULE_MODELS)
+    out = {}
+    for i, (key, _) in enumerate(r.labels):
+        values = tuple(float(r.value[m][i]) for m in RULE_MODELS)
+        if any(values):
+            out[int(key)] = values
+    return out
+
+
+def same_attribution(ours: dict, theirs: dict) -> None:
+    assert set(ours) == set(theirs), set(ours) ^ set(theirs)
+    for program, values in ours.items():
+        for model, a, b in zip(RULE_MODELS, values, theirs[program], strict=True):
+            assert abs(a - b) < 0.005, (program, model, a, b)  # to the cent
+
+
 def race(name: str, ours, theirs, check) -> tuple[str, float, float]:
     check(ours(), theirs())  # the figures first: a fast wrong answer is no answer
     mine, ref = [], []
@@ -282,6 +340,8 @@ def main() -> None:
         race("rep scorecard, the figures of its columns", reps_ours, reps_sql, same_reps)
         race("funnel, cohort (6 stages, counts, medians)", lambda: funnel_ours("none"),
              lambda: funnel_sql("'all'"), same_funnel)  # fmt: skip
+        race("attribution of won revenue, 5 rule-based models", attribution_ours,
+             attribution_sql, same_attribution)  # fmt: skip
         race("funnel, cohort, by channel", lambda: funnel_ours("channel"),
              lambda: funnel_sql("mp.channel"), same_funnel)  # fmt: skip
     plan = Plan.objects.filter(kind=PlanKind.QUARTER).order_by("-period_start").first()

@@ -26,6 +26,21 @@ class World:
     program: object
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests run on a file, not Django's shared in-memory database: there, the live
+    server's request threads and the test share one connection, and a page whose panels load
+    in parallel could leave the run waiting on itself. On a file each thread has its own
+    connection and SQLite's locks and busy timeout, as in production."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = str(Path(db["NAME"]).with_suffix(".test.sqlite3"))
+
+
 @pytest.fixture
 def world(db):
     east, west = f.team("East"), f.team("West")

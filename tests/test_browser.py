@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests import factories as f
 
@@ -99,7 +100,7 @@ def test_each_role_logs_in_and_sees_its_world(page, world, role):
     f.person(source_program=world.program, first_touch_at=timezone.now())
     login(page, getattr(world, role).username)
     # the panels that aggregate the workspace come after the page: each placeholder is replaced
-    page.wait_for_function("!document.querySelector('[data-testid=panel-loading]')")
+    expect(page.locator("[data-testid=panel-loading]")).to_have_count(0)
     assert home_text in page.content()
     nav = page.locator("#sidebar nav").inner_text()
     assert all(link in nav for link in present), nav

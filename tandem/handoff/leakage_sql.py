@@ -30,32 +30,30 @@ WITH firsts AS (
   SELECT person_id, MIN(at) AS mql_at FROM contacts_lifecycletransition
   WHERE to_stage = 'mql' AND at >= %s AND at < %s {visible}
   GROUP BY person_id
+), handed AS (  -- each lead's first handoff after its MQL, by one join over the handoffs
+  SELECT DISTINCT ON (h.person_id) h.person_id, h.id, h.rep_id, h.routed_at, h.decided_at,
+    h.status, h.due_at, h.breached_at
+  FROM handoff_handoff h JOIN firsts f ON f.person_id = h.person_id AND h.routed_at >= f.mql_at
+  ORDER BY h.person_id, h.routed_at
+), won AS (
+  SELECT o.person_id, MIN(o.closed_at) AS first_at FROM sales_opportunity o
+  JOIN sales_stage st ON st.id = o.stage_id
+  WHERE st.kind = 'won' AND o.person_id IS NOT NULL GROUP BY 1
 ), leads AS (
-  SELECT f.person_id, f.mql_at, p.source_program_id AS program_id, pr.name AS program_name,
+  -- insights_reach holds each person's source program and first time at SQL (kept by triggers)
+  SELECT f.person_id, f.mql_at, r.source_program_id AS program_id, pr.name AS program_name,
     h.rep_id, u.username AS rep_name, h.routed_at, h.decided_at,
     COALESCE(h.status IN ('accepted', 'converted'), false) AS accepted,
     (h.id IS NOT NULL AND (h.breached_at IS NOT NULL OR COALESCE(h.decided_at, %s) > h.due_at))
       AS late,
-    CASE WHEN s.first_at >= f.mql_at THEN s.first_at END AS sql_at,
+    CASE WHEN r.sql_at >= f.mql_at THEN r.sql_at END AS sql_at,
     CASE WHEN w.first_at >= f.mql_at THEN w.first_at END AS won_at
   FROM firsts f
-  CROSS JOIN LATERAL (  -- one look-up per lead, not a scan of every person
-    SELECT source_program_id FROM contacts_person WHERE id = f.person_id
-  ) p
-  LEFT JOIN marketing_program pr ON pr.id = p.source_program_id
-  LEFT JOIN LATERAL (
-    SELECT id, rep_id, routed_at, decided_at, status, due_at, breached_at FROM handoff_handoff
-    WHERE person_id = f.person_id AND routed_at >= f.mql_at ORDER BY routed_at LIMIT 1
-  ) h ON true
+  JOIN insights_reach r ON r.person_id = f.person_id
+  LEFT JOIN marketing_program pr ON pr.id = r.source_program_id
+  LEFT JOIN handed h ON h.person_id = f.person_id
   LEFT JOIN accounts_user u ON u.id = h.rep_id
-  LEFT JOIN LATERAL (
-    SELECT MIN(at) AS first_at FROM contacts_lifecycletransition
-    WHERE person_id = f.person_id AND to_stage = 'sql'
-  ) s ON true
-  LEFT JOIN LATERAL (
-    SELECT MIN(o.closed_at) AS first_at FROM sales_opportunity o
-    JOIN sales_stage st ON st.id = o.stage_id WHERE o.person_id = f.person_id AND st.kind = 'won'
-  ) w ON true
+  LEFT JOIN won w ON w.person_id = f.person_id
 ), flagged AS (
   SELECT l.*, (l.accepted AND l.decided_at IS NOT NULL AND l.won_at IS NULL AND %s - GREATEST(
       l.decided_at,
