@@ -39,7 +39,7 @@ def main() -> None:
 
     from tandem.accounts.models import User
     from tandem.contacts.models import Person
-    from tandem.transfer import engine
+    from tandem.transfer import engine, uploads
     from tandem.transfer.models import ImportJob, JobStatus
 
     before = Person.objects.count()
@@ -69,7 +69,7 @@ def main() -> None:
     removed = engine.undo(job.pk)
     print(f"undo: {removed:,} removed in {time.perf_counter() - started:.1f} s")
     path.unlink()
-    engine.discard_file(job)
+    uploads.discard_file(job)
 
 
 if __name__ == "__main__":

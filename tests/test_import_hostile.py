@@ -21,7 +21,7 @@ from django.utils import timezone
 from tandem.contacts.models import Person
 from tandem.core import liveness, tabular, xlsx
 from tandem.core.errors import Invalid
-from tandem.transfer import engine
+from tandem.transfer import engine, uploads
 from tandem.transfer.models import ImportJob, JobStatus
 from tests import factories as f
 from tests.test_import import HEADER, ROWS
@@ -267,7 +267,7 @@ def test_the_sweep_deletes_idle_uploads_and_orphans(world, settings):
     ImportJob.objects.filter(pk=never_started.pk).update(created_at=old)
     ImportJob.objects.filter(pk=cancelled.pk).update(created_at=old, finished_at=old)
     os.utime(orphan, (time.time() - 7200, time.time() - 7200))
-    assert engine.sweep_files() == 3
+    assert uploads.sweep_files() == 3
     left = {j.pk: j.path for j in ImportJob.objects.all()}
     assert left[never_started.pk] == "" and left[cancelled.pk] == ""
     assert Path(left[fresh.pk]).exists() and young_orphan.exists() and not orphan.exists()

@@ -4,12 +4,11 @@ running the job again starts after the last recorded row, so nothing is doubled.
 
 import uuid
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from tandem.transfer import (
     people,
     times,
     touches,
+    uploads,
 )
 from tandem.transfer.models import ImportJob, ImportRow, JobStatus, Policy, RowAction
 
@@ -98,11 +98,11 @@ def inspect(job_id: int) -> ImportJob:
         total, sample, named, orders = _read(path, table, _column_of(mapping, "owner"))
     except Invalid as exc:
         _fail(job, exc.message)
-        discard_file(job)
+        uploads.discard_file(job)
         return ImportJob.objects.get(pk=job.pk)
     except Exception as exc:
         _fail(job, f"The file could not be read ({type(exc).__name__}).")
-        discard_file(job)
+        uploads.discard_file(job)
         raise
     ImportJob.objects.filter(pk=job.pk, status=JobStatus.READING).update(
         status=JobStatus.PREVIEW,
@@ -318,7 +318,7 @@ def undo(job_id: int) -> int:
             status=JobStatus.FAILED, error=f"Undo stopped, nothing removed: {exc}"[:500]
         )
         raise
-    discard_file(job)
+    uploads.discard_file(job)
     return removed
 
 
@@ -415,7 +415,7 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
         {"object": "import", "id": job.pk, "kind": job.kind, "created": done.created,
          "updated": done.updated, "skipped": done.skipped, "failed": done.failed},
     )  # fmt: skip
-    discard_file(job)
+    uploads.discard_file(job)
     if job.kind == "people":  # new people may be old acquaintances under another email
         from tandem.transfer import tasks
 
@@ -459,47 +459,3 @@ def _outcome(row) -> tuple:
     if isinstance(row, ImportRow):
         return (row.number, row.action, row.object_id, row.column, row.message)
     return row
-
-
-def errors_report(job: ImportJob):
-    """Row number, column, reason for each refused row: a CSV the user can fix and re-import."""
-    records = (
-        job.rows.filter(action=RowAction.FAILED)
-        .order_by("number")
-        .values_list("number", "column", "message")
-    )
-    return tabular.csv_stream(["row", "column", "reason"], records.iterator(2000))
-
-
-def discard_file(job: ImportJob) -> None:
-    """Delete the upload (personal data kept no longer than the import needs it)."""
-    if job.path:
-        Path(job.path).unlink(missing_ok=True)
-        ImportJob.objects.filter(pk=job.pk).update(path="")
-
-
-def sweep_files() -> int:
-    """Delete the uploads of imports that finished or were undone, and of those left alone
-    (never started, cancelled, failed) for TANDEM_IMPORT_KEEP_HOURS; then files in the folder
-    that no import names, once an hour old. Returns how many files went."""
-    now = timezone.now()
-    stale = now - timedelta(hours=settings.TANDEM_IMPORT_KEEP_HOURS)
-    idle = [JobStatus.PREVIEW, JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.READING]
-    jobs = ImportJob.objects.exclude(path="").annotate(
-        last=Coalesce("heartbeat_at", "finished_at", "created_at")
-    )
-    gone = 0
-    for job in jobs.filter(
-        Q(status__in=[JobStatus.DONE, JobStatus.UNDONE]) | Q(status__in=idle, last__lt=stale)
-    ):
-        discard_file(job)
-        gone += 1
-    folder = Path(settings.TANDEM_IMPORT_DIR)
-    if folder.is_dir():
-        known = set(ImportJob.objects.exclude(path="").values_list("path", flat=True))
-        for path in folder.iterdir():
-            age = now.timestamp() - path.stat().st_mtime
-            if path.is_file() and str(path) not in known and age > 3600:
-                path.unlink(missing_ok=True)
-                gone += 1
-    return gone

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from tandem.transfer import engine
+from tandem.transfer import engine, uploads
 
 SWEEP_EVERY = timedelta(hours=1)
 
@@ -34,6 +34,6 @@ def undo_import(job_id: int) -> int:
 def sweep_import_files() -> int:
     """Delete uploads no import needs any more, then again in an hour."""
     try:
-        return engine.sweep_files()
+        return uploads.sweep_files()
     finally:
         sweep_import_files.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()

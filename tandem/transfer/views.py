@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import access
 from tandem.core.errors import DomainError, Invalid
 from tandem.core.web import guarded
-from tandem.transfer import column_map, engine, selectors, times
+from tandem.transfer import column_map, engine, selectors, times, uploads
 from tandem.transfer.models import ImportKind, JobStatus, Policy
 
 
@@ -140,7 +140,7 @@ def errors(request, pk: int):
     if obj.status == JobStatus.PREVIEW:
         raise Invalid("The import has not run yet.")
     response = StreamingHttpResponse(
-        engine.errors_report(obj), content_type="text/csv; charset=utf-8"
+        uploads.errors_report(obj), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{obj.pk}-errors.csv"'
     return response

@@ -1,0 +1,92 @@
+"""The leakage report: the MQLs of a period, followed through handoff, SQL and win, against an
+independent count; on PostgreSQL the one-statement report and the lead-by-lead one agree."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tandem.contacts.models import LifecycleTransition
+from tandem.handoff.models import Handoff
+from tests import factories as f
+
+
+def test_leakage_report_matches_an_independent_count(world, as_user):
+    from tandem.handoff import leakage
+    from tandem.sales.models import Activity, Stage
+
+    now = timezone.now()
+    won = Stage.objects.get(name="Closed won", pipeline__is_default=True)
+    other = f.program(name="Trade show")
+    rng = __import__("random").Random(7)
+    truth = []  # (program, rep, handed, accepted, late, sql, won, idle)
+    for i in range(40):
+        program = world.program if i % 3 else other
+        person = f.person(source_program=program, lifecycle_stage="mql")
+        mql_at = now - timedelta(days=rng.randint(5, 40))
+        LifecycleTransition.objects.create(person=person, to_stage="mql", at=mql_at)
+        handed = rng.random() < 0.8
+        rep = rng.choice([world.owner, world.teammate])
+        accepted = late = sql = win = idle = False
+        if handed:
+            routed = mql_at + timedelta(hours=1)
+            due = routed + timedelta(hours=24)
+            r = rng.random()
+            status = "accepted" if r < 0.6 else "rejected" if r < 0.8 else "pending"
+            decided = routed + timedelta(hours=rng.choice([2, 30])) if status != "pending" else None
+            Handoff.objects.create(person=person, rep=rep, routed_at=routed, due_at=due,
+                                   status=status, decided_at=decided)  # fmt: skip
+            accepted = status == "accepted"
+            late = (decided or now) > due
+            if accepted and rng.random() < 0.6:
+                sql = True
+                LifecycleTransition.objects.create(
+                    person=person, to_stage="sql", at=decided + timedelta(days=1)
+                )
+                if rng.random() < 0.5:
+                    win = True
+                    f.opportunity(rep, person=person, stage=won, closed_at=decided + timedelta(3))
+            if accepted and not win:
+                recent = rng.random() < 0.5
+                if recent:
+                    Activity.objects.create(owner=rep, person=person, kind="call", subject="c",
+                                            due_at=now)  # fmt: skip
+                idle = not recent and now - decided > timedelta(days=7)
+        truth.append((program.pk, rep.pk if handed else None, handed, accepted, late, sql, win,
+                      idle))  # fmt: skip
+    since, until = (now - timedelta(days=60)).date(), now.date()
+    rows = {r.key: r for r in leakage.report(actor=world.admin, since=since, until=until, now=now)}
+    for program in (world.program, other):
+        mine = [t for t in truth if t[0] == program.pk]
+        counts = rows[program.pk].counts()
+        assert counts["mqls"] == len(mine)
+        assert counts["handed"] == sum(t[2] for t in mine)
+        assert counts["unassigned"] == sum(not t[2] for t in mine)
+        assert counts["accepted"] == sum(t[3] for t in mine)
+        assert counts["late"] == sum(t[4] for t in mine)
+        assert counts["sql"] == sum(t[5] for t in mine)
+        assert counts["won"] == sum(t[6] for t in mine)
+        assert counts["idle"] == sum(t[7] for t in mine)
+    rep_rows = leakage.report(actor=world.admin, since=since, until=until, by="rep", now=now)
+    by_rep = {r.key: r.counts() for r in rep_rows}
+    assert by_rep[world.owner.pk]["handed"] == sum(1 for t in truth if t[1] == world.owner.pk)
+    assert by_rep["all"]["mqls"] == 40
+    client = as_user(world.marketing_manager)
+    page = client.get(f"/handoff/leakage/?since={since}&until={until}&key={other.pk}&step=won")
+    html = page.content.decode()
+    assert f'data-testid="n-{other.pk}-won">{rows[other.pk].counts()["won"]}<' in html
+    assert html.count("/contacts/people/") >= rows[other.pk].counts()["won"]
+    api = client.get(f"/api/leakage?since={since}&until={until}").json()
+    assert api[-1]["counts"]["mqls"] == 40
+    ids = client.get(f"/api/leakage/people?since={since}&until={until}&key=all&step=unassigned")
+    assert len(ids.json()) == sum(not t[2] for t in truth)
+    # PostgreSQL counts in one statement: it must say what following each lead says, for
+    # every grouping, with the waits, for readers who see everyone and readers who see some
+    for reader in (world.admin, world.owner, world.marketer):
+        for by in ("program", "rep", ""):  # anything but "program" groups by rep
+            counted = leakage.report(actor=reader, since=since, until=until, by=by, now=now)
+            followed = leakage.report_people(actor=reader, since=since, until=until, by=by,
+                                             now=now)  # fmt: skip
+            assert [(r.key, r.label, r.counts(), r.medians()) for r in counted] == [
+                (r.key, r.label, r.counts(), r.medians()) for r in followed
+            ]
+    assert any(v is not None for v in rows[world.program.pk].medians().values())
