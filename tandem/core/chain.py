@@ -120,12 +120,19 @@ def _prepared_cursor(conn):
     return _prepared_class()(conn.connection)
 
 
+def _wrapped(conn, raw):
+    """Django's cursor wrapper around our own cursor: its errors, and its query log when one is
+    kept (tests count queries through it)."""
+    conn.validate_thread_sharing()
+    return conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
+
+
 def run(steps: list[Step]) -> dict[str, list[int]] | None:
     """Insert every step's rows in one statement; {step name: [ids]}, or None when the first
     step inserted nothing. Sets each object's pk. A guard holds one %s per guard parameter."""
     conn = connections[DEFAULT_DB_ALIAS]
     sql = _statement(_key(steps), conn.vendor)
-    with conn._prepare_cursor(_prepared_cursor(conn)) as cursor:
+    with _wrapped(conn, _prepared_cursor(conn)) as cursor:
         cursor.execute(sql, _values(steps, conn))
         rows = cursor.fetchall()
     ids: dict[str, list[int]] = {s.name: [] for s in steps}
