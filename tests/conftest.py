@@ -32,13 +32,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     server's request threads and the test share one connection, and a page whose panels load
     in parallel could leave the run waiting on itself. On a file each thread has its own
     connection and SQLite's locks and busy timeout, as in production."""
+    import os
     from pathlib import Path
 
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(db["NAME"]).with_suffix(".test.sqlite3"))
+        # one file per run, so two runs in one checkout do not delete each other's
+        db.setdefault("TEST", {})["NAME"] = str(
+            Path(db["NAME"]).with_name(f"test-{os.getpid()}.sqlite3")
+        )
 
 
 @pytest.fixture

@@ -56,6 +56,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _free_base() -> int:
+    """A block of 100 ports the cluster can take (its servers use base + 0…2, 10…19, 80), below
+    Linux's ephemeral range (32768 and up), where a client socket could hold one of them."""
+    start = os.getpid() % 50
+    for k in range(50):
+        base = 20000 + (start + k) % 50 * 100
+        wanted = [base, base + 1, base + 2, *range(base + 10, base + 20), base + 80]
+        if all(_port_free(port) for port in wanted):
+            return base
+    pytest.fail("no free block of ports for the cluster between 20000 and 25000")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @pytest.fixture(scope="module")
 def sink():
     handler = Sink()
@@ -70,7 +91,7 @@ def cluster(sink):
     lacks = clusters.missing()
     if lacks:
         pytest.skip("the cluster needs " + ", ".join(lacks) + " (apt-get install them)")
-    base = 58000 + os.getpid() % 50 * 100
+    base = _free_base()
     # not under pytest's own temporary directory: PostgreSQL runs as `postgres` and must reach it
     made = clusters.Cluster(Path(tempfile.mkdtemp(prefix="tandem-cluster-")), base)
     made.extra = {

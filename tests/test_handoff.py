@@ -381,6 +381,8 @@ def test_handoff_authorization_matrix(world, as_user, who):
         assert client.get(url).status_code == 200
     assert client.get("/handoff/mqls/").status_code == 200
 
+
+def test_predictive_model_learns_from_history_and_explains(world, as_user):
     """A workspace where people who attended an event convert: the model finds it, validated
     on the newest people, and names it as the top factor for such a person."""
     import random

@@ -8,7 +8,9 @@ Reps see their own records and their team's, managers their function, admins eve
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Model, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 
 from tandem.core.errors import Forbidden, Invalid, NotFound
 from tandem.core.roles import FUNCTION_OF, MARKETING_ROLES, SALES_ROLES, Function, Role
@@ -30,11 +32,29 @@ def _own(actor, owner: str) -> Q:
     return Q(**{owner: actor.pk})
 
 
+class _AnyOf(Func):
+    """PostgreSQL's `column = ANY(ARRAY(subquery))`: the list is computed once, when the
+    statement runs, and the rest is planned as for a list of values. As `IN (subquery)` it was
+    planned as a join: a rep's name search ran the trigram scan once per teammate (155 ms
+    against 16 ms at 1,000,000 people)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, values = self.source_expressions
+        lhs, lhs_params = compiler.compile(column)
+        rhs, rhs_params = compiler.compile(values)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def _team(actor, owner: str) -> Q:
-    """Owned by the actor or a teammate: an IN on the owner column, so its index serves."""
+    """Owned by the actor or a teammate, the teammates read when the query runs (never kept,
+    so a move between teams counts at once); on the owner column, so its index serves."""
     if not actor.team_id:
         return _own(actor, owner)
     teammates = get_user_model().objects.filter(team_id=actor.team_id).values("pk")
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return Q(_AnyOf(F(owner), ArraySubquery(teammates)))
     return Q(**{f"{owner}__in": teammates})
 
 

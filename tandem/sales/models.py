@@ -229,6 +229,8 @@ class Opportunity(TimeStamped):
             models.Index(fields=["closed_at"], name="opp_closed_idx"),
             models.Index(fields=["organization"], name="opp_org_idx"),
             models.Index(fields=["-created_at"], name="opp_created_idx"),
+            # the list sorted by amount (largest first, read backwards): its first page
+            models.Index(fields=["amount", "id"], name="opp_amount_idx"),
         ]
 
     def get_absolute_url(self) -> str:
@@ -365,6 +367,20 @@ class Activity(TimeStamped):
             models.Index(fields=["owner", "done_at", "due_at"], name="activity_owner_idx"),
             models.Index(fields=["opportunity"], name="activity_opp_idx"),
             models.Index(fields=["person"], name="activity_person_idx"),
+            # the activities list's order (due, then id): its first page without sorting them all
+            models.Index(fields=["due_at", "id"], name="activity_due_idx"),
+            # a rep's open activities by due date (my day, the home panel): with the one above
+            # alone, the planner walked every due date looking for one owner's open ones
+            models.Index(
+                fields=["owner", "due_at"],
+                name="activity_open_idx",
+                condition=models.Q(done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                name="activity_open_due_idx",
+                condition=models.Q(done_at__isnull=True),
+            ),
         ]
 
     def get_absolute_url(self) -> str:
