@@ -26,6 +26,18 @@ class World:
     program: object
 
 
+# The World's people, in the order the matrices list them.
+PERSONAS = (
+    "owner",
+    "teammate",
+    "outsider",
+    "sales_manager",
+    "marketer",
+    "marketing_manager",
+    "admin",
+)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """SQLite tests run on a file, not Django's shared in-memory database: there, the live

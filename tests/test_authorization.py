@@ -12,16 +12,8 @@ from tandem.contacts.models import LifecycleTransition
 from tandem.core.models import TimelineEntry
 from tandem.marketing.models import ProgramCost
 from tandem.sales.models import Stage, StageHistory
+from tests.conftest import PERSONAS
 
-PERSONAS = (
-    "owner",
-    "teammate",
-    "outsider",
-    "sales_manager",
-    "marketer",
-    "marketing_manager",
-    "admin",
-)
 R, W, N = "rw", "r", ""  # may read and write / may only read / may not see at all
 
 EXPECTED = {

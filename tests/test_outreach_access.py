@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 
 from tandem.core.models import TimelineEntry
 from tests import factories as f
-from tests.test_authorization import PERSONAS
+from tests.conftest import PERSONAS
 
 R, W, N = "rw", "r", ""
 SALES_NONE = dict(owner=N, teammate=N, outsider=N, sales_manager=N)

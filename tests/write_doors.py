@@ -13,17 +13,9 @@ from tandem.core.models import TimelineEntry
 from tandem.sales.models import Opportunity, Stage, StageHistory
 from tandem.transfer import engine
 from tests import factories as f
+from tests.conftest import PERSONAS
 
 JSON = "application/json"
-PERSONAS = (
-    "owner",
-    "teammate",
-    "outsider",
-    "sales_manager",
-    "marketer",
-    "marketing_manager",
-    "admin",
-)
 ALL = frozenset(PERSONAS)
 SALES = frozenset({"owner", "teammate", "outsider", "sales_manager"})
 HOLDERS = frozenset({"owner", "sales_manager", "admin"})  # who may write the owner's records
