@@ -3,6 +3,8 @@ independent count; on PostgreSQL the one-statement report and the lead-by-lead o
 
 from datetime import timedelta
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tandem.contacts.models import LifecycleTransition
@@ -90,3 +92,62 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
                 (r.key, r.label, r.counts(), r.medians()) for r in followed
             ]
     assert any(v is not None for v in rows[world.program.pk].medians().values())
+
+
+def _paths() -> list[tuple]:
+    from tandem.handoff.models import LeadPath
+
+    return list(LeadPath.objects.order_by("pk").values_list())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps handoff_leadpath")
+def test_lead_paths_follow_every_write(world):
+    """The triggers keep each MQL's path as a recomputation from the sources gives it, through
+    handoffs, decisions, activities, wins, a stage's kind, a program change, a merge and a
+    deleted transition; and the report read from the paths still counts what it should."""
+    from tandem.contacts.models import Person
+    from tandem.handoff import leakage
+    from tandem.sales.models import Activity, Stage
+    from tandem.transfer import merge
+
+    now = timezone.now()
+    won = Stage.objects.get(name="Closed won", pipeline__is_default=True)
+    lead = f.person(source_program=world.program, lifecycle_stage="mql")
+    other = f.person(source_program=world.program, lifecycle_stage="mql")
+    mql = LifecycleTransition.objects.create(person=lead, to_stage="mql", at=now - timedelta(9))
+    LifecycleTransition.objects.create(person=other, to_stage="mql", at=now - timedelta(8))
+    assert [(p[1], p[4]) for p in _paths()] == [(lead.pk, None), (other.pk, None)]
+    handoff = Handoff.objects.create(person=lead, rep=world.owner, routed_at=now - timedelta(8),
+                                     due_at=now - timedelta(7))  # fmt: skip
+    Handoff.objects.filter(pk=handoff.pk).update(status="accepted", decided_at=now - timedelta(7))
+    call = Activity.objects.create(
+        owner=world.owner, person=lead, kind="call", subject="c", due_at=now
+    )
+    LifecycleTransition.objects.create(person=lead, to_stage="sql", at=now - timedelta(6))
+    deal = f.opportunity(world.owner, person=lead, stage=won, closed_at=now - timedelta(2))
+    path = dict(zip(["transition", "person", "mql_at", "program", "handoff", "rep"], _paths()[0]))
+    assert path["handoff"] == handoff.pk and path["rep"] == world.owner.pk
+    row = _paths()[0]
+    assert row[10] is True and row[11] and row[12] == deal.closed_at and row[13] == call.created_at
+
+    Stage.objects.filter(pk=won.pk).update(kind="open")  # no longer a win
+    assert _paths()[0][12] is None
+    Stage.objects.filter(pk=won.pk).update(kind="won")
+    call.delete()
+    Person.objects.filter(pk=lead.pk).update(source_program=f.program(name="Webinar"))
+    merge.merge(actor=world.admin, survivor=lead, other=other, take={})
+    kept = _paths()
+    with connection.cursor() as cursor:  # recompute every path from the sources
+        cursor.execute("SELECT handoff_leadpath_refresh(ARRAY(SELECT id FROM contacts_person))")
+    assert _paths() == kept and len(kept) == 2 and {p[1] for p in kept} == {lead.pk}
+    assert kept[0][13] is None and kept[0][3] == Person.objects.get(pk=lead.pk).source_program_id
+
+    mql.delete()
+    assert [p[0] for p in _paths()] == [kept[1][0]]
+    since, until = (now - timedelta(30)).date(), now.date()
+    counted = leakage.report(actor=world.admin, since=since, until=until, now=now)
+    followed = leakage.report_people(actor=world.admin, since=since, until=until, now=now)
+    assert [(r.key, r.counts(), r.medians()) for r in counted] == [
+        (r.key, r.counts(), r.medians()) for r in followed
+    ]
+    assert counted[-1].counts()["mqls"] == 1

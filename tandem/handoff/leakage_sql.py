@@ -1,11 +1,12 @@
 """The leakage report counted by PostgreSQL in one statement: the same cohort, steps,
 stranded leads and median waits as leakage.report_people, without bringing 50,000 leads into
-Python. tests/test_handoff.py checks the two agree."""
+Python. It reads handoff_leadpath (models.LeadPath), where triggers keep each MQL's first
+handoff, SQL, win and last activity. tests/test_leakage.py checks the two agree."""
 # ruff: noqa: S608 - the statement is fixed text and the actor's scope compiled by Django
 
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tandem.contacts.models import Person
@@ -26,39 +27,23 @@ _HOURS = {
 assert set(_HOURS) == set(WAITS)
 
 LEADS = """
-WITH firsts AS (
-  SELECT person_id, MIN(at) AS mql_at FROM contacts_lifecycletransition
-  WHERE to_stage = 'mql' AND at >= %s AND at < %s {visible}
-  GROUP BY person_id
-), handed AS (  -- each lead's first handoff after its MQL, by one join over the handoffs
-  SELECT DISTINCT ON (h.person_id) h.person_id, h.id, h.rep_id, h.routed_at, h.decided_at,
-    h.status, h.due_at, h.breached_at
-  FROM handoff_handoff h JOIN firsts f ON f.person_id = h.person_id AND h.routed_at >= f.mql_at
-  ORDER BY h.person_id, h.routed_at
-), won AS (
-  SELECT o.person_id, MIN(o.closed_at) AS first_at FROM sales_opportunity o
-  JOIN sales_stage st ON st.id = o.stage_id
-  WHERE st.kind = 'won' AND o.person_id IS NOT NULL GROUP BY 1
+WITH firsts AS (  -- each lead's first MQL of the period, with where it went (handoff_leadpath)
+  SELECT DISTINCT ON (person_id) * FROM handoff_leadpath
+  WHERE mql_at >= %s AND mql_at < %s {visible}
+  ORDER BY person_id, mql_at
 ), leads AS (
-  -- insights_reach holds each person's source program and first time at SQL (kept by triggers)
-  SELECT f.person_id, f.mql_at, r.source_program_id AS program_id, pr.name AS program_name,
-    h.rep_id, u.username AS rep_name, h.routed_at, h.decided_at,
-    COALESCE(h.status IN ('accepted', 'converted'), false) AS accepted,
-    (h.id IS NOT NULL AND (h.breached_at IS NOT NULL OR COALESCE(h.decided_at, %s) > h.due_at))
-      AS late,
-    CASE WHEN r.sql_at >= f.mql_at THEN r.sql_at END AS sql_at,
-    CASE WHEN w.first_at >= f.mql_at THEN w.first_at END AS won_at
+  SELECT f.person_id, f.mql_at, f.program_id, pr.name AS program_name, f.rep_id,
+    u.username AS rep_name, f.routed_at, f.decided_at, f.accepted,
+    (f.handoff_id IS NOT NULL
+      AND (f.breached_at IS NOT NULL OR COALESCE(f.decided_at, %s) > f.due_at)) AS late,
+    CASE WHEN f.sql_at >= f.mql_at THEN f.sql_at END AS sql_at,
+    CASE WHEN f.won_at >= f.mql_at THEN f.won_at END AS won_at, f.last_activity_at
   FROM firsts f
-  JOIN insights_reach r ON r.person_id = f.person_id
-  LEFT JOIN marketing_program pr ON pr.id = r.source_program_id
-  LEFT JOIN handed h ON h.person_id = f.person_id
-  LEFT JOIN accounts_user u ON u.id = h.rep_id
-  LEFT JOIN won w ON w.person_id = f.person_id
+  LEFT JOIN marketing_program pr ON pr.id = f.program_id
+  LEFT JOIN accounts_user u ON u.id = f.rep_id
 ), flagged AS (
-  SELECT l.*, (l.accepted AND l.decided_at IS NOT NULL AND l.won_at IS NULL AND %s - GREATEST(
-      l.decided_at,
-      (SELECT MAX(a.created_at) FROM sales_activity a WHERE a.person_id = l.person_id)
-    ) > %s) AS idle
+  SELECT l.*, (l.accepted AND l.decided_at IS NOT NULL AND l.won_at IS NULL
+    AND %s - GREATEST(l.decided_at, l.last_activity_at) > %s) AS idle
   FROM leads l
 )
 SELECT GROUPING({key}) AS total, {key}, {label}, COUNT(*), COUNT(routed_at),
@@ -87,7 +72,8 @@ def report(*, actor, since: date, until: date, by: str = "program", now=None) ->
     )
     sql = LEADS.format(visible=visible, key=key, label=label, medians=medians)
     stale = timedelta(days=ScoringConfig.get().stale_after_days)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '32MB'")  # the cohort's sorts, in memory
         cursor.execute(sql, [start, end, *scope_params, now, now, stale])
         found = cursor.fetchall()
     rows, total = [], Row("all", "All")

@@ -138,3 +138,40 @@ class PredictiveModel(models.Model):
     trained_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+class LeadPath(models.Model):
+    """Per MQL transition: where that lead went next (the first handoff after it, the person's
+    first SQL and first win, their last activity), for the leakage report.
+
+    Derived data, kept on PostgreSQL by statement triggers on transitions, handoffs,
+    opportunities, activities, stages and people (migration handoff 0005), whoever writes
+    them; the report reads this one table there. SQLite follows each lead in Python
+    (leakage.report_people), so the table stays empty on SQLite. Never write it from Python."""
+
+    transition = models.OneToOneField(
+        "contacts.LifecycleTransition",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the triggers remove the row with the transition
+        db_constraint=False,
+        related_name="+",
+    )
+    person_id = models.BigIntegerField()
+    mql_at = models.DateTimeField()
+    program_id = models.BigIntegerField(null=True)  # the person's source program
+    handoff_id = models.BigIntegerField(null=True)
+    rep_id = models.BigIntegerField(null=True)
+    routed_at = models.DateTimeField(null=True)
+    due_at = models.DateTimeField(null=True)
+    decided_at = models.DateTimeField(null=True)
+    breached_at = models.DateTimeField(null=True)
+    accepted = models.BooleanField(default=False)
+    sql_at = models.DateTimeField(null=True)  # the person's first SQL, whenever it was
+    won_at = models.DateTimeField(null=True)  # the person's first won deal, whenever closed
+    last_activity_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["mql_at"], name="leadpath_mql_idx"),
+            models.Index(fields=["person_id"], name="leadpath_person_idx"),
+        ]
