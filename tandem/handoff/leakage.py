@@ -10,17 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Max, Min
 from django.utils import timezone
 
-from tandem.contacts.models import LifecycleTransition, Person
+from tandem.accounts.models import User
+from tandem.contacts.models import Person
 from tandem.core import access, periods
-from tandem.handoff.models import Handoff, HandoffStatus, ScoringConfig
-from tandem.sales.models import Activity, Opportunity
+from tandem.handoff.models import LeadPath, ScoringConfig
+from tandem.marketing.models import Program
 
 STEPS = ("mqls", "handed", "accepted", "sql", "won")
 STRANDED = ("unassigned", "late", "idle")
-ACCEPTED = (HandoffStatus.ACCEPTED, HandoffStatus.CONVERTED)
 
 
 @dataclass
@@ -73,87 +72,51 @@ WAITS = {
 
 
 def cohort(*, actor, since: date, until: date, now=None) -> list[Lead]:
+    """Each lead of the period with where it went, from handoff_leadpath (models.LeadPath):
+    triggers keep there, per MQL step, the first handoff after it, the person's first SQL
+    and first win, and their last activity."""
     now = now or timezone.now()
     start, end = periods.days(since, until)
-    visible = access.scope(actor, Person.objects.all(), "person").values("pk")
-    firsts = (
-        LifecycleTransition.objects.filter(to_stage="mql", at__gte=start, at__lt=end)
-        .filter(person_id__in=visible)
-        .values("person_id")
-        .annotate(mql_at=Min("at"))
-    )
-    mql_at = {r["person_id"]: r["mql_at"] for r in firsts}
-    # the cohort as a subquery: the database joins it, no list of 100,000 ids goes back and forth
-    members = (
-        LifecycleTransition.objects.filter(to_stage="mql", at__gte=start, at__lt=end)
-        .filter(person_id__in=visible)
-        .values("person_id")
-    )
-    people = Person.objects.filter(pk__in=members).values_list(
-        "pk", "source_program_id", "source_program__name"
-    )
-    leads = {
-        pk: Lead(pk, name or "No program", program_id, mql_at[pk])
-        for pk, program_id, name in people
-    }
-    _handoffs(leads, members, now)
-    _later_steps(leads, members)
-    _idle(leads, members, now)
-    return sorted(leads.values(), key=lambda lead: lead.mql_at)
-
-
-def _handoffs(leads: dict, members, now) -> None:
-    rows = (
-        Handoff.objects.filter(person_id__in=members)
-        .order_by("routed_at")
+    paths = LeadPath.objects.filter(mql_at__gte=start, mql_at__lt=end)
+    rule = access.rule(actor, "person", access.READ)
+    if rule is None:
+        return []  # no people at all
+    if rule:  # some people (an empty rule is all of them): the cohort keeps those
+        visible = access.scope(actor, Person.objects.all(), "person").values("pk")
+        paths = paths.filter(person_id__in=visible)
+    paths = (
+        paths.order_by("mql_at", "pk")
         .values_list(
-            "person_id", "rep_id", "rep__username", "routed_at", "due_at", "decided_at",
-            "status", "breached_at",
+            "person_id", "program_id", "mql_at", "rep_id", "routed_at", "due_at", "decided_at",
+            "breached_at", "accepted", "sql_at", "won_at", "last_activity_at", "handoff_id",
         )
     )  # fmt: skip
-    for person_id, rep_id, rep, routed, due, decided, status, breached in rows:
-        lead = leads[person_id]
-        if lead.routed_at is not None or routed < lead.mql_at:
-            continue  # the first handoff after this MQL counts
-        lead.rep, lead.rep_id, lead.routed_at, lead.decided_at = rep, rep_id, routed, decided
-        lead.accepted = status in ACCEPTED
-        lead.late = bool(breached) or (decided or now) > due
-
-
-def _later_steps(leads: dict, members) -> None:
-    sqls = (
-        LifecycleTransition.objects.filter(person_id__in=members, to_stage="sql")
-        .values("person_id")
-        .annotate(at=Min("at"))
-    )
-    for row in sqls:
-        lead = leads[row["person_id"]]
-        if row["at"] >= lead.mql_at:
-            lead.sql_at = row["at"]
-    won = (
-        Opportunity.objects.filter(person_id__in=members, stage__kind="won")
-        .values("person_id")
-        .annotate(at=Min("closed_at"))
-    )
-    for row in won:
-        lead = leads[row["person_id"]]
-        if row["at"] and row["at"] >= lead.mql_at:
-            lead.won_at = row["at"]
-
-
-def _idle(leads: dict, members, now) -> None:
-    days = ScoringConfig.get().stale_after_days
-    accepted = [lead for lead in leads.values() if lead.accepted and lead.decided_at]
-    taken = Handoff.objects.filter(person_id__in=members, status__in=ACCEPTED).values("person_id")
-    last = dict(
-        Activity.objects.filter(person_id__in=taken)
-        .values("person_id")
-        .annotate(at=Max("created_at"))
-        .values_list("person_id", "at")
-    )
-    for lead in accepted:
-        latest = max(filter(None, [last.get(lead.person_id), lead.decided_at]))
-        lead.idle = lead.won_at is None and now - latest > timedelta(days=days)
+    programs = dict(Program.objects.values_list("pk", "name"))
+    reps = dict(User.objects.values_list("pk", "username"))
+    stale = timedelta(days=ScoringConfig.get().stale_after_days)
+    leads: dict[int, Lead] = {}
+    for person_id, program_id, mql_at, rep_id, routed, due, decided, breached, accepted, \
+            sql_at, won_at, last_activity, handoff in paths:  # fmt: skip
+        if person_id in leads:
+            continue  # the person's first MQL of the period counts
+        lead = leads[person_id] = Lead(
+            person_id, programs.get(program_id, "No program"), program_id, mql_at
+        )
+        if handoff is not None:
+            lead.rep, lead.rep_id, lead.routed_at, lead.decided_at = (
+                reps.get(rep_id, ""),
+                rep_id,
+                routed,
+                decided,
+            )
+            lead.accepted = accepted
+            lead.late = bool(breached) or (decided or now) > due
+        lead.sql_at = sql_at if sql_at and sql_at >= mql_at else None
+        lead.won_at = won_at if won_at and won_at >= mql_at else None
+        if lead.accepted and decided and lead.won_at is None:
+            latest = max(filter(None, [last_activity, decided]))
+            lead.idle = now - latest > stale
+    return list(leads.values())
 
 
 def _steps(lead: Lead) -> list[str]:

@@ -144,10 +144,9 @@ class LeadPath(models.Model):
     """Per MQL transition: where that lead went next (the first handoff after it, the person's
     first SQL and first win, their last activity), for the leakage report.
 
-    Derived data, kept on PostgreSQL by statement triggers on transitions, handoffs,
-    opportunities, activities, stages and people (migration handoff 0005), whoever writes
-    them; the report reads this one table there. SQLite follows each lead in Python
-    (leakage.report_people), so the table stays empty on SQLite. Never write it from Python."""
+    Derived data, kept by database triggers on transitions, handoffs, opportunities,
+    activities, stages and people (migrations handoff 0005 for PostgreSQL, 0006 for SQLite),
+    whoever writes them; the leakage report reads this one table. Never write it from Python."""
 
     transition = models.OneToOneField(
         "contacts.LifecycleTransition",

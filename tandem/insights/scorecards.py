@@ -7,14 +7,10 @@ touch here; the multi-touch models are the attribution report's job."""
 
 from decimal import Decimal
 
-from django.db.models import Sum
-
-from tandem.contacts.models import Person
 from tandem.core import access
-from tandem.insights import programs
+from tandem.marketing import tallies
 from tandem.marketing.models import Program
 from tandem.marketing.selectors import program_spend
-from tandem.sales.models import Opportunity, StageKind
 
 
 def _ratio(numerator, denominator, scale=1):
@@ -24,13 +20,8 @@ def _ratio(numerator, denominator, scale=1):
 
 
 def program_scorecard(*, program: Program) -> dict:
-    counts = programs.reached(Person.objects.filter(source_program=program)).get(
-        program.pk, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0}
-    )
-    leads = counts.pop("leads")
-    won = Opportunity.objects.filter(
-        person__source_program=program, stage__kind=StageKind.WON
-    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    counts = tallies.counts([program.pk])[program.pk]  # as programs.reached() counts them
+    leads, won = counts.pop("leads"), counts.pop("won")
     cost = Decimal(program_spend(program=program))
     return {
         "leads": leads,

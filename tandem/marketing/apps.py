@@ -25,6 +25,7 @@ class MarketingConfig(AppConfig):
         registry.add_sweep(marketing_tasks.retention_sweep)
         registry.add_sweep(marketing_tasks.send_recovery_sweep)
         registry.add_sweep(marketing_tasks.touch_partitions_sweep)
+        registry.add_sweep(marketing_tasks.tally_sweep)
         registry.add_settings_section(
             75,
             "Data retention",

@@ -74,6 +74,28 @@ class ProgramCost(models.Model):
         indexes = [models.Index(fields=["program", "incurred_on"], name="cost_program_idx")]
 
 
+class ProgramTally(models.Model):
+    """A change to a program's counts, over all time: its leads (people whose first touch it
+    brought), how many of them reached MQL, SQL and customer (each counting a later stage too,
+    as the scorecard counts them), and the amount of their won deals.
+
+    Derived data: database triggers on insights_reach, deals and stages add a row per statement
+    that changes a person's source program or stages or a won deal (migration marketing 0007),
+    so writers never wait on each other for a shared counter. A program's counts are the sums
+    of its rows; an hourly sweep folds them (tallies.fold). Never write it from Python
+    otherwise."""
+
+    program_id = models.BigIntegerField()
+    leads = models.IntegerField(default=0)
+    mqls = models.IntegerField(default=0)
+    sqls = models.IntegerField(default=0)
+    customers = models.IntegerField(default=0)
+    won = models.DecimalField(max_digits=18, decimal_places=2, default=0)  # its leads' won deals
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id"], name="tally_program_idx")]
+
+
 class TouchKind(models.TextChoices):
     FORM_SUBMITTED = "form_submitted", "Form submitted"
     EMAIL_SENT = "email_sent", "Email sent"

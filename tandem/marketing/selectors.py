@@ -4,9 +4,10 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
+from tandem.contacts.models import Person
 from tandem.core import access, listing, periods, picks
 from tandem.core.listing import Filter, ListSpec
+from tandem.marketing import tallies
 from tandem.marketing.models import (
     Campaign,
     Channel,
@@ -20,15 +21,6 @@ from tandem.marketing.models import (
     SuppressedAddress,
     Touch,
     TouchKind,
-)
-
-QUALIFIED_STAGES = (
-    LifecycleStage.MQL,
-    LifecycleStage.SAL,
-    LifecycleStage.SQL,
-    LifecycleStage.OPPORTUNITY,
-    LifecycleStage.CUSTOMER,
-    LifecycleStage.ADVOCATE,
 )
 
 PROGRAM_LIST = ListSpec(
@@ -83,14 +75,10 @@ def _add_spend_and_leads(programs: list[Program]) -> None:
         .values_list("program_id")
         .annotate(total=Sum("amount"))
     )
-    leads = dict(
-        Person.objects.filter(source_program_id__in=ids)
-        .values_list("source_program_id")
-        .annotate(n=Count("id"))
-    )
+    tallied = tallies.counts(ids)
     for p in programs:
         p.spend = spend.get(p.pk, 0)
-        p.leads = leads.get(p.pk, 0)
+        p.leads = tallied[p.pk]["leads"]
         p.spent_pct = round(p.spend * 100 / p.budget) if p.budget else None
 
 
@@ -135,17 +123,10 @@ def leads_by_program(*, actor, since: date, until: date) -> list[dict]:
 
 
 def program_card(*, program: Program) -> dict:
-    """A program's basics: leads it brought, how many ever reached MQL or beyond, its spend."""
-    people = Person.objects.filter(source_program=program)
-    leads = people.count()
-    qualified = (
-        LifecycleTransition.objects.filter(
-            person__source_program=program, to_stage__in=QUALIFIED_STAGES
-        )
-        .values("person_id")
-        .distinct()
-        .count()
-    )
+    """A program's basics: leads it brought, how many ever reached MQL or beyond (as the
+    scorecard counts them: MQL through customer), its spend."""
+    tallied = tallies.counts([program.pk])[program.pk]
+    leads, qualified = tallied["leads"], tallied["mqls"]
     spend = program_spend(program=program)
     return {
         "leads": leads,

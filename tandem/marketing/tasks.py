@@ -91,3 +91,18 @@ def touch_partitions_sweep() -> int:
             return len(partitions.ensure(cursor, timezone.now().date()))
     finally:
         touch_partitions_sweep.using(run_after=timezone.now() + timedelta(days=1)).enqueue()
+
+
+@task()
+def tally_sweep() -> int:
+    """Fold the programs' count rows (tallies.py), hourly."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.marketing import tallies
+
+    try:
+        return tallies.fold()
+    finally:
+        tally_sweep.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
