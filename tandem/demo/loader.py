@@ -14,6 +14,7 @@ from tandem.demo.people import Batch, PeopleGenerator
 from tandem.demo.sales import SalesGenerator
 from tandem.demo.timing import quarter_start
 from tandem.demo.writer import BulkWriter
+from tandem.marketing import tallies
 
 SIZES = {"small": 5_000, "large": 1_000_000}
 REPS_PER_TEAM = {"small": 4, "large": 12}
@@ -111,6 +112,7 @@ def load(*, size: str, seed: int, as_of: date | None = None, progress=print) -> 
         progress(f"  {done:,} people")
     with transaction.atomic():
         _finish(writer, world, sales, rng, start, as_of)
+    tallies.fold()  # the program counts' rows, one per person loaded, summed
     _analyze()
     _scoring(world, as_of)
     return Result(people=people_count, counts=writer.counts, logins=world.logins)

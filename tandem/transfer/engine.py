@@ -16,6 +16,7 @@ from tandem.contacts.models import Organization, Person
 from tandem.core import access, bulk, liveness, tabular, webhooks
 from tandem.core.errors import Conflict, Forbidden, Invalid
 from tandem.core.models import TimelineEntry
+from tandem.marketing import tallies
 from tandem.marketing.models import Touch
 from tandem.sales.models import Activity, Opportunity
 from tandem.transfer import (
@@ -318,6 +319,7 @@ def undo(job_id: int) -> int:
             status=JobStatus.FAILED, error=f"Undo stopped, nothing removed: {exc}"[:500]
         )
         raise
+    tallies.fold()
     uploads.discard_file(job)
     return removed
 
@@ -409,6 +411,7 @@ def run(job_id: int, *, batch: int = BATCH) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk, run_token=token).update(
         status=JobStatus.DONE, finished_at=timezone.now()
     )
+    tallies.fold()  # a row of program counts per person written: one a program again
     done = ImportJob.objects.get(pk=job.pk)
     webhooks.emit(
         "import.finished",
