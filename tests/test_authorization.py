@@ -184,24 +184,8 @@ CREATE = {
     "/api/activities": {"kind": "call", "subject": "Hi", "due_at": "2026-12-01T10:00:00Z"},
 }
 CREATORS = {
-    "/api/people": {
-        "owner",
-        "teammate",
-        "outsider",
-        "sales_manager",
-        "marketer",
-        "marketing_manager",
-        "admin",
-    },
-    "/api/organizations": {
-        "owner",
-        "teammate",
-        "outsider",
-        "sales_manager",
-        "marketer",
-        "marketing_manager",
-        "admin",
-    },
+    "/api/people": set(PERSONAS),  # everyone
+    "/api/organizations": set(PERSONAS),
     "/api/programs": {"marketer", "marketing_manager", "admin"},
     "/api/activities": {"owner", "teammate", "outsider", "sales_manager", "admin"},
 }
