@@ -110,6 +110,11 @@ def database_settings(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # JIT compiling costs more than it saves on the reports' sub-second queries
         config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Django turns psycopg's preparing off (threshold None), which also ignores a cursor's
+        # prepare=True. A threshold no query reaches keeps the ORM's queries unprepared, as
+        # Django wants, and lets core.chain's hot statements be parsed and planned once per
+        # connection (a form submission's: 1.2 ms less of the database's time).
+        config["OPTIONS"]["prepare_threshold"] = 2**31 - 1
     else:
         raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgresql://")
     return config

@@ -18,3 +18,8 @@ def _warm_up() -> None:
 
 
 _warm_up()
+
+# The public form's POST skips the middlewares that read cookies or a user (tandem.core.lean).
+from tandem.core import lean  # noqa: E402
+
+application = lean.route(application, "public:form")

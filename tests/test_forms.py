@@ -1,6 +1,8 @@
 """Lead-capture forms: the hosted page and the cross-origin endpoint, end to end."""
 
 import threading
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -128,7 +130,15 @@ def test_honeypot_looks_accepted_and_stores_nothing(client, form):
     assert Touch.objects.count() == 0
 
 
-def test_per_ip_and_global_rate_limits(client, form, settings):
+REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+         "LOCATION": "redis://127.0.0.1:6379/13", "KEY_PREFIX": "tandem-test-rate"}  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_per_ip_and_global_rate_limits(client, form, settings, backend):
+    """On Redis the two counts go in one pipeline of INCRs; the cache reads them as its own."""
+    if backend == "redis":
+        settings.CACHES = {"default": {**REDIS, "KEY_PREFIX": f"tandem-test-rate-{uuid.uuid4()}"}}
     settings.TANDEM_FORM_RATE_PER_IP = 3
     codes = [_post(client, form, email=f"p{i}@example.com").status_code for i in range(5)]
     assert codes == [200, 200, 200, 429, 429]
@@ -139,6 +149,9 @@ def test_per_ip_and_global_rate_limits(client, form, settings):
     blocked = client.post(f"/f/{form.key}/", {"email": "x@example.com"}, REMOTE_ADDR="10.0.0.10")
     assert blocked.status_code == 429
     assert Touch.objects.count() == 4
+    slot = int(time.time() // 60)
+    counted = cache.get(f"rate:form-all:{slot}") or cache.get(f"rate:form-all:{slot - 1}")
+    assert counted is not None and 1 <= counted <= 7  # the window may have turned meanwhile
 
 
 def test_cross_origin_json_answers_with_cors_and_errors(client, form):
@@ -396,6 +409,23 @@ def test_a_new_persons_submission_in_one_statement_writes_what_the_orm_path_writ
     assert sub.fingerprint == capture._fingerprint(form, fast.values)
     assert bool(sub.confirm_token) == double_opt_in
     assert one.source_program_id == form.program_id and one.first_touch_at == sub.at
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
+)
+def test_the_one_statement_is_prepared_once_and_the_orms_queries_are_not(world):
+    """Django turns psycopg's preparing off, which silently ignored the chain's prepare=True:
+    the database parsed and planned the eight INSERTs on every submission."""
+    form = f.lead_form(world.program, consent_wording=CONSENT)
+    for n in range(3):
+        assert capture.submit(form, {"email": f"p{n}@example.com", "consent": "yes"}, ip=None)
+    for _ in range(10):
+        Person.objects.filter(email_normalized="p1@example.com").count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1 and prepared[0].startswith('WITH "person" AS (INSERT')
 
 
 @pytest.mark.skipif(

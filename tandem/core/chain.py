@@ -17,8 +17,29 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    EmailField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SlugField,
+    SmallIntegerField,
+    TextField,
+)
 from django.db.models.fields import AutoFieldMixin
+
+# Fields whose preparation gives back a str, int or bool (or None) unchanged: for those values
+# the ORM's pre_save/get_db_prep_save calls are skipped. Exactly these classes, not subclasses,
+# which may prepare differently; every other field and value goes through the ORM's calls.
+_PLAIN = {CharField, TextField, EmailField, SlugField, BooleanField, IntegerField,
+          BigIntegerField, SmallIntegerField, PositiveIntegerField, PositiveSmallIntegerField,
+          ForeignKey}  # fmt: skip
+_AS_IS = {str, int, bool, type(None)}
 
 
 @dataclass
@@ -40,6 +61,16 @@ def _shape(model, vendor: str) -> tuple[list, str, list[str]]:
     # NULL is text otherwise), and a longer value must still fail as it does in .save().
     casts = [re.sub(r"\(.*\)$", "", f.db_type(connection)) for f in fields]
     return fields, names, casts
+
+
+@cache
+def _plan(model, vendor: str, links: tuple) -> list[tuple]:
+    """(field, attname, plain) for each inserted field not linked to an earlier step."""
+    return [
+        (f, f.attname, type(f) in _PLAIN)
+        for f in _shape(model, vendor)[0]
+        if f.attname not in links
+    ]
 
 
 def _key(steps: list[Step]) -> tuple:
@@ -88,14 +119,17 @@ def _statement(key: tuple, vendor: str) -> str:
 
 def _values(steps: list[Step], conn) -> list:
     params = []
+    append = params.append
     for i, step in enumerate(steps):
-        fields = _shape(type(step.objs[0]), conn.vendor)[0]
+        plan = _plan(type(step.objs[0]), conn.vendor, tuple(sorted(step.links)))
         for obj in step.objs:
-            params += [
-                f.get_db_prep_save(f.pre_save(obj, True), conn)
-                for f in fields
-                if f.attname not in step.links
-            ]
+            values = obj.__dict__
+            for f, attname, plain in plan:
+                value = values.get(attname, _AS_IS) if plain else _AS_IS  # _AS_IS: not set
+                if type(value) in _AS_IS:
+                    append(value)
+                else:
+                    append(f.get_db_prep_save(f.pre_save(obj, True), conn))
             if i == 0 and step.guard:
                 params += step.guard_params
     return params

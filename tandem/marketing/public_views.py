@@ -69,9 +69,9 @@ def _form_context(form, outcome=None, request=None) -> dict:
 def _limited(request) -> bool:
     """Every attempt counts against both limits, refused ones too."""
     ip = _client_ip(request) or "unknown"
-    per_ip = ratelimit.allow(f"form-ip:{ip}", settings.TANDEM_FORM_RATE_PER_IP)
-    overall = ratelimit.allow("form-all", settings.TANDEM_FORM_RATE_GLOBAL)
-    return not (per_ip and overall)
+    limits = {f"form-ip:{ip}": settings.TANDEM_FORM_RATE_PER_IP,
+              "form-all": settings.TANDEM_FORM_RATE_GLOBAL}  # fmt: skip
+    return not ratelimit.allow_all(limits)
 
 
 def _ending(request, form, outcome):
