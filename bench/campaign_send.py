@@ -153,6 +153,26 @@ def run_floor(port: int, count, messages, processes: int) -> float:
     return len(messages) / elapsed
 
 
+def _sessions() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _wait_polling(sessions: int) -> None:
+    """Until every worker has started (imports, checks: seconds on a slow machine) and holds
+    its database connection, then one more poll interval: a fixed sleep timed the slower
+    starts as sending."""
+    deadline = time.monotonic() + 120
+    while _sessions() < sessions:
+        if time.monotonic() > deadline:
+            raise SystemExit("the workers did not start")
+        time.sleep(0.1)
+    time.sleep(0.5)
+
+
 def run_tandem(env: dict, count, marketer, workers: int, n: int) -> float:
     from tandem.marketing import campaigns
     from tandem.marketing.models import Campaign
@@ -161,8 +181,9 @@ def run_tandem(env: dict, count, marketer, workers: int, n: int) -> float:
     draft = campaign(marketer, n)
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.05",
                "--no-startup-delay", "-v0"]  # fmt: skip
+    before = _sessions()
     procs = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(workers)]
-    time.sleep(3)  # workers up and polling, as in a running deployment
+    _wait_polling(before + workers)  # workers up and polling, as in a running deployment
     try:
         started = time.perf_counter()
         campaigns.campaign_send(actor=marketer, campaign=draft)
