@@ -139,3 +139,46 @@ def test_monthly_commission(world, as_user):
         as_user(world.owner).get(f"/api/commissions/{world.owner.pk}?kind=decade").status_code
         == 422
     )
+
+
+def test_win_rates_are_stored_read_by_every_process_and_refreshed_by_the_sweep(
+    world, django_assert_num_queries
+):
+    """A reader with nothing cached reads the stored rates (one small query, not the grouped
+    one over the history); the sweep computes them again, a stale copy is computed afresh."""
+    from django.core.cache import cache
+
+    from tandem.sales import tasks
+    from tandem.sales.models import WinRates
+
+    pipeline = world.opportunity.pipeline_id
+    since = timezone.localdate() - timedelta(days=400)
+    qualify = Stage.objects.get(name="Qualify").pk
+    for won in (True, False, False, False):
+        _closed(world.owner, won)
+    first = fc.win_rates(pipeline_id=pipeline, since=since)
+    assert first[(qualify, 0)] == 0.25
+    stored = WinRates.objects.get(pipeline_id=pipeline, since=since)
+    assert stored.rates[f"{qualify}:0"] == 0.25
+
+    cache.clear()  # another process, or after a restart
+    with django_assert_num_queries(1):
+        assert fc.win_rates(pipeline_id=pipeline, since=since) == first
+
+    _closed(world.owner, True)  # 2 won of 5 now; readers see it once the sweep ran
+    cache.clear()
+    assert fc.win_rates(pipeline_id=pipeline, since=since)[(qualify, 0)] == 0.25
+    old = WinRates.objects.create(
+        pipeline_id=pipeline, since=timezone.localdate() - timedelta(days=900),
+        rates={}, computed_at=timezone.now(),
+    )  # fmt: skip
+    assert tasks.win_rates_sweep.call() == 1
+    assert not WinRates.objects.filter(pk=old.pk).exists()  # a history start no period uses
+    cache.clear()
+    assert fc.win_rates(pipeline_id=pipeline, since=since)[(qualify, 0)] == 0.4
+
+    _closed(world.owner, False)  # 2 of 6; the stored copy is now older than an hour
+    WinRates.objects.update(computed_at=timezone.now() - fc.WIN_RATES_STALE - timedelta(1))
+    cache.clear()
+    assert fc.win_rates(pipeline_id=pipeline, since=since)[(qualify, 0)] == pytest.approx(1 / 3)
+    assert WinRates.objects.get().computed_at > timezone.now() - timedelta(minutes=1)

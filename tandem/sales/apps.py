@@ -11,8 +11,9 @@ class SalesConfig(AppConfig):
 
         _registry.add_personal_data("sales", _personal.export, _personal.erase)
         from tandem.core import access, registry
-        from tandem.sales import dashboards, home, selectors
+        from tandem.sales import dashboards, home, selectors, tasks
 
+        registry.add_sweep(tasks.win_rates_sweep)
         registry.add_home_panel(home.is_rep, dashboards.rep_panel)
         registry.add_home_panel(
             home.is_manager, dashboards.manager_panel, name="team", lazy=True, order=20

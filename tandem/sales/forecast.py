@@ -21,7 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from tandem.core import periods
-from tandem.sales.models import CommissionPlan, Quota, StageHistory, StageKind
+from tandem.sales.models import CommissionPlan, Quota, StageHistory, StageKind, WinRates
 
 AGE_BUCKETS = (30, 90)  # days: under 30, 30 to 90, over 90
 Z_90 = 1.645
@@ -85,21 +85,67 @@ def _bucket(days: float) -> int:
     return sum(days >= edge for edge in AGE_BUCKETS)
 
 
-WIN_RATES_SECONDS = 600  # the history changes slowly: the rates are kept ten minutes
+WIN_RATES_SECONDS = 600  # the history changes slowly: each process keeps the rates ten minutes
+# The sweep stores them again every 10 minutes; a stored copy older than this (no worker running)
+# is computed afresh by the reader who finds it.
+WIN_RATES_STALE = timedelta(hours=1)
+WIN_RATES_KEPT = timedelta(days=800)  # a history start older than a year and a period: unused
 
 
 def win_rates(*, pipeline_id: int, since: date) -> dict[tuple[int, int], float]:
     """From closed history: of deals that sat in stage S at age bucket B, the share that won.
 
-    Counted in the database: one grouped query over the stage history of every closed deal
-    since `since` (a year of history: 430 ms at 112,000 deals), kept in the cache for
-    WIN_RATES_SECONDS; the same for every reader, as the history is the workspace's."""
+    One grouped query over the stage history of every closed deal since `since` (a year of
+    history: 430 ms at 112,000 deals) computes them. They are the workspace's, the same for
+    every reader: stored in WinRates, computed again by win_rates_sweep every 10 minutes, and
+    kept by each process for WIN_RATES_SECONDS."""
     key = f"forecast:win-rates:{pipeline_id}:{since.isoformat()}"
     rates = cache.get(key)
     if rates is None:
-        rates = _win_rates(pipeline_id, since)
+        stored = (
+            WinRates.objects.filter(
+                pipeline_id=pipeline_id,
+                since=since,
+                computed_at__gte=timezone.now() - WIN_RATES_STALE,
+            )
+            .values_list("rates", flat=True)
+            .first()
+        )
+        rates = _decoded(stored) if stored is not None else store_win_rates(pipeline_id, since)
         cache.set(key, rates, WIN_RATES_SECONDS)
     return rates
+
+
+def _decoded(stored: dict) -> dict[tuple[int, int], float]:
+    pairs = ((key.split(":"), rate) for key, rate in stored.items())
+    return {(int(stage), int(bucket)): rate for (stage, bucket), rate in pairs}
+
+
+def store_win_rates(pipeline_id: int, since: date) -> dict[tuple[int, int], float]:
+    """Compute the rates and store them (one upsert: two readers may compute them at once)."""
+    rates = _win_rates(pipeline_id, since)
+    row = WinRates(
+        pipeline_id=pipeline_id,
+        since=since,
+        rates={f"{stage}:{bucket}": rate for (stage, bucket), rate in rates.items()},
+        computed_at=timezone.now(),
+    )
+    WinRates.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["pipeline", "since"],
+        update_fields=["rates", "computed_at"],
+    )  # fmt: skip
+    return rates
+
+
+def refresh_win_rates() -> int:
+    """The sweep's work: every stored history start still in use computed again, the others
+    dropped. Returns how many were computed."""
+    WinRates.objects.filter(since__lt=timezone.localdate() - WIN_RATES_KEPT).delete()
+    kept = list(WinRates.objects.values_list("pipeline_id", "since"))
+    for pipeline_id, since in kept:
+        store_win_rates(pipeline_id, since)
+        cache.delete(f"forecast:win-rates:{pipeline_id}:{since.isoformat()}")
+    return len(kept)
 
 
 def _win_rates(pipeline_id: int, since: date) -> dict[tuple[int, int], float]:

@@ -261,6 +261,22 @@ class StageHistory(models.Model):
         indexes = [models.Index(fields=["stage", "entered_at"], name="stagehist_stage_idx")]
 
 
+class WinRates(models.Model):
+    """The forecast's win rates (forecast.win_rates) for a pipeline and a history start, as last
+    computed: every process reads them here, and a sweep computes them again every 10 minutes, so
+    no reader waits for the grouped query over the whole stage history."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+    rates = models.JSONField(default=dict)  # "stage id:age bucket" -> share of them won
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "since"], name="sales_winrates_one")
+        ]
+
+
 class Approval(models.TextChoices):
     IN_POLICY = "in_policy", "Within policy"
     PENDING = "pending", "Waiting for approval"
