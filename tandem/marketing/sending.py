@@ -2,6 +2,7 @@
 connection, and release an A/B test's rest to the winner. A recipient is claimed before its
 message is built, so a retried or doubled task never sends twice."""
 
+import itertools
 import math
 import secrets
 from datetime import timedelta
@@ -11,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
 
-from tandem.core import activity
+from tandem.core import activity, bulk
 from tandem.marketing import mailer, wire
 from tandem.marketing.campaigns import audience, skipped_counts
 from tandem.marketing.models import (
@@ -37,18 +38,22 @@ def batches_of(campaign: Campaign, status: str) -> list[tuple[int, int]]:
     ]
 
 
+RECIPIENT_COLUMNS = ["campaign_id", "person_id", "token", "variant", "status", "error"]
+
+
 def _materialize(campaign: Campaign) -> int:
+    """One recipient row for each person in the audience, 5,000 at a time by COPY (core.bulk);
+    the other columns start NULL. Built as model instances, 20,000 rows took 3 s of the send,
+    while every worker but the one running this waited."""
     person_ids = audience(campaign).order_by("pk").values_list("pk", flat=True)
-    rows, total = [], 0
-    for person_id in person_ids.iterator(chunk_size=5000):
-        rows.append(
-            Recipient(campaign=campaign, person_id=person_id, token=secrets.token_urlsafe(16))
-        )
-        if len(rows) == 5000:
-            Recipient.objects.bulk_create(rows)
-            total, rows = total + len(rows), []
-    Recipient.objects.bulk_create(rows)
-    return total + len(rows)
+    total = 0
+    for chunk in itertools.batched(person_ids.iterator(chunk_size=5000), 5000):
+        rows = [
+            (campaign.pk, person_id, secrets.token_urlsafe(16), "", RecipientStatus.QUEUED, "")
+            for person_id in chunk
+        ]
+        total += bulk.insert(Recipient, RECIPIENT_COLUMNS, rows, ready=True)
+    return total
 
 
 def _split_ab(campaign: Campaign, total: int) -> None:
