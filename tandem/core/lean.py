@@ -4,7 +4,7 @@ The public form's POST takes no cookies and acts for no user, yet Django's handl
 request through all sixteen middlewares: the session, CSRF, authentication, the account's and
 its sessions', the admins' two factors, the time zone, messages, htmx, the API's errors and the
 replica's. None of them has anything to do for a cookieless, anonymous POST; together with
-the URL resolver they cost about a third of a submission's time.
+the URL resolver they cost about 1 ms a submission on a slow machine (6.7 → 5.7 ms in-process).
 
 `route()` answers one URL's chosen methods with the very view Django would run, through a
 Django handler of its own (so: Django's request, exception handling and signals, the database
