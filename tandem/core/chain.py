@@ -39,7 +39,9 @@ from django.db.models.fields import AutoFieldMixin
 _PLAIN = {CharField, TextField, EmailField, SlugField, BooleanField, IntegerField,
           BigIntegerField, SmallIntegerField, PositiveIntegerField, PositiveSmallIntegerField,
           ForeignKey}  # fmt: skip
+# Not core.bulk's set: that one passes floats too, which an IntegerField would convert.
 _AS_IS = {str, int, bool, type(None)}
+_UNSET = object()
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _values(steps: list[Step], conn) -> list:
         for obj in step.objs:
             values = obj.__dict__
             for f, attname, plain in plan:
-                value = values.get(attname, _AS_IS) if plain else _AS_IS  # _AS_IS: not set
+                value = values.get(attname, _UNSET) if plain else _UNSET
                 if type(value) in _AS_IS:
                     append(value)
                 else:
