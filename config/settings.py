@@ -142,9 +142,10 @@ TANDEM_MAIL_DOMAIN = os.environ.get("TANDEM_MAIL_DOMAIN", "tandem.localhost")
 TANDEM_UNSUBSCRIBE_MAILTO = os.environ.get("TANDEM_UNSUBSCRIBE_MAILTO", "")
 # Hosts a form may redirect to after a submission.
 TANDEM_REDIRECT_HOSTS = env_list("TANDEM_REDIRECT_HOSTS", [])
-# Form submissions per minute: per client address, and for the whole site.
+# Form submissions per window (a minute by default): per client address, and for the whole site.
 TANDEM_FORM_RATE_PER_IP = env_int("TANDEM_FORM_RATE_PER_IP", 20)
 TANDEM_FORM_RATE_GLOBAL = env_int("TANDEM_FORM_RATE_GLOBAL", 20000)
+TANDEM_FORM_RATE_WINDOW = env_int("TANDEM_FORM_RATE_WINDOW", 60)
 # How often the incremental scoring sweep looks for new touches.
 TANDEM_RESCORE_EVERY_SECONDS = env_int("TANDEM_RESCORE_EVERY_SECONDS", 15)
 TANDEM_RETRAIN_EVERY_DAYS = env_int("TANDEM_RETRAIN_EVERY_DAYS", 7)

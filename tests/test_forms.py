@@ -447,3 +447,19 @@ def test_a_known_or_erased_address_takes_the_orm_path(world):
     person = Person.objects.get(email_normalized="gone@example.com")
     assert outcome.accepted and person.unsubscribed_at is not None
     assert person.consent == "withdrawn"
+
+
+def test_the_rate_limit_window_is_a_setting(client, form, settings, monkeypatch):
+    from tandem.core import ratelimit
+
+    now = [1_800_000_000.0]  # 08:00 UTC
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    settings.TANDEM_FORM_RATE_PER_IP = 1
+    assert _post(client, form, email="a@example.com").status_code == 200
+    assert _post(client, form, email="b@example.com").status_code == 429
+    now[0] += 120  # a minute's window has turned twice since
+    assert _post(client, form, email="c@example.com").status_code == 200
+    settings.TANDEM_FORM_RATE_WINDOW = 86400
+    assert _post(client, form, email="d@example.com").status_code == 200
+    now[0] += 120  # a new minute, but the same day
+    assert _post(client, form, email="e@example.com").status_code == 429

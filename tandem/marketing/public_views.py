@@ -71,7 +71,7 @@ def _limited(request) -> bool:
     ip = _client_ip(request) or "unknown"
     limits = {f"form-ip:{ip}": settings.TANDEM_FORM_RATE_PER_IP,
               "form-all": settings.TANDEM_FORM_RATE_GLOBAL}  # fmt: skip
-    return not ratelimit.allow_all(limits)
+    return not ratelimit.allow_all(limits, settings.TANDEM_FORM_RATE_WINDOW)
 
 
 def _ending(request, form, outcome):
