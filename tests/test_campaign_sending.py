@@ -132,3 +132,27 @@ def test_an_address_beyond_ascii_is_built_by_django(db):
     assert isinstance(plain, wire.Prepared) and "<p>Hi Ada</p>" in parsed
     assert isinstance(wide, EmailMultiAlternatives) and not isinstance(wide, wire.Prepared)
     assert wide.to == ["ünal@exämple.de"] and "<p>Hi Ünal</p>" in wide.alternatives[0][0]
+
+
+def test_a_claimed_batch_renders_every_merge_field_without_another_query(
+    audience, django_assert_num_queries
+):
+    """A batch loads only the columns the merge fields read: a field they read that the claim
+    did not load would cost a query per recipient."""
+    fields = " ".join(f"{{{{ {name} }}}}" for name in mailer.MERGE_FIELDS)
+    campaign = _campaign(audience, subject="For {{ first_name }}", body=fields)
+    Campaign.objects.filter(pk=campaign.pk).update(status="sending")
+    sending._materialize(campaign)
+    first, last = sending.batches_of(campaign, "queued")[0]
+    claimed = sending._claim(campaign.pk, first, last)
+    batch = wire.Batch(mailer.compile_body(campaign.body, campaign.body_format), {"": "Hi"})
+    with django_assert_num_queries(0):
+        texts = [mailer.render(batch.compiled, r.person, r.token, batch.links)[1] for r in claimed]
+        messages = [batch.message(r.person, r.token, "") for r in claimed]
+    assert len(messages) == len(claimed) == 500
+    with_org = next(i for i, r in enumerate(claimed) if r.person.organization_id)
+    person = Person.objects.select_related("organization").get(pk=claimed[with_org].person_id)
+    assert texts[with_org].startswith(
+        f"{person.first_name} {person.last_name} {person.email} {person.title} {person.city} "
+        f"{person.country} {person.organization.name}"
+    )

@@ -143,6 +143,14 @@ def test_campaign_to_a_segment_through_smtp(audience, smtp):
     assert no_name["Subject"] == "News for you"
     assert "Hi <strong>there</strong>" in no_name.get_body(("html",)).get_content()
     assert Touch.objects.filter(program=audience["program"], kind="email_sent").count() == 1000
+    touch = Touch.objects.get(kind="email_sent", person=recipient.person)
+    assert (touch.utm_medium, touch.utm_campaign, touch.rep_id, touch.referrer) == (
+        "email",
+        campaign.name,
+        None,
+        "",
+    )
+    assert touch.occurred_at == Recipient.objects.get(pk=recipient.pk).sent_at
 
     # the recipient's side: open, click (only that email's links), one-click unsubscribe
     public = Client()

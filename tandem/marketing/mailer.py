@@ -29,6 +29,9 @@ MERGE_FIELDS = {
     "country": lambda p: p.country,
     "organization": lambda p: p.organization.name if p.organization_id else "",
 }
+# What the merge fields read of a person: a campaign loads only these of its recipients.
+MERGE_COLUMNS = ("email", "first_name", "last_name", "title", "city", "country",
+                 "organization_id", "organization__name")  # fmt: skip
 TAGS = {
     "a", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "hr", "i", "img", "li",
     "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",

@@ -113,8 +113,10 @@ def _claim(campaign_id: int, first: int, last: int) -> list[Recipient]:
     return list(
         Recipient.objects.filter(pk__in=claimed)
         .select_related("person", "person__organization")
+        .only("campaign_id", "person_id", "token", "variant",
+              *(f"person__{c}" for c in mailer.MERGE_COLUMNS))
         .order_by("pk")
-    )
+    )  # fmt: skip
 
 
 def send_batch(campaign_id: int, first: int, last: int) -> int:
@@ -140,20 +142,28 @@ def send_batch(campaign_id: int, first: int, last: int) -> int:
         if r.person_id in still_ok
     ]
     sent = _deliver(outgoing)
-    by_pk = {r.pk: r for r, _ in outgoing}
-    Touch.objects.bulk_create(
-        Touch(
-            person_id=by_pk[pk].person_id,
-            program_id=campaign.program_id,
-            kind=TouchKind.EMAIL_SENT,
-            occurred_at=at,
-            utm_medium="email",
-            utm_campaign=campaign.name[:200],
-        )
-        for pk, at in sent
-    )
+    _record_sent(campaign, {r.pk: r.person_id for r, _ in outgoing}, sent)
     finish_if_done(campaign_id)
     return len(sent)
+
+
+TOUCH_COLUMNS = ["person_id", "program_id", "kind", "occurred_at", "rep_id", "utm_source",
+                 "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"]  # fmt: skip
+
+
+def _record_sent(campaign: Campaign, person_of: dict, sent) -> None:
+    """An "email sent" touch for each message sent, by COPY (core.bulk): as model instances
+    through bulk_create, they took a tenth of a batch's time."""
+    stamps: dict = {}
+    name = campaign.name[:200]
+    rows = [
+        (person_of[pk], campaign.program_id, TouchKind.EMAIL_SENT.value,
+         stamps.get(at) or stamps.setdefault(at, bulk.prepared(at)), None, "", "email", name,
+         "", "", "")
+        for pk, at in sent
+    ]  # fmt: skip
+    if rows:
+        bulk.insert(Touch, TOUCH_COLUMNS, rows, ready=True)
 
 
 WINDOW = 10  # messages a worker puts on the wire between two writes of its progress
