@@ -151,9 +151,15 @@ def _prepared_class():
 def _prepared_cursor(conn):
     """psycopg's raw cursor ($n placeholders: no rewriting of the query) that prepares its
     statement: PostgreSQL parses and plans each shape once per connection instead of each
-    time (Django's own cursors bind client-side, unprepared)."""
+    time (Django's own cursors bind client-side, unprepared). One cursor is kept for each
+    database connection: a new one would look up the parameters' dumpers afresh each time
+    (70 µs of CPU a submission)."""
     conn.ensure_connection()
-    return _prepared_class()(conn.connection)
+    raw = conn.connection
+    kept = getattr(conn, "_chain_cursor", None)
+    if kept is None or kept[0] is not raw or kept[1].closed:
+        kept = conn._chain_cursor = (raw, _prepared_class()(raw))
+    return kept[1]
 
 
 def _wrapped(conn, raw):
@@ -168,9 +174,9 @@ def run(steps: list[Step]) -> dict[str, list[int]] | None:
     step inserted nothing. Sets each object's pk. A guard holds one %s per guard parameter."""
     conn = connections[DEFAULT_DB_ALIAS]
     sql = _statement(_key(steps), conn.vendor)
-    with _wrapped(conn, _prepared_cursor(conn)) as cursor:
-        cursor.execute(sql, _values(steps, conn))
-        rows = cursor.fetchall()
+    cursor = _wrapped(conn, _prepared_cursor(conn))  # not closed: kept for the next run
+    cursor.execute(sql, _values(steps, conn))
+    rows = cursor.fetchall()
     ids: dict[str, list[int]] = {s.name: [] for s in steps}
     for index, pk in rows:
         ids[steps[index].name].append(pk)
