@@ -496,3 +496,27 @@ def test_a_dashboard_card_draws_its_report(as_user, world):
     f.person(owner=world.marketer, lifecycle_stage="lead", first_touch_at=timezone.now())
     card = as_user(world.marketer).get("/insights/card/funnel/").content.decode()
     assert 'data-chart="chart-funnel"' in card and "Reached lead" in card
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scorecard_read_on_two_connections_equals_one(market, monkeypatch):
+    """Outside a transaction on PostgreSQL, the leads' counts are read on a second connection
+    while the attribution runs (core.alongside): the figures equal those read in turn."""
+    import threading
+
+    from django.db import connection
+
+    from tandem.core import alongside
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads in turn on its one connection")
+    threads, original = [], programs.reached_in
+    monkeypatch.setattr(
+        programs, "reached_in", lambda p: threads.append(threading.get_ident()) or original(p)
+    )
+    params = programs.Params(SINCE, UNTIL, "linear")
+    split = programs.figures(params)
+    monkeypatch.setattr(alongside, "can_split", lambda: False)
+    in_turn = programs.figures(params)
+    assert threads[0] != threading.get_ident() and threads[1] == threading.get_ident()
+    assert split == in_turn and any(c["revenue"] for c in split.values())

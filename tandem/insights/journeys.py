@@ -9,16 +9,16 @@ a role), merged by time. Touches without a program (a rep's call) are sales' wor
 attributed to marketing.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.db import connection, connections, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, FloatField, Min, OuterRef
+from django.db.models.functions import Cast
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import periods
+from tandem.core import alongside, periods
 from tandem.insights import attribution, sql
 from tandem.marketing.models import Channel, Program
 from tandem.sales.models import Opportunity, OpportunityContact, StageKind
@@ -48,16 +48,20 @@ def won_outcomes(since: date, until: date) -> Outcomes:
             stage__kind__in=(StageKind.WON, StageKind.LOST),
         )
         .order_by("-stage__kind", "pk")  # WON sorts after LOST: descending puts it first
-        .values_list("pk", "person_id", sql.Epoch("closed_at"), "stage__kind", "amount")
+        .values_list("pk", "person_id", sql.Epoch("closed_at"), "stage__kind",
+                     Cast("amount", FloatField()))
+    )  # fmt: skip
+    # one fetch, no per-row converters: the ORM's iteration took 40 of the 70 ms for 24,000 deals
+    query, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        fetched = cursor.fetchall()
+    keys, people, at, kinds, amounts = (
+        (list(c) for c in zip(*fetched, strict=True)) if fetched else ([],) * 5
     )
-    o = Outcomes([], [], [], [], [])
-    for pk, person, at, kind, amount in list(rows):
-        won = kind == StageKind.WON
-        o.keys.append(pk)
-        o.people.append(person)
-        o.at.append(at)
-        o.converted.append(won)
-        o.value.append(float(amount or 0) if won else 0.0)
+    converted = [kind == StageKind.WON for kind in kinds]
+    value = [(a or 0.0) if won else 0.0 for a, won in zip(amounts, converted, strict=True)]
+    o = Outcomes(keys, people, [float(t) for t in at], converted, value)
     o.others = _deal_people(o, start, end)
     return o
 
@@ -187,11 +191,10 @@ def _touches_packed(wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     program). Many people are split in two halves fetched at once on two connections, so two
     server processes share the work; inside a transaction the other connection could not see
     its writes, so it stays on one."""
-    if len(wanted) < PARALLEL_FROM or connection.in_atomic_block:
+    if len(wanted) < PARALLEL_FROM:
         packed = [_packed(wanted)]
     else:
-        with ThreadPoolExecutor(2) as pool:
-            packed = list(pool.map(_packed_apart, np.array_split(wanted, 2)))
+        packed = alongside.each(_packed, np.array_split(wanted, 2))
     rows = np.frombuffer(b"".join(packed), dtype=_PACKED)
     person, program = rows["person"].astype(np.int64), rows["program"].astype(np.int64)
     micros = rows["at"].astype(np.int64)
@@ -200,14 +203,6 @@ def _touches_packed(wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         order = np.lexsort((micros, person))
         person, program, micros = person[order], program[order], micros[order]
     return person, program, micros / 1e6 + _PG_EPOCH
-
-
-def _packed_apart(wanted: np.ndarray) -> bytes:
-    """_packed on this thread's own connection, closed afterwards."""
-    try:
-        return _packed(wanted)
-    finally:
-        connections.close_all()
 
 
 def _packed(wanted: np.ndarray) -> bytes:

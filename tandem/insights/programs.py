@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from tandem.contacts.models import LifecycleStage, LifecycleTransition, Person
-from tandem.core import periods
+from tandem.core import alongside, periods
 from tandem.insights import attribution, attribution_report
 from tandem.insights.models import Reach
 from tandem.insights.tables import Column, Table, bar_chart, ratio
@@ -98,7 +98,15 @@ def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
             program, {"leads": 0, "mqls": 0, "sqls": 0, "customers": 0, "cost": Decimal(0)}
         )
 
-    for program, counts in reached_in(p).items():
+    revenue = {}
+    if attributed:  # a plan's targets need no revenue by program: it skips the journeys
+        period = attribution_report.Params(p.since, p.until, "won", "program")
+        revenue, reached = alongside.both(
+            lambda: attribution_report.program_values(period, p.model), lambda: reached_in(p)
+        )
+    else:
+        reached = reached_in(p)
+    for program, counts in reached.items():
         cell(program).update(counts)
     spent = (
         ProgramCost.objects.filter(incurred_on__gte=p.since, incurred_on__lte=p.until)
@@ -107,10 +115,6 @@ def figures(p: Params, *, attributed: bool = True) -> dict[int, dict]:
     )
     for program, total in spent:
         cell(program)["cost"] = total
-    revenue = {}
-    if attributed:  # a plan's targets need no revenue by program: it skips the journeys
-        period = attribution_report.Params(p.since, p.until, "won", "program")
-        revenue = attribution_report.program_values(period, p.model)
     for program, (deals, value) in revenue.items():
         if deals or program in out:
             c = cell(program)
