@@ -156,3 +156,18 @@ def test_a_claimed_batch_renders_every_merge_field_without_another_query(
         f"{person.first_name} {person.last_name} {person.email} {person.title} {person.city} "
         f"{person.country} {person.organization.name}"
     )
+
+
+def test_the_sent_touches_of_a_batch_go_in_whole_or_not_at_all(audience):
+    """A row that fails takes the batch's other touches with it (SQLite's executemany would
+    otherwise keep the rows before it)."""
+    from django.db import IntegrityError, connection
+
+    campaign = _campaign(audience)
+    now = timezone.now()
+    person_of = {1: audience["ok"][0].pk, 2: None}  # the second cannot go in
+    with pytest.raises((IntegrityError, connection.Database.IntegrityError)):  # below the ORM
+        sending._record_sent(campaign, person_of, [(1, now), (2, now)])
+    assert not Touch.objects.filter(kind="email_sent").exists()
+    sending._record_sent(campaign, {1: audience["ok"][0].pk}, [(1, now)])
+    assert Touch.objects.get(kind="email_sent").occurred_at == now

@@ -514,9 +514,21 @@ def test_the_scorecard_read_on_two_connections_equals_one(market, monkeypatch):
     monkeypatch.setattr(
         programs, "reached_in", lambda p: threads.append(threading.get_ident()) or original(p)
     )
+    from datetime import UTC, datetime, time
+
+    # a lead on the period's last day in UTC that a reader 14 hours ahead counts the next day
+    program = Person.objects.exclude(source_program=None).first().source_program
+    f.person(source_program=program, first_touch_at=datetime.combine(UNTIL, time(12), UTC))
     params = programs.Params(SINCE, UNTIL, "linear")
     split = programs.figures(params)
+    real = alongside.can_split
     monkeypatch.setattr(alongside, "can_split", lambda: False)
     in_turn = programs.figures(params)
     assert threads[0] != threading.get_ident() and threads[1] == threading.get_ident()
     assert split == in_turn and any(c["revenue"] for c in split.values())
+    with timezone.override("Pacific/Kiritimati"):  # the reader's zone, as the middleware sets
+        ahead_in_turn = programs.figures(params)
+        monkeypatch.setattr(alongside, "can_split", real)
+        ahead_split = programs.figures(params)
+    assert ahead_in_turn[program.pk]["leads"] != split[program.pk]["leads"]
+    assert ahead_split == ahead_in_turn  # the second connection counted the reader's days

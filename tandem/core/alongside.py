@@ -7,16 +7,30 @@ see the transaction's writes, so there, and on SQLite (one writer, and little to
 run in turn on the caller's connection.
 """
 
+import contextvars
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection, connections
+from django.utils import timezone
 
 
-def _apart(fn, *args):
-    try:
-        return fn(*args)
-    finally:
-        connections.close_all()  # this thread's connections only
+def _carried(fn):
+    """fn, to run on another thread as it would on this one: in this thread's time zone (the
+    reader's, which Django keeps per thread) and context (the replica's routing), on a
+    connection of that thread's own, closed when it ends."""
+    zone, context = timezone.get_current_timezone(), contextvars.copy_context()
+
+    def zoned(*args):
+        with timezone.override(zone):
+            return fn(*args)
+
+    def run(*args):
+        try:
+            return context.copy().run(zoned, *args)
+        finally:
+            connections.close_all()  # that thread's connections only
+
+    return run
 
 
 def can_split() -> bool:
@@ -28,7 +42,7 @@ def both(first, second):
     if not can_split():
         return first(), second()
     with ThreadPoolExecutor(1) as pool:
-        other: Future = pool.submit(_apart, second)
+        other: Future = pool.submit(_carried(second))
         return first(), other.result()
 
 
@@ -37,4 +51,4 @@ def each(fn, parts: list) -> list:
     if not can_split():
         return [fn(part) for part in parts]
     with ThreadPoolExecutor(len(parts)) as pool:
-        return list(pool.map(lambda part: _apart(fn, part), parts))
+        return list(pool.map(_carried(fn), parts))

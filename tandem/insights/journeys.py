@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, FloatField, Min, OuterRef
 from django.db.models.functions import Cast
 
@@ -52,12 +52,12 @@ def won_outcomes(since: date, until: date) -> Outcomes:
                      Cast("amount", FloatField()))
     )  # fmt: skip
     # one fetch, no per-row converters: the ORM's iteration took 40 of the 70 ms for 24,000 deals
-    query, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
+    query, params = rows.query.get_compiler(rows.db).as_sql()
+    with connections[rows.db].cursor() as cursor:  # the router's choice (a replica's reads)
         cursor.execute(query, params)
         fetched = cursor.fetchall()
     keys, people, at, kinds, amounts = (
-        (list(c) for c in zip(*fetched, strict=True)) if fetched else ([],) * 5
+        (list(c) for c in zip(*fetched, strict=True)) if fetched else ([] for _ in range(5))
     )
     converted = [kind == StageKind.WON for kind in kinds]
     value = [(a or 0.0) if won else 0.0 for a, won in zip(amounts, converted, strict=True)]

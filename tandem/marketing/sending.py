@@ -163,7 +163,8 @@ def _record_sent(campaign: Campaign, person_of: dict, sent) -> None:
         for pk, at in sent
     ]  # fmt: skip
     if rows:
-        bulk.insert(Touch, TOUCH_COLUMNS, rows, ready=True)
+        with transaction.atomic():  # SQLite's executemany commits each row without one
+            bulk.insert(Touch, TOUCH_COLUMNS, rows, ready=True)
 
 
 WINDOW = 10  # messages a worker puts on the wire between two writes of its progress
