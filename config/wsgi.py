@@ -19,7 +19,9 @@ def _warm_up() -> None:
 
 _warm_up()
 
-# The public form's POST skips the middlewares that read cookies or a user (tandem.core.lean).
+# The public form's POST skips the middlewares that read cookies or a user, and a script's
+# JSON POST skips Django's request and response too (tandem.core.lean).
 from tandem.core import lean  # noqa: E402
+from tandem.marketing.public_views import form_express  # noqa: E402
 
-application = lean.route(application, "public:form")
+application = lean.route(application, "public:form", express=form_express)

@@ -13,7 +13,7 @@ from tandem.contacts.models import (
     Person,
 )
 from tandem.contacts.normalize import normalize_domain, normalize_email, person_search_text
-from tandem.core import access, activity
+from tandem.core import access, activity, unsaved
 from tandem.core.errors import Conflict, Forbidden, Invalid
 
 PERSON_FIELDS = {
@@ -286,8 +286,8 @@ def organization_update(*, actor, via: str = "ui", organization: Organization, d
 
 
 def _new_person(email: str, normalized: str, data: dict, custom: dict, on_create) -> Person:
-    person = Person(
-        email=email.strip(), email_normalized=normalized, custom=custom, **data,
+    person = unsaved.new(
+        Person, email=email.strip(), email_normalized=normalized, custom=custom, **data,
         **(on_create or {}),
     )  # fmt: skip
     _refresh_person_search(person)
@@ -395,8 +395,8 @@ def consent_proof(
 
 def consent_record(*, person: Person, granted: bool, wording: str, source: str, at):
     """The proof consent_proof writes, unsaved."""
-    return ConsentRecord(
-        person=person, granted=granted, wording=wording, source=source[:100], at=at
+    return unsaved.new(
+        ConsentRecord, person=person, granted=granted, wording=wording, source=source[:100], at=at
     )
 
 

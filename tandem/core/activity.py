@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from tandem.core import webhooks
+from tandem.core import unsaved, webhooks
 from tandem.core.models import TimelineEntry, Via
 
 
@@ -52,7 +52,8 @@ def entry_for(
     *, actor, via: str, verb: str, target: models.Model, summary: str = "", changes=None
 ) -> TimelineEntry:
     """The entry record() writes, unsaved."""
-    return TimelineEntry(
+    return unsaved.new(
+        TimelineEntry,
         actor=actor if getattr(actor, "pk", None) else None,
         via=via or Via.SYSTEM,
         verb=verb,

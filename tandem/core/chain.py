@@ -14,6 +14,7 @@ step does, and run() returns None: the caller takes its ordinary path.
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -21,6 +22,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
+    DateTimeField,
     EmailField,
     ForeignKey,
     IntegerField,
@@ -41,6 +43,7 @@ _PLAIN = {CharField, TextField, EmailField, SlugField, BooleanField, IntegerFiel
           ForeignKey}  # fmt: skip
 # Not core.bulk's set: that one passes floats too, which an IntegerField would convert.
 _AS_IS = {str, int, bool, type(None)}
+_PLAIN_KIND, _AWARE_KIND = 1, 2
 _UNSET = object()
 
 
@@ -67,12 +70,26 @@ def _shape(model, vendor: str) -> tuple[list, str, list[str]]:
 
 @cache
 def _plan(model, vendor: str, links: tuple) -> list[tuple]:
-    """(field, attname, plain) for each inserted field not linked to an earlier step."""
-    return [
-        (f, f.attname, type(f) in _PLAIN)
-        for f in _shape(model, vendor)[0]
-        if f.attname not in links
-    ]
+    """(field, attname, kind) for each inserted field not linked to an earlier step: the kind
+    says which values pass as they are (see _as_is)."""
+    return [(f, f.attname, _kind(f, vendor)) for f in _shape(model, vendor)[0]
+            if f.attname not in links]  # fmt: skip
+
+
+def _kind(f, vendor: str) -> int:
+    if type(f) in _PLAIN:
+        return _PLAIN_KIND
+    # A given aware datetime is what DateTimeField prepares for PostgreSQL (adapt_datetimefield
+    # _value returns it); auto_now fields take theirs in pre_save.
+    if type(f) is DateTimeField and vendor == "postgresql" and not (f.auto_now or f.auto_now_add):
+        return _AWARE_KIND
+    return 0
+
+
+def _as_is(kind: int, value) -> bool:
+    if kind == _PLAIN_KIND:
+        return type(value) in _AS_IS
+    return kind == _AWARE_KIND and type(value) is datetime and value.tzinfo is not None
 
 
 def _key(steps: list[Step]) -> tuple:
@@ -126,9 +143,9 @@ def _values(steps: list[Step], conn) -> list:
         plan = _plan(type(step.objs[0]), conn.vendor, tuple(sorted(step.links)))
         for obj in step.objs:
             values = obj.__dict__
-            for f, attname, plain in plan:
-                value = values.get(attname, _UNSET) if plain else _UNSET
-                if type(value) in _AS_IS:
+            for f, attname, kind in plan:
+                value = values.get(attname, _UNSET) if kind else _UNSET
+                if kind and _as_is(kind, value):
                     append(value)
                 else:
                     append(f.get_db_prep_save(f.pre_save(obj, True), conn))

@@ -30,7 +30,7 @@ from tandem.contacts.services import (
     person_record_consent,
     person_unsaved,
 )
-from tandem.core import access, activity, chain, webhooks
+from tandem.core import access, activity, chain, unsaved, webhooks
 from tandem.core.errors import DomainError, Invalid
 from tandem.marketing import tasks
 from tandem.marketing.models import LeadForm, Submission, Touch, TouchKind
@@ -295,9 +295,9 @@ def _rows(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> 
         **{k: str(post.get(k, ""))[:200] for k in UTM_KEYS},
     }
     token = secrets.token_urlsafe(32) if consent and form.double_opt_in else None
-    submission = Submission(
-        form=form, fingerprint=_fingerprint(form, values), data=values, ip=ip, at=now,
-        confirm_token=token,
+    submission = unsaved.new(
+        Submission, form=form, fingerprint=_fingerprint(form, values), data=values, ip=ip,
+        at=now, confirm_token=token,
     )  # fmt: skip
     outcome.accepted, outcome.submission = True, submission
     return _Rows(starts_with, touch, submission, consent_now, f"form {form.pk}: {form.name}")
@@ -319,8 +319,8 @@ def _record_new_person(form: LeadForm, outcome: Outcome, rows: _Rows):
     ORM path then takes it (no webhook endpoint may listen here: that path emits events)."""
     values, starts_with = outcome.values, rows.starts_with
     person = person_unsaved(email=values["email"], data=_person_data(values), on_create=starts_with)
-    first_step = LifecycleTransition(
-        from_stage="", to_stage=person.lifecycle_stage, reason="via form"
+    first_step = unsaved.new(
+        LifecycleTransition, from_stage="", to_stage=person.lifecycle_stage, reason="via form"
     )
     steps = [
         chain.Step(
@@ -329,7 +329,7 @@ def _record_new_person(form: LeadForm, outcome: Outcome, rows: _Rows):
             guard_params=(address_hash(person.email_normalized),),
         ),
         chain.Step("transition", [first_step], links={"person_id": "person"}),
-        chain.Step("touch", [Touch(**rows.touch)], links={"person_id": "person"}),
+        chain.Step("touch", [unsaved.new(Touch, **rows.touch)], links={"person_id": "person"}),
         chain.Step("submission", [rows.submission],
                    links={"person_id": "person", "touch_id": "touch"}),
     ]  # fmt: skip

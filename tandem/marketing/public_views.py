@@ -25,22 +25,12 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _cors(response):
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _form_csp(response):
     """The hosted form may end on an allow-listed host: the form-action must allow it."""
     scheme = "http" if settings.DEBUG else "https"
     hosts = [f"{scheme}://{h}" for h in settings.TANDEM_REDIRECT_HOSTS]
     response._csp_config = {**settings.SECURE_CSP, "form-action": [CSP.SELF, *hosts]}
     return response
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _form_context(form, outcome=None, request=None) -> dict:
@@ -66,35 +56,73 @@ def _form_context(form, outcome=None, request=None) -> dict:
     }
 
 
-def _limited(request) -> bool:
+def _limited(meta) -> bool:
     """Every attempt counts against both limits, refused ones too."""
-    ip = _client_ip(request) or "unknown"
+    ip = meta.get("REMOTE_ADDR") or "unknown"
     limits = {f"form-ip:{ip}": settings.TANDEM_FORM_RATE_PER_IP,
               "form-all": settings.TANDEM_FORM_RATE_GLOBAL}  # fmt: skip
     return not ratelimit.allow_all(limits, settings.TANDEM_FORM_RATE_WINDOW)
 
 
-def _ending(request, form, outcome):
+TOO_MANY = "Too many submissions just now. Please wait a minute and try again."
+
+
+def _take(form, fields, meta) -> tuple[str, capture.Outcome | None]:
+    """What a POST to the form comes to: "limited", "bot" (it looks accepted, stores nothing)
+    or "taken" with the submission's outcome (accepted, or errors to fix). `fields()` gives
+    the submitted fields; it is read after the attempt is counted (a body Django refuses
+    counts too)."""
+    if _limited(meta):
+        return "limited", None
+    post = fields()
+    if post.get(capture.HONEYPOT):
+        return "bot", None
+    outcome = capture.submit(
+        form, post, ip=meta.get("REMOTE_ADDR") or None, referrer=meta.get("HTTP_REFERER", "")
+    )
+    return "taken", outcome
+
+
+def _redirect(form) -> str:
     redirect = form.redirect_url
     if redirect and not url_has_allowed_host_and_scheme(
         redirect, set(settings.TANDEM_REDIRECT_HOSTS), require_https=not settings.DEBUG
     ):
-        redirect = ""
-    if _wants_json(request):
-        return _cors(
-            JsonResponse(
-                {
-                    "ok": True,
-                    "message": form.thank_you,
-                    "redirect": redirect,
-                    "pending_confirmation": bool(outcome and outcome.pending_confirmation),
-                }
-            )
-        )
-    if redirect:
-        return HttpResponseRedirect(redirect, status=303)
-    context = {"form": form, "pending": bool(outcome and outcome.pending_confirmation)}
-    return render(request, "public/thanks.html", context)
+        return ""
+    return redirect
+
+
+def _json_answer(form, fields, meta) -> tuple[int, dict]:
+    kind, outcome = _take(form, fields, meta)
+    if kind == "limited":
+        return 429, {"ok": False, "errors": {"__all__": TOO_MANY}}
+    if outcome is not None and outcome.errors:
+        return 422, {"ok": False, "errors": outcome.errors}
+    return 200, {
+        "ok": True,
+        "message": form.thank_you,
+        "redirect": _redirect(form),
+        "pending_confirmation": bool(outcome and outcome.pending_confirmation),
+    }
+
+
+CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+
+
+def form_express(key: str, post: dict, meta) -> tuple[int, dict, dict] | None:
+    """A script's POST asking for JSON, answered without Django's request and response
+    (core.lean's express path, config/wsgi.py): the answer form_page gives it. None when the
+    form is unknown or closed: Django answers the 404."""
+    form = selectors.form_public(key=key)
+    if form is None:
+        return None
+    return (*_json_answer(form, lambda: post, meta), CORS)
+
+
+def _cors(response):
+    for name, value in CORS.items():
+        response[name] = value
+    return response
 
 
 @csrf_exempt
@@ -105,20 +133,18 @@ def form_page(request, key: str):
         raise Http404("This form does not exist or is closed.")
     if request.method == "GET":
         return _form_csp(render(request, "public/form.html", _form_context(form, request=request)))
-    if _limited(request):
-        message = "Too many submissions just now. Please wait a minute and try again."
-        if _wants_json(request):
-            return _cors(JsonResponse({"ok": False, "errors": {"__all__": message}}, status=429))
-        return render(request, "public/message.html", {"message": message}, status=429)
-    if request.POST.get(capture.HONEYPOT):
-        return _ending(request, form, None)  # a bot: looks accepted, stores nothing
-    outcome = capture.submit(
-        form, request.POST, ip=_client_ip(request), referrer=request.headers.get("Referer", "")
-    )
-    if not outcome.errors:
-        return _ending(request, form, outcome)
     if _wants_json(request):
-        return _cors(JsonResponse({"ok": False, "errors": outcome.errors}, status=422))
+        status, payload = _json_answer(form, lambda: request.POST, request.META)
+        return _cors(JsonResponse(payload, status=status))
+    kind, outcome = _take(form, lambda: request.POST, request.META)
+    if kind == "limited":
+        return render(request, "public/message.html", {"message": TOO_MANY}, status=429)
+    if outcome is None or not outcome.errors:
+        redirect = _redirect(form)
+        if redirect:
+            return HttpResponseRedirect(redirect, status=303)
+        context = {"form": form, "pending": bool(outcome and outcome.pending_confirmation)}
+        return render(request, "public/thanks.html", context)
     # The page again, with messages: a 200, as browsers expect of a re-rendered form.
     context = _form_context(form, outcome, request)
     return _form_csp(render(request, "public/form.html", context))
