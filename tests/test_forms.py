@@ -154,6 +154,27 @@ def test_per_ip_and_global_rate_limits(client, form, settings, backend):
     assert counted is not None and 1 <= counted <= 7  # the window may have turned meanwhile
 
 
+def test_a_count_started_by_another_request_meanwhile_goes_on(settings):
+    """The slot missing at the first incr but added by a concurrent request before our add:
+    the count goes on from that one (2), it does not start again at 1."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from tandem.core import ratelimit
+
+    class Racing(LocMemCache):
+        raced = False
+
+        def add(self, key, value, timeout=None, version=None):
+            if not self.raced:  # the other request's add lands first
+                self.raced = True
+                super().add(key, 1, timeout, version)
+            return super().add(key, value, timeout, version)
+
+    racing = Racing("race", {})
+    assert ratelimit._count(racing, "rate:x:1", 60) == 2
+    assert ratelimit._count(racing, "rate:x:1", 60) == 3  # and counts on, one operation each
+
+
 def test_cross_origin_json_answers_with_cors_and_errors(client, form):
     ok = client.post(
         f"/f/{form.key}/",

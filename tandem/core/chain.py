@@ -200,8 +200,13 @@ def run(steps: list[Step]) -> dict[str, list[int]] | None:
     if not ids[steps[0].name]:
         return None
     for step in steps:
+        meta = step.objs[0]._meta
+        pk_name = None if meta.parents else meta.pk.attname  # obj.pk = pk, without the property
         for obj, pk in zip(step.objs, sorted(ids[step.name]), strict=True):
-            obj.pk = pk
+            if pk_name:
+                obj.__dict__[pk_name] = pk
+            else:
+                obj.pk = pk
             obj._state.adding = False
             for attname, link in step.links.items():
                 setattr(obj, attname, ids[link][0])

@@ -38,9 +38,14 @@ def _redis_counts(cache, keys: list[str], window: int) -> list[int]:
 
 
 def _count(cache, slot: str, window: int) -> int:
-    cache.add(slot, 0, timeout=window * 2)
+    """One operation when the slot is counting already (the common case), else it starts."""
     try:
         return cache.incr(slot)
-    except ValueError:  # expired between add and incr
+    except ValueError:  # no count yet in this window
+        if cache.add(slot, 1, timeout=window * 2):
+            return 1
+    try:
+        return cache.incr(slot)  # another request started it meanwhile
+    except ValueError:  # and it expired since
         cache.set(slot, 1, timeout=window * 2)
         return 1

@@ -16,14 +16,19 @@ from django.db.models.signals import post_init, pre_init
 
 
 @cache
-def _fields(model) -> tuple[dict, frozenset]:
-    """{attname: get_default} of the concrete fields, and the other names __init__ takes."""
+def _fields(model) -> tuple[dict, dict, frozenset]:
+    """The concrete fields' defaults: {attname: value} where get_default gives the same value
+    each time (a constant, "" or None), {attname: get_default} where it calls the field's
+    default; and the other names __init__ takes (a relation by its object, a property)."""
     meta = model._meta
-    defaults = {f.attname: f.get_default for f in meta.concrete_fields}
-    others = frozenset(
-        {f.name for f in meta.concrete_fields if f.name not in defaults} | meta._property_names
-    )
-    return defaults, others
+    fixed, called = {}, {}
+    for f in meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            called[f.attname] = f.get_default
+        else:
+            fixed[f.attname] = f.get_default()
+    names = {f.name for f in meta.concrete_fields} - fixed.keys() - called.keys()
+    return fixed, called, frozenset(names | meta._property_names)
 
 
 def new(model: type[Model], **values) -> Model:
@@ -33,20 +38,21 @@ def new(model: type[Model], **values) -> Model:
         or post_init.has_listeners(model)
     ):
         return model(**values)
-    defaults, others = _fields(model)
+    fixed, called, others = _fields(model)
     obj = model.__new__(model)
     obj._state = ModelState()
     state = obj.__dict__
+    state.update(fixed)
     related = []
     for name, value in values.items():
-        if name in defaults:
+        if name in fixed or name in called:
             state[name] = value
         elif name in others:
             related.append((name, value))
         else:
             raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
-    for attname, default in defaults.items():
-        if attname not in state:
+    for attname, default in called.items():
+        if attname not in values:
             state[attname] = default()
     for name, value in related:  # a relation by its object sets its id too; a property
         setattr(obj, name, value)
