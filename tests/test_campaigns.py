@@ -390,6 +390,9 @@ def test_campaign_pages_preview_and_test_send(world, as_user, smtp):
     )
     assert created.status_code == 302, created.content.decode()[:3000]
     campaign = Campaign.objects.get(name="Launch")
+    f.person(email="outsider@else.test", first_name="Otto", consent="granted")
+    page = client.get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-testid="preview-subject">Hello Rea<' in page  # by default, one of the audience
     page = client.get(f"/marketing/campaigns/{campaign.pk}/?person={reader.pk}").content.decode()
     assert 'data-testid="preview-subject">Hello Rea<' in page
     assert 'href="https://example.com/launch"' in page

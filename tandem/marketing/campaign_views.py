@@ -75,8 +75,10 @@ def _sample_person(actor, campaign, person_id):
             return people.get(pk=int(person_id))
         except (Person.DoesNotExist, ValueError):
             raise NotFound() from None
-    first = campaigns.audience(campaign).order_by("pk").values_list("pk", flat=True).first()
-    return people.filter(pk=first).first() if first else people.order_by("pk").first()
+    # Any one of the audience, the first the database comes to: in pk order, SQLite read every
+    # lead's row at 1M people to sort them (2.6 s) where this stops at the first that qualifies.
+    first = campaigns.audience(campaign).order_by().values_list("pk", flat=True)[:1]
+    return people.filter(pk__in=list(first)).first() if first else people.order_by("pk").first()
 
 
 @guarded

@@ -18,13 +18,17 @@ PER_RUN = 500
 
 
 def candidates(months: int, now=None):
-    """Leads (never sales-accepted) with no touch, and no change, in `months` months."""
+    """Leads (never sales-accepted) with no touch, and no change (of their record or their
+    stage), in `months` months. The stage's time bounds the read on the (stage, stage changed)
+    index: on SQLite at 1M people the count otherwise read every lead's row (2.9 s)."""
     if months <= 0:
         return Person.objects.none()
     cutoff = (now or timezone.now()) - timedelta(days=round(months * 30.44))
     recent = Touch.objects.filter(person_id=OuterRef("pk"), occurred_at__gte=cutoff)
     return (
-        Person.objects.filter(lifecycle_stage__in=KEPT_BACK, updated_at__lt=cutoff)
+        Person.objects.filter(
+            lifecycle_stage__in=KEPT_BACK, stage_changed_at__lt=cutoff, updated_at__lt=cutoff
+        )
         .exclude(first_name=privacy.ERASED, email_normalized="")
         .filter(~Exists(recent))
     )
