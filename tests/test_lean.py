@@ -69,13 +69,14 @@ def form(world):
 
 
 def call(app, path, data=None, *, method="POST", accept="application/json", host="testserver",
-         body=None, query="", content_type="application/x-www-form-urlencoded"):  # fmt: skip
+         body=None, query="", content_type="application/x-www-form-urlencoded",
+         stream=None):  # fmt: skip
     body = urlencode(data or {}).encode() if body is None else body
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": query,
         "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": host,
         "HTTP_ACCEPT": accept, "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)), "wsgi.input": stream or io.BytesIO(body),
         "wsgi.url_scheme": "http", "REMOTE_ADDR": "203.0.113.9", "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.errors": io.StringIO(),
     }  # fmt: skip
@@ -183,6 +184,20 @@ def test_the_express_path_reads_the_fields_as_django_does(apps, form, served):
     big = "&".join(f"f{i}=x" for i in range(1001)).encode()
     status, _, _ = alike(apps, path, None, body=big)
     assert status == "400 Bad Request" and served == [("lean", path)]
+
+
+class _Broken(io.RawIOBase):
+    """A client gone in the middle of its body."""
+
+    def read(self, size=-1):
+        raise OSError("connection reset")
+
+
+def test_a_body_that_cannot_be_read_answers_as_django_does(apps, form, served):
+    for name, app in apps.items():
+        status, _, _ = call(app, f"/f/{form.key}/", body=b"x" * 40, stream=_Broken())
+        assert status == "500 Internal Server Error", name
+    assert served == [("lean", f"/f/{form.key}/")]  # Django answered, not the express path
 
 
 def test_a_refusal_is_logged_as_django_logs_it(apps, form, caplog):

@@ -92,6 +92,9 @@ class Express:
             body = request.body  # at most DATA_UPLOAD_MAX_MEMORY_SIZE
         except (DisallowedHost, RequestDataTooBig):
             return self.lean(environ, start_response)  # nothing read: Django refuses it
+        except Exception as exc:  # noqa: BLE001 - the body could not be read: Django answers
+            environ[FAILED] = exc
+            return self.lean(environ, start_response)
         environ["wsgi.input"] = io.BytesIO(body)  # for Django, should the request go there
         post = _fields(body)
         if post is None:
