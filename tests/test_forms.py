@@ -154,6 +154,28 @@ def test_per_ip_and_global_rate_limits(client, form, settings, backend):
     assert counted is not None and 1 <= counted <= 7  # the window may have turned meanwhile
 
 
+def test_nul_in_what_the_form_does_not_check_and_a_bad_client_address_are_no_500(client, form):
+    """UTM values, the referrer and its header are kept as given but for NUL (a text column
+    refuses it on PostgreSQL); an address that is not an IP is not stored; a key with NUL is
+    no form."""
+    response = client.post(
+        f"/f/{form.key}/",
+        {"email": "nul@example.com", "utm_source": "news\x00letter", "referrer": "https://r\x00/"},
+        HTTP_ACCEPT="application/json", REMOTE_ADDR="not-an-ip",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    touch = Touch.objects.get(person__email_normalized="nul@example.com")
+    assert (touch.utm_source, touch.referrer) == ("newsletter", "https://r/")
+    assert Submission.objects.get(person=touch.person).ip is None
+    response = client.post(f"/f/{form.key}/", {"email": "nul2@example.com"},
+                           HTTP_REFERER="https://x\x00y/", REMOTE_ADDR="2001:db8::1")  # fmt: skip
+    assert response.status_code == 200
+    touch = Touch.objects.get(person__email_normalized="nul2@example.com")
+    assert touch.referrer == "https://xy/"
+    assert Submission.objects.get(person=touch.person).ip == "2001:db8::1"
+    assert client.post("/f/a%00b/", {"email": "k@example.com"}).status_code == 404
+
+
 def test_a_count_started_by_another_request_meanwhile_goes_on(settings):
     """The slot missing at the first incr but added by a concurrent request before our add:
     the count goes on from that one (2), it does not start again at 1."""

@@ -14,26 +14,26 @@ request goes to the full handler.
 
 An `express` function may answer the commonest request of all, a script's urlencoded POST
 that asks for JSON, without Django's request and response objects (a fifth of a submission's
-CPU): it gets the parsed fields and gives back a status, a payload and its own headers; the
-shapers' headers are added as learned from Django's own answer. Whatever is out of the
-ordinary (another host, a body too large or in another encoding, an unknown key, a failure)
-goes to the handler above, which answers it as Django does. tests/test_lean.py checks that
-all three answer alike.
+CPU): it gets the fields (read from the body, as QueryDict reads them, only when it asks)
+and gives back a status, a payload and its own headers; the shapers' headers are added as
+learned from Django's own answer. Whatever is out of the ordinary (another host or content
+type, an unknown key) goes to the handler above, and so does any exception (a body too large,
+too many fields, a client gone, a failure): Django answers it as it would have, with its log.
+tests/test_lean.py checks that all three answer alike.
 """
 
-import io
 import json
-import sys
 from http.client import responses
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signals
-from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
 from django.http import JsonResponse
-from django.urls import resolve, reverse
+from django.urls import resolve, reverse, set_script_prefix
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
@@ -89,23 +89,18 @@ class Express:
         request = WSGIRequest(environ)
         try:
             request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
-            body = request.body  # at most DATA_UPLOAD_MAX_MEMORY_SIZE
-        except (DisallowedHost, RequestDataTooBig):
-            return self.lean(environ, start_response)  # nothing read: Django refuses it
-        except Exception as exc:  # noqa: BLE001 - the body could not be read: Django answers
-            environ[FAILED] = exc
+        except DisallowedHost:
             return self.lean(environ, start_response)
-        environ["wsgi.input"] = io.BytesIO(body)  # for Django, should the request go there
-        post = _fields(body)
-        if post is None:
-            return self.lean(environ, start_response)
+        set_script_prefix(get_script_name(environ))
         signals.request_started.send(sender=Handler, environ=environ)
         try:
-            answer = self.view(environ[KEY], post, environ)
-        except Exception:  # noqa: BLE001 - Django answers it: its log, its 500
-            environ[FAILED] = sys.exc_info()[1]
-            return self.lean(environ, start_response)
-        if answer is None:
+            # The view reads the body only when it needs it, as Django's view does: an unknown
+            # form or a refused attempt never waits for it.
+            answer = self.view(environ[KEY], lambda: _fields(request), environ)
+        except Exception as exc:  # noqa: BLE001 - Django answers it: its log, its 4xx or 500
+            answer, environ[FAILED] = None, exc
+        if answer is None:  # nothing done (an unknown form), or a failure: Django answers
+            signals.request_finished.send(sender=Handler)
             return self.lean(environ, start_response)
         try:
             return self._respond(request, answer, start_response)
@@ -119,6 +114,7 @@ class Express:
         return (
             "application/json" in environ.get("HTTP_ACCEPT", "")
             and environ.get("CONTENT_TYPE", "").lower() in (FORM, f"{FORM}; charset=utf-8")
+            and settings.DEFAULT_CHARSET.lower() in ("utf-8", "utf8")
             and not settings.SECURE_SSL_REDIRECT
             and not settings.DISALLOWED_USER_AGENTS
             and not settings.PREPEND_WWW
@@ -156,24 +152,30 @@ class _Logged:
         self.status_code = status_code
 
 
-def _fields(body: bytes) -> dict | None:
-    """The fields as QueryDict.get reads them (the last of a repeated name), or None when
-    Django must read them (not UTF-8, too many)."""
-    from urllib.parse import parse_qsl
-
+def _fields(request) -> dict:
+    """The POST's fields as request.POST.get reads them (the last of a repeated name), parsed
+    as QueryDict parses them; a body over the limit, one that cannot be read and too many
+    fields raise Django's own exceptions, which Django then answers."""
+    body = request.body
     try:
-        pairs = parse_qsl(body.decode(), keep_blank_values=True,
+        text = body.decode()
+    except UnicodeDecodeError:  # as QueryDict reads a misbehaving client's body
+        text = body.decode("iso-8859-1")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True,
                           max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)  # fmt: skip
-    except (UnicodeDecodeError, ValueError):
-        return None
+    except ValueError as exc:
+        raise TooManyFieldsSent(
+            "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
+        ) from exc
     return dict(pairs)
 
 
 def route(app, name: str, methods: tuple[str, ...] = ("POST",), express=None):
     """`app` with the URL named `name` (one argument, no slash in it) answered by the lean
     handler for `methods`. `express(key, fields, environ)` may answer a plain JSON POST with
-    (status, payload, headers), or None to leave it to the lean handler; it must have done
-    nothing when it returns None."""
+    (status, payload, headers), or None to leave it to the lean handler (it must have done
+    nothing then); `fields()` reads and parses the body."""
     path = reverse(name, args=[_MARK])
     prefix, suffix = path.split(_MARK)
     match = resolve(path)

@@ -291,8 +291,8 @@ def _rows(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> 
         "program_id": form.program_id,
         "kind": TouchKind.FORM_SUBMITTED,
         "occurred_at": now,
-        "referrer": (str(post.get("referrer") or "") or referrer)[:2000],
-        **{k: str(post.get(k, ""))[:200] for k in UTM_KEYS},
+        "referrer": _text(str(post.get("referrer") or "") or referrer, 2000),
+        **{k: _text(post.get(k, ""), 200) for k in UTM_KEYS},
     }
     token = secrets.token_urlsafe(32) if consent and form.double_opt_in else None
     submission = unsaved.new(
@@ -301,6 +301,12 @@ def _rows(form: LeadForm, post, outcome: Outcome, *, ip, referrer: str, now) -> 
     )  # fmt: skip
     outcome.accepted, outcome.submission = True, submission
     return _Rows(starts_with, touch, submission, consent_now, f"form {form.pk}: {form.name}")
+
+
+def _text(value, limit: int) -> str:
+    """A value kept as given, but for NUL, which no text column takes (PostgreSQL refuses the
+    row): the UTM values and the referrer are not the form's fields, so nothing checked them."""
+    return str(value).replace("\x00", "")[:limit]
 
 
 def _confirm_later(outcome: Outcome, rows: _Rows) -> Outcome:

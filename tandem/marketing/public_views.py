@@ -6,6 +6,7 @@ client's one-click unsubscribe posts with nothing but the token in the address.
 """
 
 import base64
+import ipaddress
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -78,9 +79,18 @@ def _take(form, fields, meta) -> tuple[str, capture.Outcome | None]:
     if post.get(capture.HONEYPOT):
         return "bot", None
     outcome = capture.submit(
-        form, post, ip=meta.get("REMOTE_ADDR") or None, referrer=meta.get("HTTP_REFERER", "")
+        form, post, ip=_address(meta.get("REMOTE_ADDR")), referrer=meta.get("HTTP_REFERER", "")
     )
     return "taken", outcome
+
+
+def _address(raw) -> str | None:
+    """The client's IP address as the server gave it; None if it is not one (a proxy's
+    misconfiguration), which the submission's inet column would refuse."""
+    try:
+        return raw if raw and ipaddress.ip_address(raw) else None
+    except ValueError:
+        return None
 
 
 def _redirect(form) -> str:
@@ -109,14 +119,14 @@ def _json_answer(form, fields, meta) -> tuple[int, dict]:
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 
 
-def form_express(key: str, post: dict, meta) -> tuple[int, dict, dict] | None:
+def form_express(key: str, fields, meta) -> tuple[int, dict, dict] | None:
     """A script's POST asking for JSON, answered without Django's request and response
     (core.lean's express path, config/wsgi.py): the answer form_page gives it. None when the
     form is unknown or closed: Django answers the 404."""
     form = selectors.form_public(key=key)
     if form is None:
         return None
-    return (*_json_answer(form, lambda: post, meta), CORS)
+    return (*_json_answer(form, fields, meta), CORS)
 
 
 def _cors(response):

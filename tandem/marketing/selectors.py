@@ -180,6 +180,8 @@ PUBLIC_FORM_TTL = 5.0  # seconds an edit takes to reach every server process
 def form_public(*, key: str) -> LeadForm | None:
     """A form as the public reaches it: by its key, only while active. Each process keeps a
     found form for a few seconds, so a burst of submissions does not fetch it every time."""
+    if not key or "\x00" in key:  # no key holds NUL (PostgreSQL refuses it in a query)
+        return None
     now = time.monotonic()
     hit = _PUBLIC_FORMS.get(key)
     if hit and hit[0] > now:
