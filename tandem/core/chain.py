@@ -71,7 +71,7 @@ def _shape(model, vendor: str) -> tuple[list, str, list[str]]:
 @cache
 def _plan(model, vendor: str, links: tuple) -> list[tuple]:
     """(field, attname, kind) for each inserted field not linked to an earlier step: the kind
-    says which values pass as they are (see _as_is)."""
+    says which values pass as they are (see _values)."""
     return [(f, f.attname, _kind(f, vendor)) for f in _shape(model, vendor)[0]
             if f.attname not in links]  # fmt: skip
 
@@ -84,12 +84,6 @@ def _kind(f, vendor: str) -> int:
     if type(f) is DateTimeField and vendor == "postgresql" and not (f.auto_now or f.auto_now_add):
         return _AWARE_KIND
     return 0
-
-
-def _as_is(kind: int, value) -> bool:
-    if kind == _PLAIN_KIND:
-        return type(value) in _AS_IS
-    return kind == _AWARE_KIND and type(value) is datetime and value.tzinfo is not None
 
 
 def _key(steps: list[Step]) -> tuple:
@@ -145,7 +139,9 @@ def _values(steps: list[Step], conn) -> list:
             values = obj.__dict__
             for f, attname, kind in plan:
                 value = values.get(attname, _UNSET) if kind else _UNSET
-                if kind and _as_is(kind, value):
+                if (kind == _PLAIN_KIND and type(value) in _AS_IS) or (
+                    kind == _AWARE_KIND and type(value) is datetime and value.tzinfo is not None
+                ):
                     append(value)
                 else:
                     append(f.get_db_prep_save(f.pre_save(obj, True), conn))

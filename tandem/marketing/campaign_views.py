@@ -77,8 +77,8 @@ def _sample_person(actor, campaign, person_id):
             raise NotFound() from None
     # Any one of the audience, the first the database comes to: in pk order, SQLite read every
     # lead's row at 1M people to sort them (2.6 s) where this stops at the first that qualifies.
-    first = campaigns.audience(campaign).order_by().values_list("pk", flat=True)[:1]
-    return people.filter(pk__in=list(first)).first() if first else people.order_by("pk").first()
+    first = list(campaigns.audience(campaign).order_by().values_list("pk", flat=True)[:1])
+    return people.filter(pk__in=first).first() if first else people.order_by("pk").first()
 
 
 @guarded

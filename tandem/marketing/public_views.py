@@ -87,10 +87,13 @@ def _take(form, fields, meta) -> tuple[str, capture.Outcome | None]:
 def _address(raw) -> str | None:
     """The client's IP address as the server gave it; None if it is not one (a proxy's
     misconfiguration), which the submission's inet column would refuse."""
+    if not raw:
+        return None
     try:
-        return raw if raw and ipaddress.ip_address(raw) else None
+        ipaddress.ip_address(raw)
     except ValueError:
         return None
+    return raw
 
 
 def _redirect(form) -> str:
