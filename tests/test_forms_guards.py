@@ -8,21 +8,11 @@ import pytest
 from django.core.cache import cache
 
 from tandem.marketing.models import Submission, Touch
-from tests import factories as f
-from tests.test_forms import CONSENT, _post
+from tests import test_forms as base
 
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def form(world):
-    return f.lead_form(world.program, world.marketer, consent_wording=CONSENT)
-
+_fresh_rate_limits = base._fresh_rate_limits  # the rate limits start afresh in each test
+form = base.form
+_post = base._post
 
 REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
          "LOCATION": "redis://127.0.0.1:6379/13", "KEY_PREFIX": "tandem-test-rate"}  # fmt: skip
