@@ -31,6 +31,15 @@ from tandem.sales.models import Opportunity  # noqa: E402
 
 UNTIL = timezone.localdate()
 SINCE = UNTIL - timedelta(days=89)
+PG = connection.vendor == "postgresql"
+
+
+def days(later: str, earlier: str) -> str:
+    """Days between two moments, as each database spells it."""
+    if PG:
+        return f"(EXTRACT(EPOCH FROM {later} - {earlier})::float8 / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
 
 REACHED = """
 SELECT source_program_id,
@@ -63,7 +72,7 @@ SELECT program_id, SUM(1.0 / n), SUM(amount * 1.0 / n) FROM t GROUP BY 1"""
 # of its people (its contact and the others with a role) at or before the close, oldest first.
 RULE_BASED = """
 WITH won AS (
-  SELECT o.id, o.person_id, o.closed_at, COALESCE(o.amount, 0)::float8 AS amount
+  SELECT o.id, o.person_id, o.closed_at, CAST(COALESCE(o.amount, 0) AS {real}) AS amount
   FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
   WHERE s.kind = 'won' AND o.closed_at >= %s AND o.closed_at < %s
 ), people AS (
@@ -75,10 +84,9 @@ WITH won AS (
   SELECT w.id AS deal, w.amount, t.program_id,
     ROW_NUMBER() OVER (PARTITION BY w.id ORDER BY t.occurred_at, t.person_id, t.program_id) AS k,
     COUNT(*) OVER (PARTITION BY w.id) AS n,
-    power(2.0::float8, -GREATEST(EXTRACT(EPOCH FROM w.closed_at - t.occurred_at)::float8
-                                 / 86400.0, 0) / %s) AS decay
+    power(CAST(2.0 AS {real}), -{greatest}({age}, 0) / %s) AS decay
   FROM won w JOIN people p ON p.deal = w.id
-  JOIN marketing_touch t ON t.person_id = p.person_id AND t.program_id IS NOT NULL
+  {join} marketing_touch t ON t.person_id = p.person_id AND t.program_id IS NOT NULL
     AND t.occurred_at <= w.closed_at
 )
 SELECT program_id,
@@ -161,7 +169,7 @@ WITH h AS (
   SELECT o.owner_id AS rep, COUNT(*) FILTER (WHERE s.kind = 'won') AS won,
          COUNT(*) FILTER (WHERE s.kind = 'lost') AS lost,
          COALESCE(SUM(o.amount) FILTER (WHERE s.kind = 'won'), 0) AS won_amount,
-         SUM(EXTRACT(EPOCH FROM o.closed_at - o.created_at) / 86400) AS cycle
+         SUM({cycle}) AS cycle
   FROM sales_opportunity o JOIN sales_stage s ON s.id = o.stage_id
   WHERE o.closed_at >= %s AND o.closed_at < %s AND s.kind IN ('won', 'lost')
   GROUP BY 1
@@ -190,7 +198,8 @@ def reps_sql() -> dict:
     start, end = periods.days(SINCE, UNTIL)
     moments = [when(start), when(end)]
     params = moments * 2 + [SINCE, UNTIL] + moments
-    return {row[0]: dict(zip(REP_KEYS, row[1:], strict=True)) for row in _rows(REPS, params)}
+    text = REPS.format(cycle=days("o.closed_at", "o.created_at"))
+    return {row[0]: dict(zip(REP_KEYS, row[1:], strict=True)) for row in _rows(text, params)}
 
 
 def reps_ours() -> dict:
@@ -241,7 +250,7 @@ def plan_ours(plan: Plan) -> tuple:
 
 # The cohort funnel by hand: each person whose first touch fell in the period, the first time
 # they reached each stage or any later one, then per group the count at each stage and the
-# median days from the stage before. PostgreSQL only (LEAST, percentile_cont).
+# median days from the stage before.
 FUNNEL = """
 WITH r AS (
   SELECT {group} AS g,
@@ -262,11 +271,51 @@ SELECT g, COUNT(s0), COUNT(s1), COUNT(s2), COUNT(s3), COUNT(s4), COUNT(s5),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s4 - s3) / 86400.0),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s5 - s4) / 86400.0)
 FROM r GROUP BY g"""
+# SQLite has neither a LEAST that skips NULLs nor a median: the earliest is MIN over the
+# moments with a missing one read as the far future, and each stage's median is the middle
+# one or two of its gaps, numbered by a window over (group, stage).
+_NEVER = "'9999-12-31'"
+FUNNEL_SQLITE = """
+WITH f AS (
+  SELECT {group} AS g, {moments}
+  FROM insights_reach f LEFT JOIN marketing_program mp ON mp.id = f.source_program_id
+  WHERE f.first_touch_at >= %s AND f.first_touch_at < %s
+), r AS (
+  SELECT g, {earliest} FROM f
+), d AS (
+  {gaps}
+), o AS (
+  SELECT g, k, gap, ROW_NUMBER() OVER (PARTITION BY g, k ORDER BY gap) AS rn,
+    COUNT(*) OVER (PARTITION BY g, k) AS n
+  FROM d
+)
+SELECT g, k, MAX(n), AVG(gap) FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g, k"""
+_MOMENTS = ["first_touch_at", "lead_at", "mql_at", "sal_at", "sql_at", "opportunity_at",
+            "customer_at"]  # fmt: skip
+
+
+def funnel_sqlite(group: str) -> str:
+    moments = ", ".join(f"COALESCE(f.{m}, {_NEVER}) AS {m}" for m in _MOMENTS)
+    # stage 0 is the earliest of every moment, stage k of mql_at on for k = 1, and so on
+    earliest = ", ".join(
+        f"NULLIF(MIN({', '.join(_MOMENTS[0 if k == 0 else k + 1 :])}, {_NEVER}), {_NEVER}) AS s{k}"
+        for k in range(6)
+    )
+    gaps = " UNION ALL ".join(
+        f"SELECT g, {k} AS k, {days(f's{k}', f's{k - 1}') if k else '0.0'} AS gap FROM r "
+        f"WHERE s{k} IS NOT NULL"
+        for k in range(6)
+    )
+    return FUNNEL_SQLITE.format(group=group, moments=moments, earliest=earliest, gaps=gaps)
 
 
 def funnel_sql(group: str) -> dict:
     start, end = periods.days(SINCE, UNTIL)
     out = {}
+    if not PG:
+        for g, k, n, median in _rows(funnel_sqlite(group), [when(start), when(end)]):
+            out.setdefault(g, [(0, None)] * 6)[k] = (n, median)
+        return out
     for g, *figures in _rows(FUNNEL.format(group=group), [when(start), when(end)]):
         counts, medians = figures[:6], [0.0 if figures[0] else None, *figures[6:]]
         out[g] = [(n, m if n else None) for n, m in zip(counts, medians, strict=True)]
@@ -293,7 +342,12 @@ RULE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position")
 
 def attribution_sql() -> dict:
     start, end = periods.days(SINCE, UNTIL)
-    rows = _rows(RULE_BASED, [when(start), when(end), attribution_report.DEFAULT_HALF_LIFE])
+    text = RULE_BASED.format(real="float8" if PG else "REAL", greatest="GREATEST" if PG else "MAX",
+                             age=days("w.closed_at", "t.occurred_at"),
+                             join="JOIN" if PG else "CROSS JOIN")  # fmt: skip
+    # SQLite's CROSS JOIN keeps the order written: each deal's people, then their touches by
+    # person (it searched the time index for every touch before each close, or scanned them)
+    rows = _rows(text, [when(start), when(end), attribution_report.DEFAULT_HALF_LIFE])
     return {program: tuple(float(v) for v in values) for program, *values in rows}
 
 
@@ -336,14 +390,13 @@ def main() -> None:
     print(f"{'report':<44}{'ours ms':>10}{'SQL ms':>10}{'ratio':>9}")
     race("program scorecard, all programs (linear)", scorecard_ours, scorecard_sql,
          same_scorecard)  # fmt: skip
-    if connection.vendor == "postgresql":  # EXTRACT(EPOCH …): PostgreSQL's
-        race("rep scorecard, the figures of its columns", reps_ours, reps_sql, same_reps)
-        race("funnel, cohort (6 stages, counts, medians)", lambda: funnel_ours("none"),
-             lambda: funnel_sql("'all'"), same_funnel)  # fmt: skip
-        race("attribution of won revenue, 5 rule-based models", attribution_ours,
-             attribution_sql, same_attribution)  # fmt: skip
-        race("funnel, cohort, by channel", lambda: funnel_ours("channel"),
-             lambda: funnel_sql("mp.channel"), same_funnel)  # fmt: skip
+    race("rep scorecard, the figures of its columns", reps_ours, reps_sql, same_reps)
+    race("funnel, cohort (6 stages, counts, medians)", lambda: funnel_ours("none"),
+         lambda: funnel_sql("'all'"), same_funnel)  # fmt: skip
+    race("attribution of won revenue, 5 rule-based models", attribution_ours,
+         attribution_sql, same_attribution)  # fmt: skip
+    race("funnel, cohort, by channel", lambda: funnel_ours("channel"),
+         lambda: funnel_sql("mp.channel"), same_funnel)  # fmt: skip
     plan = Plan.objects.filter(kind=PlanKind.QUARTER).order_by("-period_start").first()
     if plan is None:
         print("no quarterly plan in this workspace: the plan's row is skipped")

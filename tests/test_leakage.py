@@ -1,5 +1,6 @@
 """The leakage report: the MQLs of a period, followed through handoff, SQL and win, against an
-independent count; on PostgreSQL the one-statement report and the lead-by-lead one agree."""
+independent count; the database's count (one statement on PostgreSQL, each lead's flags and
+waits worked out by SQLite) and the lead-by-lead one agree."""
 
 from datetime import timedelta
 
@@ -25,6 +26,10 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
         person = f.person(source_program=program, lifecycle_stage="mql")
         mql_at = now - timedelta(days=rng.randint(5, 40))
         LifecycleTransition.objects.create(person=person, to_stage="mql", at=mql_at)
+        if i % 8 == 0:  # an MQL again later in the period: the first one counts
+            LifecycleTransition.objects.create(
+                person=person, to_stage="mql", at=mql_at + timedelta(hours=2)
+            )
         handed = rng.random() < 0.8
         rep = rng.choice([world.owner, world.teammate])
         accepted = late = sql = win = idle = False
@@ -80,8 +85,8 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
     assert api[-1]["counts"]["mqls"] == 40
     ids = client.get(f"/api/leakage/people?since={since}&until={until}&key=all&step=unassigned")
     assert len(ids.json()) == sum(not t[2] for t in truth)
-    # PostgreSQL counts in one statement: it must say what following each lead says, for
-    # every grouping, with the waits, for readers who see everyone and readers who see some
+    # The database's count must say what following each lead says, for every grouping, with
+    # the waits, for readers who see everyone and readers who see some
     for reader in (world.admin, world.owner, world.marketer):
         for by in ("program", "rep", ""):  # anything but "program" groups by rep
             counted = leakage.report(actor=reader, since=since, until=until, by=by, now=now)

@@ -132,13 +132,16 @@ def _steps(lead: Lead) -> list[str]:
 
 def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
     """One row per program (or rep), and a last row for all: the counts and median waits.
-    PostgreSQL counts them in one statement (leakage_sql); elsewhere, and for the people
-    behind a number (drill), each lead is followed in Python (report_people)."""
+    PostgreSQL counts them in one statement (leakage_sql), SQLite works out each lead's flags
+    and waits (leakage_sqlite); for the people behind a number (drill), each lead is followed
+    in Python (report_people)."""
     if connection.vendor == "postgresql":
         from tandem.handoff import leakage_sql
 
         return leakage_sql.report(actor=actor, since=since, until=until, by=by, now=now)
-    return report_people(actor=actor, since=since, until=until, by=by, now=now)
+    from tandem.handoff import leakage_sqlite
+
+    return leakage_sqlite.report(actor=actor, since=since, until=until, by=by, now=now)
 
 
 def report_people(*, actor, since: date, until: date, by: str = "program", now=None):
