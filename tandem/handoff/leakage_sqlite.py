@@ -39,7 +39,7 @@ WITH firsts AS (
     CASE WHEN won_at >= mql_at THEN won_at END AS won_since
   FROM firsts WHERE nth = 1
 )
-SELECT person_id, program_id, CASE WHEN handed_off THEN rep_id END,
+SELECT program_id, CASE WHEN handed_off THEN rep_id END,
   handed_off AND routed_at IS NOT NULL, handed_off AND accepted,
   handed_off AND (breached_at IS NOT NULL OR COALESCE(decided_at, %s) > due_at),
   sql_since IS NOT NULL, won_since IS NOT NULL,
@@ -90,7 +90,7 @@ def report(*, actor, since: date, until: date, by: str = "program", now=None) ->
         label = lambda key: names.get(key, "") or "—"  # noqa: E731
     rows: dict = {}
     total = _Tally()
-    for person, program, rep, *figures in leads:
+    for program, rep, *figures in leads:
         key = program if by == "program" else rep
         tally = rows.get(key)
         if tally is None:
