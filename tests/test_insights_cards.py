@@ -84,3 +84,26 @@ def test_the_scorecard_read_on_two_connections_equals_one(market, monkeypatch):
         ahead_split = programs.figures(params)
     assert ahead_in_turn[program.pk]["leads"] != split[program.pk]["leads"]
     assert ahead_split == ahead_in_turn  # the second connection counted the reader's days
+
+
+def test_the_programs_card_draws_leads_and_mqls_without_attributing_revenue(market, as_user, world):
+    """Its chart shows leads and MQLs per program: the same bars as the scorecard's page, and
+    none of the journeys that attribute revenue (every deal's touches) is read for it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tandem.insights import dashboard, reports
+
+    report = reports.REPORTS["programs"]
+    _, params = reports.bind(report, {})
+    page = programs.report(world.marketing_manager, params)
+    with CaptureQueriesContext(connection) as read:
+        html = as_user(world.marketing_manager).get("/insights/card/programs/").content.decode()
+    assert 'data-chart="chart-programs"' in html
+    sql = " ".join(q["sql"] for q in read.captured_queries)
+    assert "marketing_touch" not in sql and "sales_opportunity" not in sql
+    card = dashboard.card(world.marketing_manager, "programs")["c"]["chart"]
+    assert card == page.chart and any(card["series"][0]["data"])
+    table = programs.card(world.marketing_manager, params)
+    assert {c.key for c in page.columns} - {c.key for c in table.columns} == {"revenue", "roi"}
+    assert all("revenue" not in row and "roi" not in row for row in table.rows)

@@ -64,7 +64,8 @@ def card(actor, name: str) -> dict:
         raise NotFound()
     reports.get(actor, name)  # the actor's right to the report
     _, params = reports.bind(report, {})
-    table = report.module.report(actor, params)
+    # a report may draw its card from less than its page (programs: no attribution)
+    table = getattr(report.module, "card", report.module.report)(actor, params)
     drawn = table.chart if table.rows and table.chart and _has_data(table.chart) else None
     return {
         "c": {"name": name, "title": report.title, "chart": drawn},

@@ -150,25 +150,37 @@ COLUMNS = [
 ]
 
 
-def report(actor, p: Params) -> Table:
-    data = figures(p)
+def report(actor, p: Params, *, attributed: bool = True) -> Table:
+    """The scorecard; without attribution, no revenue or ROI columns (and no journeys read)."""
+    data = figures(p, attributed=attributed)
     programs = Program.objects.filter(pk__in=list(data)).order_by("name")
     rows = []
+    unshown = () if attributed else ("won_deals", "revenue", "roi")  # none computed
     for program in programs:
+        figures_ = {k: v for k, v in data[program.pk].items() if k not in unshown}
         rows.append(
             {
                 "key": str(program.pk),
                 "program": program.name,
                 "channel": program.get_channel_display(),
-                **data[program.pk],
+                **figures_,
             }
         )
     notes = [f"Revenue attributed by the {attribution.LABELS[p.model].lower()} model."]
+    columns = COLUMNS
+    if not attributed:
+        notes, columns = [], [c for c in COLUMNS if c.key not in ("revenue", "roi")]
     chart = bar_chart(
         [r["program"] for r in rows],
         {"Leads": [r["leads"] for r in rows], "MQLs": [r["mqls"] for r in rows]},
     )
-    return Table("Program scorecard", COLUMNS, rows, notes=notes, chart=chart)
+    return Table("Program scorecard", columns, rows, notes=notes, chart=chart)
+
+
+def card(actor, p: Params) -> Table:
+    """The Insights card: its chart shows leads and MQLs per program, so the revenue's
+    attribution (the journeys of every deal of the period) is not computed for it."""
+    return report(actor, p, attributed=False)
 
 
 def drill(actor, p: Params, row: str, column: str) -> tuple[str, list[int]]:
