@@ -29,8 +29,8 @@ _MOMENTS = {
 # Each lead's first MQL of the period: no MQL of the person before it in the period (on a tie,
 # none with a lower transition id, as the ORM's order_by("mql_at", "pk")). The rows come in
 # the order of the MQL index, which holds (mql_at, transition_id): no sort. Then the lead's
-# group (its program or its rep), its flags in the order of FLAGS, and its waits in hours in the order of WAITS (NULL when
-# a moment is missing).
+# group (its program or its rep), its flags in the order of FLAGS, and its waits in hours in
+# the order of WAITS (NULL when a moment is missing).
 LEADS = """
 WITH leads AS (
   SELECT *, handoff_id IS NOT NULL AS handed_off,
