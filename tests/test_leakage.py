@@ -96,6 +96,20 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
                 (r.key, r.label, r.counts(), r.medians()) for r in followed
             ]
     assert any(v is not None for v in rows[world.program.pk].medians().values())
+    # The people behind every number, picked out by the database, are those following each
+    # lead finds, for every group (the total, no rep) and step, and for readers who see some
+    for reader in (world.admin, world.owner):
+        for by in ("program", "rep"):
+            followed = leakage.report_people(actor=reader, since=since, until=until, by=by,
+                                             now=now)  # fmt: skip
+            for row in followed:
+                for step, people in row.people.items():
+                    picked = leakage.drill(actor=reader, since=since, until=until, by=by,
+                                           key=str(row.key), step=step, now=now)  # fmt: skip
+                    assert list(picked.values_list("pk", flat=True)) == sorted(people), (
+                        by, row.key, step)  # fmt: skip
+    assert not leakage.drill(actor=world.admin, since=since, until=until, by="program",
+                             key="12x", step="mqls", now=now).exists()  # fmt: skip
 
 
 def _paths() -> list[tuple]:

@@ -26,7 +26,7 @@ _HOURS = {
 }
 assert set(_HOURS) == set(WAITS)
 
-LEADS = """
+FLAGGED = """
 WITH firsts AS (  -- each lead's first MQL of the period, with where it went (handoff_leadpath)
   SELECT DISTINCT ON (person_id) * FROM handoff_leadpath
   WHERE mql_at >= %s AND mql_at < %s {visible}
@@ -45,36 +45,49 @@ WITH firsts AS (  -- each lead's first MQL of the period, with where it went (ha
   SELECT l.*, (l.accepted AND l.decided_at IS NOT NULL AND l.won_at IS NULL
     AND %s - GREATEST(l.decided_at, l.last_activity_at) > %s) AS idle
   FROM leads l
-)
+)"""
+LEADS = (
+    FLAGGED
+    + """
 SELECT GROUPING({key}) AS total, {key}, {label}, COUNT(*), COUNT(routed_at),
   COUNT(*) FILTER (WHERE accepted), COUNT(sql_at), COUNT(won_at),
   COUNT(*) FILTER (WHERE routed_at IS NULL), COUNT(*) FILTER (WHERE late),
   COUNT(*) FILTER (WHERE idle), {medians}, MIN(mql_at)
 FROM flagged GROUP BY GROUPING SETS (({key}, {label}), ())
 """
+)
+
+
+def _visible(actor) -> tuple[str, tuple]:
+    rule = access.rule(actor, "person", access.READ)
+    if rule is None:
+        return "AND false", ()  # no people at all
+    if rule:  # some people (an empty rule is all of them): the cohort keeps those
+        scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
+        sql, params = scoped.query.sql_with_params()
+        return f"AND person_id IN ({sql})", tuple(params)
+    return "", ()
+
+
+def _params(actor, since: date, until: date, now) -> tuple[str, list]:
+    start, end = periods.days(since, until)
+    visible, scope_params = _visible(actor)
+    stale = timedelta(days=ScoringConfig.get().stale_after_days)
+    return visible, [start, end, *scope_params, now, now, stale]
 
 
 def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
     now = now or timezone.now()
-    start, end = periods.days(since, until)
-    visible, scope_params = "", ()
-    rule = access.rule(actor, "person", access.READ)
-    if rule is None:
-        visible = "AND false"  # no people at all
-    elif rule:  # some people (an empty rule is all of them): the cohort keeps those
-        scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
-        sql, scope_params = scoped.query.sql_with_params()
-        visible = f"AND person_id IN ({sql})"
+    visible, params = _params(actor, since, until, now)
     key, label = _KEYS["program" if by == "program" else "rep"]  # as report_people reads it
     medians = ", ".join(
         f"percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM {span})::float8 / 3600)"
         for span in _HOURS.values()
     )
     sql = LEADS.format(visible=visible, key=key, label=label, medians=medians)
-    stale = timedelta(days=ScoringConfig.get().stale_after_days)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '32MB'")  # the cohort's sorts, in memory
-        cursor.execute(sql, [start, end, *scope_params, now, now, stale])
+        cursor.execute(sql, params)
         found = cursor.fetchall()
     rows, total = [], Row("all", "All")
     for grand, row_key, row_label, *figures in found:
@@ -88,3 +101,34 @@ def report(*, actor, since: date, until: date, by: str = "program", now=None) ->
             rows.append((-counts["mqls"], figures[12], row))
     rows.sort(key=lambda r: (r[0], r[1]))
     return [*(r for _, _, r in rows), total]
+
+
+_STEPS = {  # the leads behind each number, as report() counts them
+    "mqls": "true",
+    "handed": "routed_at IS NOT NULL",
+    "accepted": "accepted",
+    "sql": "sql_at IS NOT NULL",
+    "won": "won_at IS NOT NULL",
+    "unassigned": "routed_at IS NULL",
+    "late": "late",
+    "idle": "idle",
+}
+assert set(_STEPS) == {*STEPS, *STRANDED}
+
+
+def people(*, actor, since: date, until: date, by: str, key: str, step: str, now=None):
+    """SQL of the ids of the people behind one number (key: a group's id, "None" or "all";
+    step: one of STEPS or STRANDED), and its parameters."""
+    visible, params = _params(actor, since, until, now or timezone.now())
+    column = _KEYS["program" if by == "program" else "rep"][0]
+    group = "true"
+    if key == "None":
+        group = f"{column} IS NULL"
+    elif key.isdigit():
+        group = f"{column} = %s"
+        params.append(int(key))
+    elif key != "all":
+        group = "false"
+    step_is = _STEPS.get(step, "false")
+    sql = FLAGGED.format(visible=visible)
+    return f"{sql} SELECT person_id FROM flagged WHERE {group} AND {step_is}", params

@@ -27,11 +27,10 @@ _MOMENTS = {
 }
 
 # Each lead's first MQL of the period: no MQL of the person before it in the period (on a tie,
-# none with a lower transition id, as the ORM's order_by("mql_at", "pk")). The rows come in
-# the order of the MQL index, which holds (mql_at, transition_id): no sort. Then the lead's
-# group (its program or its rep), its flags in the order of FLAGS, and its waits in hours in
-# the order of WAITS (NULL when a moment is missing).
-LEADS = """
+# none with a lower transition id, as the ORM's order_by("mql_at", "pk")). Then per lead its
+# group (its program or its rep), a flag per FLAGS and its waits in hours in the order of WAITS
+# (NULL when a moment is missing).
+FLAGGED = """
 WITH leads AS (
   SELECT *, handoff_id IS NOT NULL AS handed_off,
     CASE WHEN sql_at >= mql_at THEN sql_at END AS sql_since,
@@ -40,23 +39,33 @@ WITH leads AS (
   WHERE mql_at >= %s AND mql_at < %s {visible} AND NOT EXISTS (
     SELECT 1 FROM handoff_leadpath e WHERE e.person_id = l.person_id AND e.mql_at >= %s
       AND (e.mql_at < l.mql_at OR (e.mql_at = l.mql_at AND e.transition_id < l.transition_id)))
-)
-SELECT {key},
-  handed_off AND routed_at IS NOT NULL, handed_off AND accepted,
-  handed_off AND (breached_at IS NOT NULL OR COALESCE(decided_at, %s) > due_at),
-  sql_since IS NOT NULL, won_since IS NOT NULL,
-  handed_off AND accepted AND decided_at IS NOT NULL AND won_since IS NULL
-    AND julianday(%s) - julianday(MAX(decided_at, COALESCE(last_activity_at, decided_at))) > %s,
-  {waits}
-FROM leads ORDER BY mql_at, transition_id
-"""
+), flagged AS (
+  SELECT person_id, mql_at, transition_id, {key} AS grp,
+    handed_off AND routed_at IS NOT NULL AS f_handed, handed_off AND accepted AS f_accepted,
+    handed_off AND (breached_at IS NOT NULL OR COALESCE(decided_at, %s) > due_at) AS f_late,
+    sql_since IS NOT NULL AS f_sql, won_since IS NOT NULL AS f_won,
+    handed_off AND accepted AND decided_at IS NOT NULL AND won_since IS NULL AND
+      julianday(%s) - julianday(MAX(decided_at, COALESCE(last_activity_at, decided_at))) > %s
+      AS f_idle,
+    {waits}
+  FROM leads
+)"""
 FLAGS = ("handed", "accepted", "late", "sql", "won", "idle")
+# The rows come in the order of the MQL index, which holds (mql_at, transition_id): no sort.
+LEADS = (
+    FLAGGED
+    + f"""
+SELECT grp, {", ".join(f"f_{f}" for f in FLAGS)}, {", ".join(f"w_{w}" for w in WAITS)}
+FROM flagged ORDER BY mql_at, transition_id"""
+)
+# The people behind one number: f_<step>, or for "unassigned" not f_handed, or every lead
+PEOPLE = FLAGGED + " SELECT person_id FROM flagged WHERE {group} AND {step}"
 
 
 def _waits() -> str:
     return ", ".join(
-        f"ROUND((julianday({_MOMENTS[b]}) - julianday({_MOMENTS[a]})) * 24, 9)"
-        for a, b in WAITS.values()
+        f"ROUND((julianday({_MOMENTS[b]}) - julianday({_MOMENTS[a]})) * 24, 9) AS w_{name}"
+        for name, (a, b) in WAITS.items()
     )  # rounded past float noise: 2.25 h stays 2.25, which the median then rounds as Python does
 
 
@@ -71,19 +80,26 @@ def _visible(actor) -> tuple[str, tuple] | None:
     return f"AND person_id IN ({text})", tuple(params)
 
 
-def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
-    now = now or timezone.now()
+def _statement(template: str, *, actor, since, until, by, now, **parts):
+    """The statement and its parameters for the actor's cohort, or None when they see nobody."""
     visible = _visible(actor)
     if visible is None:
-        return [Row("all", "All")]
+        return None
     start, end = periods.days(since, until)
     stale = timedelta(days=ScoringConfig.get().stale_after_days).total_seconds() / 86400
     key = "program_id" if by == "program" else "CASE WHEN handed_off THEN rep_id END"
-    text = LEADS.format(key=key, visible=visible[0], waits=_waits())
+    text = template.format(key=key, visible=visible[0], waits=_waits(), **parts)
     when = connection.ops.adapt_datetimefield_value
-    params = [when(start), when(end), *visible[1], when(start), when(now), when(now), stale]
+    return text, [when(start), when(end), *visible[1], when(start), when(now), when(now), stale]
+
+
+def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
+    now = now or timezone.now()
+    found = _statement(LEADS, actor=actor, since=since, until=until, by=by, now=now)
+    if found is None:
+        return [Row("all", "All")]
     with connection.cursor() as cursor:
-        cursor.execute(text, params)
+        cursor.execute(*found)
         # one row a lead: its group, its flags, its waits; NULL is NaN
         leads = np.array(cursor.fetchall(), dtype=float).reshape(-1, 1 + len(FLAGS) + len(WAITS))
     if by == "program":
@@ -113,3 +129,21 @@ def _row(key, label, leads: np.ndarray) -> Row:
         hours = leads[:, j][~np.isnan(leads[:, j])]
         row.median_hours[name] = round(float(np.median(hours)), 1) if len(hours) else None
     return row
+
+
+def people(*, actor, since: date, until: date, by: str, key: str, step: str, now=None):
+    """SQL of the ids of the people behind one number (key: a group's id, "None" or "all";
+    step: one of STEPS or STRANDED), and its parameters; None when the reader sees nobody."""
+    group, extra = "1", []
+    if key == "None":
+        group = "grp IS NULL"
+    elif key.isdigit():
+        group, extra = "grp = %s", [int(key)]
+    elif key != "all":
+        group = "0"
+    flag = {"mqls": "1", "unassigned": "NOT f_handed"}.get(step, f"f_{step}")
+    if step not in (*STEPS, *STRANDED):
+        flag = "0"
+    found = _statement(PEOPLE, actor=actor, since=since, until=until, by=by,
+                       now=now or timezone.now(), group=group, step=flag)  # fmt: skip
+    return None if found is None else (found[0], found[1] + extra)
