@@ -108,8 +108,12 @@ def test_leakage_report_matches_an_independent_count(world, as_user):
                                            key=str(row.key), step=step, now=now)  # fmt: skip
                     assert list(picked.values_list("pk", flat=True)) == sorted(people), (
                         by, row.key, step)  # fmt: skip
-    assert not leakage.drill(actor=world.admin, since=since, until=until, by="program",
-                             key="12x", step="mqls", now=now).exists()  # fmt: skip
+    for key in ("12x", "²", "9" * 30, "-1", ""):  # no group: nobody, and no error
+        for step in ("mqls", "won", "nope"):
+            assert not leakage.drill(actor=world.admin, since=since, until=until, by="program",
+                                     key=key, step=step, now=now).exists()  # fmt: skip
+    api = client.get(f"/api/leakage/people?since={since}&until={until}&key={'9' * 30}&step=won")
+    assert api.status_code == 200 and api.json() == []
 
 
 def _paths() -> list[tuple]:

@@ -121,6 +121,17 @@ def cohort(*, actor, since: date, until: date, now=None) -> list[Lead]:
     return list(leads.values())
 
 
+ALL, NONE = "all", "None"  # the drill's keys for the total row and for no program or rep
+
+
+def group_id(key: str) -> int | None:
+    """The id a drill's key names (a program's or a rep's), or None when it names none: the
+    total (ALL), no group (NONE) or anything else, which matches no row."""
+    if key.isascii() and key.isdigit() and len(key) <= 18:  # fits a 64-bit id
+        return int(key)
+    return None
+
+
 def _steps(lead: Lead) -> list[str]:
     steps = ["mqls"]
     steps += ["handed"] if lead.routed_at else ["unassigned"]

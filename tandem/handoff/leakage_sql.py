@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tandem.contacts.models import Person
 from tandem.core import access, periods
-from tandem.handoff.leakage import STEPS, STRANDED, WAITS, Row
+from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id
 from tandem.handoff.models import ScoringConfig
 
 _KEYS = {
@@ -121,14 +121,14 @@ def people(*, actor, since: date, until: date, by: str, key: str, step: str, now
     step: one of STEPS or STRANDED), and its parameters."""
     visible, params = _params(actor, since, until, now or timezone.now())
     column = _KEYS["program" if by == "program" else "rep"][0]
-    group = "true"
-    if key == "None":
+    group, named = "false", group_id(key)
+    if key == ALL:
+        group = "true"
+    elif key == NONE:
         group = f"{column} IS NULL"
-    elif key.isdigit():
+    elif named is not None:
         group = f"{column} = %s"
-        params.append(int(key))
-    elif key != "all":
-        group = "false"
+        params.append(named)
     step_is = _STEPS.get(step, "false")
     sql = FLAGGED.format(visible=visible)
     return f"{sql} SELECT person_id FROM flagged WHERE {group} AND {step_is}", params

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.contacts.models import Person
 from tandem.core import access, periods
-from tandem.handoff.leakage import STEPS, STRANDED, WAITS, Row
+from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id
 from tandem.handoff.models import ScoringConfig
 from tandem.marketing.models import Program
 
@@ -134,13 +134,13 @@ def _row(key, label, leads: np.ndarray) -> Row:
 def people(*, actor, since: date, until: date, by: str, key: str, step: str, now=None):
     """SQL of the ids of the people behind one number (key: a group's id, "None" or "all";
     step: one of STEPS or STRANDED), and its parameters; None when the reader sees nobody."""
-    group, extra = "1", []
-    if key == "None":
+    group, extra, named = "0", [], group_id(key)
+    if key == ALL:
+        group = "1"
+    elif key == NONE:
         group = "grp IS NULL"
-    elif key.isdigit():
-        group, extra = "grp = %s", [int(key)]
-    elif key != "all":
-        group = "0"
+    elif named is not None:
+        group, extra = "grp = %s", [named]
     flag = {"mqls": "1", "unassigned": "NOT f_handed"}.get(step, f"f_{step}")
     if step not in (*STEPS, *STRANDED):
         flag = "0"
