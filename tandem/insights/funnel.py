@@ -121,12 +121,16 @@ def figures(actor, p: Params) -> dict:
     if connection.vendor == "postgresql":
         return _figures_one_pass(text, params, p)
     parts = []
-    for k in range(len(STAGES)):
+    for k in range(1, len(STAGES)):
         cond, cond_params = _counted(p, k)
-        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}") if k else "0.0"
+        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}")
         parts.append(f"SELECT r.g AS g, {k} AS k, {gap} AS d FROM r WHERE {cond}")  # noqa: S608
         params += cond_params
     text += f", d AS ({' UNION ALL '.join(parts)}) {sql.median_by('g, k', 'd', 'd')}"
+    # the first stage has no stage before it: counted without sorting its people for a median
+    cond, cond_params = _counted(p, 0)
+    text += f" UNION ALL SELECT r.g, 0, COUNT(*), 0.0 FROM r WHERE {cond} GROUP BY r.g"  # noqa: S608
+    params += cond_params
     out: dict = {}
     with replica.reading().cursor() as cursor:
         cursor.execute(text, params)
@@ -141,7 +145,11 @@ def _figures_one_pass(text: str, params: list, p: Params) -> dict:
     columns = []
     for k in range(len(STAGES)):
         cond, cond_params = _counted(p, k)
-        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}") if k else "0.0"
+        if not k:  # the first stage has no stage before it: no median to sort for
+            columns.append(f"COUNT(*) FILTER (WHERE {cond}), 0.0::float8")
+            params += cond_params
+            continue
+        gap = sql.days_between(f"r.r{k}", f"r.r{k - 1}")
         columns.append(
             f"COUNT(*) FILTER (WHERE {cond}), "
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {gap}) FILTER (WHERE {cond})"
