@@ -132,6 +132,19 @@ def group_id(key: str) -> int | None:
     return None
 
 
+def visible_sql(actor) -> tuple[str, tuple]:
+    """The condition on person_id (after AND) that keeps the cohort to the people the actor
+    may read, for the statements in leakage_sql and leakage_sqlite."""
+    rule = access.rule(actor, "person", access.READ)
+    if rule is None:
+        return "AND false", ()  # no people at all
+    if rule:  # some people (an empty rule is all of them): the cohort keeps those
+        scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
+        text, params = scoped.query.sql_with_params()
+        return f"AND person_id IN ({text})", tuple(params)
+    return "", ()
+
+
 def _steps(lead: Lead) -> list[str]:
     steps = ["mqls"]
     steps += ["handed"] if lead.routed_at else ["unassigned"]
@@ -189,12 +202,9 @@ def drill(*, actor, since: date, until: date, by: str, key: str, step: str, now=
         from tandem.handoff import leakage_sql as counted
     else:
         from tandem.handoff import leakage_sqlite as counted
-    found = counted.people(
+    text, params = counted.people(
         actor=actor, since=since, until=until, by=by, key=key, step=step, now=now
     )
-    if found is None:
-        return Person.objects.none()
-    text, params = found
     column = f"{connection.ops.quote_name(Person._meta.db_table)}.{connection.ops.quote_name('id')}"
     # PostgreSQL: an array computed once, each person read by id in the id index's order. As
     # IN over the statement, each worker computed it again and joined it to every person.

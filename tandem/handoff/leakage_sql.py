@@ -9,9 +9,8 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tandem.contacts.models import Person
-from tandem.core import access, periods
-from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id
+from tandem.core import periods
+from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id, visible_sql
 from tandem.handoff.models import ScoringConfig
 
 _KEYS = {
@@ -58,20 +57,9 @@ FROM flagged GROUP BY GROUPING SETS (({key}, {label}), ())
 )
 
 
-def _visible(actor) -> tuple[str, tuple]:
-    rule = access.rule(actor, "person", access.READ)
-    if rule is None:
-        return "AND false", ()  # no people at all
-    if rule:  # some people (an empty rule is all of them): the cohort keeps those
-        scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
-        sql, params = scoped.query.sql_with_params()
-        return f"AND person_id IN ({sql})", tuple(params)
-    return "", ()
-
-
 def _params(actor, since: date, until: date, now) -> tuple[str, list]:
     start, end = periods.days(since, until)
-    visible, scope_params = _visible(actor)
+    visible, scope_params = visible_sql(actor)
     stale = timedelta(days=ScoringConfig.get().stale_after_days)
     return visible, [start, end, *scope_params, now, now, stale]
 

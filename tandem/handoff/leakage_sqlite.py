@@ -11,9 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.contacts.models import Person
-from tandem.core import access, periods
-from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id
+from tandem.core import periods
+from tandem.handoff.leakage import ALL, NONE, STEPS, STRANDED, WAITS, Row, group_id, visible_sql
 from tandem.handoff.models import ScoringConfig
 from tandem.marketing.models import Program
 
@@ -69,22 +68,9 @@ def _waits() -> str:
     )  # rounded past float noise: 2.25 h stays 2.25, which the median then rounds as Python does
 
 
-def _visible(actor) -> tuple[str, tuple] | None:
-    rule = access.rule(actor, "person", access.READ)
-    if rule is None:
-        return None  # no people at all
-    if not rule:  # an empty rule is all of them
-        return "", ()
-    scoped = access.scope(actor, Person.objects.all(), "person").values("pk")
-    text, params = scoped.query.sql_with_params()
-    return f"AND person_id IN ({text})", tuple(params)
-
-
 def _statement(template: str, *, actor, since, until, by, now, **parts):
-    """The statement and its parameters for the actor's cohort, or None when they see nobody."""
-    visible = _visible(actor)
-    if visible is None:
-        return None
+    """The statement and its parameters for the cohort of the people the actor may read."""
+    visible = visible_sql(actor)
     start, end = periods.days(since, until)
     stale = timedelta(days=ScoringConfig.get().stale_after_days).total_seconds() / 86400
     key = "program_id" if by == "program" else "CASE WHEN handed_off THEN rep_id END"
@@ -96,8 +82,6 @@ def _statement(template: str, *, actor, since, until, by, now, **parts):
 def report(*, actor, since: date, until: date, by: str = "program", now=None) -> list[Row]:
     now = now or timezone.now()
     found = _statement(LEADS, actor=actor, since=since, until=until, by=by, now=now)
-    if found is None:
-        return [Row("all", "All")]
     with connection.cursor() as cursor:
         cursor.execute(*found)
         # one row a lead: its group, its flags, its waits; NULL is NaN
@@ -133,7 +117,7 @@ def _row(key, label, leads: np.ndarray) -> Row:
 
 def people(*, actor, since: date, until: date, by: str, key: str, step: str, now=None):
     """SQL of the ids of the people behind one number (key: a group's id, "None" or "all";
-    step: one of STEPS or STRANDED), and its parameters; None when the reader sees nobody."""
+    step: one of STEPS or STRANDED), and its parameters."""
     group, extra, named = "0", [], group_id(key)
     if key == ALL:
         group = "1"
@@ -144,6 +128,6 @@ def people(*, actor, since: date, until: date, by: str, key: str, step: str, now
     flag = {"mqls": "1", "unassigned": "NOT f_handed"}.get(step, f"f_{step}")
     if step not in (*STEPS, *STRANDED):
         flag = "0"
-    found = _statement(PEOPLE, actor=actor, since=since, until=until, by=by,
-                       now=now or timezone.now(), group=group, step=flag)  # fmt: skip
-    return None if found is None else (found[0], found[1] + extra)
+    text, params = _statement(PEOPLE, actor=actor, since=since, until=until, by=by,
+                              now=now or timezone.now(), group=group, step=flag)  # fmt: skip
+    return text, params + extra
